@@ -1,0 +1,92 @@
+//! The schemas, defaults and templates ck8s-gen ships inside its binary, and the
+//! `--schemas DIR` / `--templates DIR` overrides that replace them file by file.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+/// One embedded text file, by its path relative to `schemas/` or `templates/`.
+pub type Embedded = (&'static str, &'static str);
+
+pub const ENVIRONMENT_SCHEMA: &str = "environment.schema.json";
+pub const DEFAULTS: &str = "defaults.yaml";
+
+/// Files under `schemas/`.
+pub const SCHEMAS: &[Embedded] = &[
+    (ENVIRONMENT_SCHEMA, include_str!("../schemas/environment.schema.json")),
+    (DEFAULTS, include_str!("../schemas/defaults.yaml")),
+];
+
+/// Files under `templates/`.
+pub const TEMPLATES: &[Embedded] = &[];
+
+/// The asset set in use for a run: embedded files, each possibly replaced from a directory.
+#[derive(Clone, Debug, Default)]
+pub struct Assets {
+    pub schemas: Vec<(String, Cow<'static, str>)>,
+    pub templates: Vec<(String, Cow<'static, str>)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read `{path}`: {message}")]
+pub struct AssetError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Assets {
+    pub fn embedded() -> Assets {
+        let own = |files: &[Embedded]| files.iter().map(|(n, t)| ((*n).to_owned(), Cow::Borrowed(*t))).collect();
+        Assets { schemas: own(SCHEMAS), templates: own(TEMPLATES) }
+    }
+
+    /// Embedded assets with files from `schemas` / `templates` directories taking precedence.
+    pub fn with_overrides(schemas: Option<&Path>, templates: Option<&Path>) -> Result<Assets, AssetError> {
+        let mut assets = Assets::embedded();
+        if let Some(dir) = schemas {
+            overlay(&mut assets.schemas, dir)?;
+        }
+        if let Some(dir) = templates {
+            overlay(&mut assets.templates, dir)?;
+        }
+        Ok(assets)
+    }
+
+    pub fn schema(&self, name: &str) -> Option<&str> {
+        self.schemas.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_ref())
+    }
+
+    pub fn template(&self, name: &str) -> Option<&str> {
+        self.templates.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_ref())
+    }
+
+    /// Schema files under a folder, e.g. `regulations/`, sorted by name.
+    pub fn schemas_under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.schemas
+            .iter()
+            .filter(move |(n, _)| n.starts_with(folder))
+            .map(|(n, t)| (n.as_str(), t.as_ref()))
+    }
+}
+
+fn overlay(files: &mut Vec<(String, Cow<'static, str>)>, dir: &Path) -> Result<(), AssetError> {
+    let err = |path: &Path, e: std::io::Error| AssetError { path: path.display().to_string(), message: e.to_string() };
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).map_err(|e| err(&current, e))? {
+            let path = entry.map_err(|e| err(&current, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(relative) = path.strip_prefix(dir) else { continue };
+            let name = relative.to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(&path).map_err(|e| err(&path, e))?;
+            match files.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = Cow::Owned(text),
+                None => files.push((name, Cow::Owned(text))),
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Structural validation: the environment JSON Schema, compiled once, and the translation of
+//! its errors into located diagnostics with a fix ("did you mean", the allowed values).
+
+use crate::diagnostic::Diagnostic;
+use crate::load::LoadedEnvironment;
+use crate::secrets;
+use crate::suggest::did_you_mean;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+/// The compiled environment schema plus the raw schema for lookups (allowed keys, enums).
+pub struct EnvironmentSchema {
+    validator: jsonschema::Validator,
+    raw: Value,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the environment schema is invalid: {0}")]
+pub struct SchemaError(pub String);
+
+impl EnvironmentSchema {
+    pub fn compile(text: &str) -> Result<EnvironmentSchema, SchemaError> {
+        let raw: Value = serde_json::from_str(text).map_err(|e| SchemaError(e.to_string()))?;
+        let validator = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&raw)
+            .map_err(|e| SchemaError(e.to_string()))?;
+        Ok(EnvironmentSchema { validator, raw })
+    }
+
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// Every structural problem of an effective environment, located in the user's files.
+    pub fn check(&self, env: &LoadedEnvironment) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for error in self.validator.iter_errors(&env.value) {
+            let pointer = error.instance_path().as_str().to_owned();
+            out.extend(self.translate(env, &pointer, error.kind(), error.instance(), &error.to_string()));
+        }
+        for d in &mut out {
+            d.environment = Some(env.name.clone());
+        }
+        out
+    }
+
+    /// The schema node describing the instance at `pointer`.
+    pub fn node_at(&self, pointer: &str) -> Option<&Value> {
+        let mut node = self.resolve(&self.raw)?;
+        for segment in pointer.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            let next = node
+                .get("properties")
+                .and_then(|p| p.get(&segment))
+                .or_else(|| node.get("items").filter(|_| segment.parse::<usize>().is_ok()))
+                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))?;
+            node = self.resolve(next)?;
+        }
+        Some(node)
+    }
+
+    fn resolve<'a>(&'a self, node: &'a Value) -> Option<&'a Value> {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let name = reference.strip_prefix("#/$defs/")?;
+                self.raw.get("$defs")?.get(name)
+            }
+            None => Some(node),
+        }
+    }
+
+    fn known_keys(&self, pointer: &str) -> Vec<String> {
+        self.node_at(pointer)
+            .and_then(|n| n.get("properties"))
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn translate(&self, env: &LoadedEnvironment, pointer: &str, kind: &ValidationErrorKind, instance: &Value, fallback: &str) -> Vec<Diagnostic> {
+        let here = dotted(pointer);
+        let value_at = env.provenance.value_location(pointer);
+        match kind {
+            ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
+                .iter()
+                .map(|key| {
+                    let child = format!("{pointer}/{}", crate::yaml::escape_pointer_segment(key));
+                    let at = env.provenance.key_location(&child);
+                    let value = instance.get(key);
+                    if secrets::is_secret_key(key) {
+                        return Diagnostic::error("inline-secret", format!("`{}` puts a credential in the environment file", dotted(&child)))
+                            .at(at, "inline credential")
+                            .help(secrets::HELP);
+                    }
+                    let known = self.known_keys(pointer);
+                    let mut help = match did_you_mean(key, known.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => String::new(),
+                    };
+                    if !known.is_empty() {
+                        if !help.is_empty() {
+                            help.push(' ');
+                        }
+                        help.push_str(&format!("Keys allowed in {}: {}", if here.is_empty() { "the top level".to_owned() } else { format!("`{here}`") }, known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
+                    }
+                    let _ = value;
+                    Diagnostic::error("unknown-key", format!("unknown key `{key}`{}", if here.is_empty() { String::new() } else { format!(" in `{here}`") }))
+                        .at(at, "not a known key")
+                        .help(help)
+                })
+                .collect(),
+            ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                let at = env.provenance.key_location(pointer).or(env.provenance.value_location(""));
+                let description = self
+                    .node_at(&format!("{pointer}/{name}"))
+                    .and_then(|n| n.get("description"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                vec![Diagnostic::error("missing-key", format!("missing required key `{}`", dotted(&format!("{pointer}/{name}"))))
+                    .at(at, format!("`{name}` must be set here"))
+                    .help(if description.is_empty() { format!("add `{name}:`") } else { format!("add `{name}:`: {description}") })]
+            }
+            ValidationErrorKind::Type { kind } => {
+                let expected = match kind {
+                    TypeKind::Single(t) => t.to_string(),
+                    TypeKind::Multiple(set) => format!("{set:?}"),
+                };
+                let found = describe(instance);
+                let mut help = format!("write a {expected}");
+                if expected == "boolean" {
+                    if let Some(s) = instance.as_str() {
+                        let b = matches!(s.to_ascii_lowercase().as_str(), "yes" | "y" | "on" | "true");
+                        help = format!("write `{b}`: ck8s-gen reads YAML 1.2, where `{s}` is a string, not a boolean");
+                    }
+                } else if expected == "string" && (instance.is_number() || instance.is_boolean()) {
+                    help = format!("quote the value: `\"{instance}\"`");
+                } else if expected == "integer" || expected == "number" {
+                    if let Some(s) = instance.as_str() {
+                        help = format!("write a number without quotes (found the text `{s}`)");
+                    }
+                }
+                vec![Diagnostic::error("wrong-type", format!("`{here}` must be a {expected}, found {found}")).at(value_at, format!("expected a {expected}")).help(help)]
+            }
+            ValidationErrorKind::Enum { options } => {
+                let allowed: Vec<String> = options.as_array().map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()).unwrap_or_default();
+                let given = instance.as_str().map_or_else(|| instance.to_string(), str::to_owned);
+                let mut help = format!("allowed values: {}", allowed.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "));
+                if let Some(s) = did_you_mean(&given, allowed.iter().map(String::as_str)) {
+                    help = format!("did you mean `{s}`? {help}");
+                }
+                vec![Diagnostic::error("invalid-value", format!("`{here}` cannot be `{given}`")).at(value_at, "not an allowed value").help(help)]
+            }
+            ValidationErrorKind::Constant { expected_value } => vec![Diagnostic::error("invalid-value", format!("`{here}` must be `{}`", expected_value.as_str().unwrap_or_default()))
+                .at(value_at, "unexpected value")
+                .help(format!("write `{}: {}`", here, expected_value.as_str().unwrap_or_default()))],
+            ValidationErrorKind::Format { format } if format == "date" => vec![Diagnostic::error("invalid-date", format!("`{here}` is not a date: `{}`", instance.as_str().unwrap_or_default()))
+                .at(value_at, "not YYYY-MM-DD")
+                .help("write a calendar date as `YYYY-MM-DD`, e.g. `2026-03-01`")],
+            ValidationErrorKind::Format { .. } => Vec::new(),
+            _ => {
+                let shown = if instance.as_str().is_some_and(|s| secrets::looks_like_secret_value(s)) { "value".to_owned() } else { fallback.to_owned() };
+                let description = self.node_at(pointer).and_then(|n| n.get("description")).and_then(Value::as_str).unwrap_or("");
+                let mut d = Diagnostic::error("invalid-value", format!("`{here}`: {shown}")).at(value_at, "invalid value");
+                if !description.is_empty() {
+                    d = d.help(description.to_owned());
+                }
+                vec![d]
+            }
+        }
+    }
+}
+
+/// `/backup/tiers/0/name` → `backup.tiers[0].name`.
+pub fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        if segment.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&segment);
+        }
+    }
+    out
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing (null)".to_owned(),
+        Value::Bool(b) => format!("the boolean `{b}`"),
+        Value::Number(n) => format!("the number `{n}`"),
+        Value::String(s) if secrets::looks_like_secret_value(s) => "a string".to_owned(),
+        Value::String(s) => format!("the string `{s}`"),
+        Value::Array(_) => "a list".to_owned(),
+        Value::Object(_) => "a mapping".to_owned(),
+    }
+}
