@@ -12,7 +12,10 @@ pub const DEFAULTS: &str = "defaults.yaml";
 
 /// Files under `schemas/`.
 pub const SCHEMAS: &[Embedded] = &[
-    (ENVIRONMENT_SCHEMA, include_str!("../schemas/environment.schema.json")),
+    (
+        ENVIRONMENT_SCHEMA,
+        include_str!("../schemas/environment.schema.json"),
+    ),
     (DEFAULTS, include_str!("../schemas/defaults.yaml")),
 ];
 
@@ -35,12 +38,23 @@ pub struct AssetError {
 
 impl Assets {
     pub fn embedded() -> Assets {
-        let own = |files: &[Embedded]| files.iter().map(|(n, t)| ((*n).to_owned(), Cow::Borrowed(*t))).collect();
-        Assets { schemas: own(SCHEMAS), templates: own(TEMPLATES) }
+        let own = |files: &[Embedded]| {
+            files
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), Cow::Borrowed(*t)))
+                .collect()
+        };
+        Assets {
+            schemas: own(SCHEMAS),
+            templates: own(TEMPLATES),
+        }
     }
 
     /// Embedded assets with files from `schemas` / `templates` directories taking precedence.
-    pub fn with_overrides(schemas: Option<&Path>, templates: Option<&Path>) -> Result<Assets, AssetError> {
+    pub fn with_overrides(
+        schemas: Option<&Path>,
+        templates: Option<&Path>,
+    ) -> Result<Assets, AssetError> {
         let mut assets = Assets::embedded();
         if let Some(dir) = schemas {
             overlay(&mut assets.schemas, dir)?;
@@ -52,15 +66,24 @@ impl Assets {
     }
 
     pub fn schema(&self, name: &str) -> Option<&str> {
-        self.schemas.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_ref())
+        self.schemas
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_ref())
     }
 
     pub fn template(&self, name: &str) -> Option<&str> {
-        self.templates.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_ref())
+        self.templates
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_ref())
     }
 
     /// Schema files under a folder, e.g. `regulations/`, sorted by name.
-    pub fn schemas_under<'a>(&'a self, folder: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn schemas_under<'a>(
+        &'a self,
+        folder: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.schemas
             .iter()
             .filter(move |(n, _)| n.starts_with(folder))
@@ -69,7 +92,10 @@ impl Assets {
 }
 
 fn overlay(files: &mut Vec<(String, Cow<'static, str>)>, dir: &Path) -> Result<(), AssetError> {
-    let err = |path: &Path, e: std::io::Error| AssetError { path: path.display().to_string(), message: e.to_string() };
+    let err = |path: &Path, e: std::io::Error| AssetError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
         for entry in std::fs::read_dir(&current).map_err(|e| err(&current, e))? {
@@ -78,7 +104,9 @@ fn overlay(files: &mut Vec<(String, Cow<'static, str>)>, dir: &Path) -> Result<(
                 stack.push(path);
                 continue;
             }
-            let Ok(relative) = path.strip_prefix(dir) else { continue };
+            let Ok(relative) = path.strip_prefix(dir) else {
+                continue;
+            };
             let name = relative.to_string_lossy().replace('\\', "/");
             let text = std::fs::read_to_string(&path).map_err(|e| err(&path, e))?;
             match files.iter_mut().find(|(n, _)| *n == name) {

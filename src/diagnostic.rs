@@ -92,13 +92,19 @@ impl Diagnostic {
     }
 
     pub fn at(mut self, location: Option<Location>, label: impl Into<String>) -> Self {
-        self.primary = location.map(|location| Label { location, message: label.into() });
+        self.primary = location.map(|location| Label {
+            location,
+            message: label.into(),
+        });
         self
     }
 
     pub fn also(mut self, location: Option<Location>, label: impl Into<String>) -> Self {
         if let Some(location) = location {
-            self.secondary.push(Label { location, message: label.into() });
+            self.secondary.push(Label {
+                location,
+                message: label.into(),
+            });
         }
         self
     }

@@ -9,6 +9,7 @@
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
 pub mod assets;
+pub mod dates;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
@@ -18,3 +19,32 @@ pub mod secrets;
 pub mod source;
 pub mod suggest;
 pub mod yaml;
+
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod compliance;
+pub mod cron;
+pub mod duration;
+pub mod validate;
+
+/// How a run ended, named once: 0 success, 1 findings, 2 error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing to report (or only warnings).
+    Success,
+    /// Findings: validation errors, stale rendered output, differences.
+    Failure,
+    /// The tool could not do its job: bad usage, unreadable files, I/O errors.
+    Error,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => std::process::ExitCode::from(0),
+            ExitStatus::Failure => std::process::ExitCode::from(1),
+            ExitStatus::Error => std::process::ExitCode::from(2),
+        }
+    }
+}

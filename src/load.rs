@@ -51,13 +51,18 @@ impl Provenance {
     /// Best location for a finding about the value at `pointer` (or where it would go).
     pub fn value_location(&self, pointer: &str) -> Option<Location> {
         self.nearest(pointer).map(|(p, origin)| {
-            if p == pointer { origin.value } else { origin.key.unwrap_or(origin.value) }
+            if p == pointer {
+                origin.value
+            } else {
+                origin.key.unwrap_or(origin.value)
+            }
         })
     }
 
     /// Best location for a finding about the key at `pointer`.
     pub fn key_location(&self, pointer: &str) -> Option<Location> {
-        self.nearest(pointer).map(|(_, origin)| origin.key.unwrap_or(origin.value))
+        self.nearest(pointer)
+            .map(|(_, origin)| origin.key.unwrap_or(origin.value))
     }
 
     fn remove_subtree(&mut self, pointer: &str) {
@@ -74,29 +79,57 @@ impl Provenance {
         self.origins.remove(pointer);
     }
 
-    fn record(&mut self, pointer: &str, source: SourceId, document: &Document, layer_pointer: &str) {
+    fn record(
+        &mut self,
+        pointer: &str,
+        source: SourceId,
+        document: &Document,
+        layer_pointer: &str,
+    ) {
         if let Some(span) = document.spans.get(layer_pointer) {
             let at = |span: Span| Location { source, span };
             self.origins.insert(
                 pointer.to_owned(),
-                Origin { key: span.key.map(at), value: at(span.value) },
+                Origin {
+                    key: span.key.map(at),
+                    value: at(span.value),
+                },
             );
         }
     }
 
     /// Record `value` (from `layer_pointer` in a layer) and everything under it at `pointer`.
-    fn record_tree(&mut self, pointer: &str, value: &Value, source: SourceId, doc: &Document, layer_pointer: &str) {
+    fn record_tree(
+        &mut self,
+        pointer: &str,
+        value: &Value,
+        source: SourceId,
+        doc: &Document,
+        layer_pointer: &str,
+    ) {
         self.record(pointer, source, doc, layer_pointer);
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
                     let seg = escape_pointer_segment(k);
-                    self.record_tree(&format!("{pointer}/{seg}"), v, source, doc, &format!("{layer_pointer}/{seg}"));
+                    self.record_tree(
+                        &format!("{pointer}/{seg}"),
+                        v,
+                        source,
+                        doc,
+                        &format!("{layer_pointer}/{seg}"),
+                    );
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.record_tree(&format!("{pointer}/{i}"), v, source, doc, &format!("{layer_pointer}/{i}"));
+                    self.record_tree(
+                        &format!("{pointer}/{i}"),
+                        v,
+                        source,
+                        doc,
+                        &format!("{layer_pointer}/{i}"),
+                    );
                 }
             }
             _ => {}
@@ -118,7 +151,14 @@ pub fn merge_layer(base: &mut Value, provenance: &mut Provenance, layer: &Layer)
     merge_value(base, &layer.document.value, "", "", provenance, layer);
 }
 
-fn merge_value(base: &mut Value, over: &Value, pointer: &str, layer_pointer: &str, provenance: &mut Provenance, layer: &Layer) {
+fn merge_value(
+    base: &mut Value,
+    over: &Value,
+    pointer: &str,
+    layer_pointer: &str,
+    provenance: &mut Provenance,
+    layer: &Layer,
+) {
     let (Value::Object(base_map), Value::Object(over_map)) = (&mut *base, over) else {
         provenance.remove_subtree(pointer);
         provenance.record_tree(pointer, over, layer.source, &layer.document, layer_pointer);
@@ -130,11 +170,19 @@ fn merge_value(base: &mut Value, over: &Value, pointer: &str, layer_pointer: &st
         if let (Some(name), Value::Array(extra)) = (key.strip_suffix('+'), value) {
             if !name.is_empty() {
                 let child = format!("{pointer}/{}", escape_pointer_segment(name));
-                let list = base_map.entry(name.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+                let list = base_map
+                    .entry(name.to_owned())
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(items) = list {
                     let offset = items.len();
                     for (i, item) in extra.iter().enumerate() {
-                        provenance.record_tree(&format!("{child}/{}", offset + i), item, layer.source, &layer.document, &format!("{layer_child}/{i}"));
+                        provenance.record_tree(
+                            &format!("{child}/{}", offset + i),
+                            item,
+                            layer.source,
+                            &layer.document,
+                            &format!("{layer_child}/{i}"),
+                        );
                         items.push(item.clone());
                     }
                     provenance.record(&child, layer.source, &layer.document, &layer_child);
@@ -206,10 +254,15 @@ pub struct LoadRequest<'a> {
 
 /// Read a file without trusting it: bounded size, no NUL bytes, valid UTF-8.
 pub fn read_source(path: &Path, display: &str) -> Result<Result<String, Diagnostic>, LoadError> {
-    let io = |e: std::io::Error| LoadError::Io { path: display.to_owned(), message: e.to_string() };
+    let io = |e: std::io::Error| LoadError::Io {
+        path: display.to_owned(),
+        message: e.to_string(),
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::new();
-    file.take(yaml::MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
+    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() > yaml::MAX_FILE_BYTES {
         return Ok(Err(Diagnostic::error(
             "file-too-large",
@@ -222,7 +275,10 @@ pub fn read_source(path: &Path, display: &str) -> Result<Result<String, Diagnost
             .help("environment files are UTF-8 YAML text; move other files out of the environment directory")));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Ok(text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))),
+        Ok(text) => Ok(Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_owned)
+            .unwrap_or(text))),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
@@ -242,9 +298,15 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
     let display = dir.display().to_string();
     let mut all: Vec<PathBuf> = Vec::new();
     if dir.is_dir() {
-        let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Io { path: display.clone(), message: e.to_string() })?;
+        let entries = std::fs::read_dir(dir).map_err(|e| LoadError::Io {
+            path: display.clone(),
+            message: e.to_string(),
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|e| LoadError::Io { path: display.clone(), message: e.to_string() })?;
+            let entry = entry.map_err(|e| LoadError::Io {
+                path: display.clone(),
+                message: e.to_string(),
+            })?;
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
@@ -308,7 +370,9 @@ fn quick_name(path: &Path) -> Option<String> {
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     let files = discover(request.dir, request.only)?;
     let mut workspace = Workspace::default();
-    let defaults_id = workspace.sources.add(SourceFile::new(DEFAULTS_NAME, request.defaults));
+    let defaults_id = workspace
+        .sources
+        .add(SourceFile::new(DEFAULTS_NAME, request.defaults));
     let defaults = match yaml::parse_document(workspace.sources.get(defaults_id), defaults_id) {
         Ok(document) => document,
         Err(diagnostic) => {
@@ -316,7 +380,10 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
             return Ok(workspace);
         }
     };
-    let mut layers = vec![Layer { source: defaults_id, document: defaults }];
+    let mut layers = vec![Layer {
+        source: defaults_id,
+        document: defaults,
+    }];
     let common_path = request.dir.join(COMMON_FILE);
     if common_path.is_file() {
         if let Some(layer) = read_layer(&mut workspace, &common_path, "Defaults")? {
@@ -324,7 +391,9 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
         }
     }
     for path in files {
-        let Some(layer) = read_layer(&mut workspace, &path, "Environment")? else { continue };
+        let Some(layer) = read_layer(&mut workspace, &path, "Environment")? else {
+            continue;
+        };
         let mut value = Value::Object(Map::new());
         let mut provenance = Provenance::default();
         for base in &layers {
@@ -335,23 +404,44 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
             .pointer("/metadata/name")
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .unwrap_or_else(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
-        workspace.environments.push(LoadedEnvironment { name, file: layer.source, value, provenance });
+            .unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+        workspace.environments.push(LoadedEnvironment {
+            name,
+            file: layer.source,
+            value,
+            provenance,
+        });
     }
     Ok(workspace)
 }
 
-fn read_layer(workspace: &mut Workspace, path: &Path, kind: &str) -> Result<Option<Layer>, LoadError> {
+fn read_layer(
+    workspace: &mut Workspace,
+    path: &Path,
+    kind: &str,
+) -> Result<Option<Layer>, LoadError> {
     let display = display_path(path);
     let text = match read_source(path, &display)? {
         Ok(text) => text,
         Err(diagnostic) => {
             let id = workspace.sources.add(SourceFile::new(display, ""));
-            workspace.diagnostics.push(diagnostic.at(Some(Location { source: id, span: Span::default() }), "in this file"));
+            workspace.diagnostics.push(diagnostic.at(
+                Some(Location {
+                    source: id,
+                    span: Span::default(),
+                }),
+                "in this file",
+            ));
             return Ok(None);
         }
     };
-    let id = workspace.sources.add(SourceFile::new(display.clone(), text));
+    let id = workspace
+        .sources
+        .add(SourceFile::new(display.clone(), text));
     let document = match yaml::parse_document(workspace.sources.get(id), id) {
         Ok(document) => document,
         Err(diagnostic) => {
@@ -361,28 +451,53 @@ fn read_layer(workspace: &mut Workspace, path: &Path, kind: &str) -> Result<Opti
     };
     if !document.value.is_object() {
         workspace.diagnostics.push(
-            Diagnostic::error("not-a-mapping", format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"))
-                .at(document.spans.get("").map(|s| Location { source: id, span: s.value }), "expected `key: value` pairs")
-                .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"),
+            Diagnostic::error(
+                "not-a-mapping",
+                format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"),
+            )
+            .at(
+                document.spans.get("").map(|s| Location {
+                    source: id,
+                    span: s.value,
+                }),
+                "expected `key: value` pairs",
+            )
+            .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"),
         );
         return Ok(None);
     }
     let found_kind = document.value.get("kind").and_then(Value::as_str);
-    if found_kind.is_some_and(|k| k != kind) && (kind == "Defaults" || found_kind == Some("Defaults")) {
-        let location = document.spans.get("/kind").map(|s| Location { source: id, span: s.value });
+    if found_kind.is_some_and(|k| k != kind)
+        && (kind == "Defaults" || found_kind == Some("Defaults"))
+    {
+        let location = document.spans.get("/kind").map(|s| Location {
+            source: id,
+            span: s.value,
+        });
         let help = if kind == "Defaults" {
             format!("`{COMMON_FILE}` holds shared settings: write `kind: Defaults`")
         } else {
-            format!("`kind: Defaults` belongs in `{COMMON_FILE}`; an environment file has `kind: Environment`")
+            format!(
+                "`kind: Defaults` belongs in `{COMMON_FILE}`; an environment file has `kind: Environment`"
+            )
         };
         workspace.diagnostics.push(
-            Diagnostic::error("wrong-kind", format!("`{display}` has `kind: {}`, expected `{kind}`", found_kind.unwrap_or_default()))
-                .at(location, "wrong kind")
-                .help(help),
+            Diagnostic::error(
+                "wrong-kind",
+                format!(
+                    "`{display}` has `kind: {}`, expected `{kind}`",
+                    found_kind.unwrap_or_default()
+                ),
+            )
+            .at(location, "wrong kind")
+            .help(help),
         );
         return Ok(None);
     }
-    Ok(Some(Layer { source: id, document }))
+    Ok(Some(Layer {
+        source: id,
+        document,
+    }))
 }
 
 /// Paths as the user should see them: relative to the working directory when possible.
@@ -391,7 +506,10 @@ pub fn display_path(path: &Path) -> String {
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| path.to_path_buf());
-    relative.to_string_lossy().trim_start_matches("./").to_owned()
+    relative
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -400,23 +518,40 @@ mod tests {
 
     fn layer(sources: &mut Sources, name: &str, text: &str) -> Layer {
         let id = sources.add(SourceFile::new(name, text));
-        Layer { source: id, document: yaml::parse_document(sources.get(id), id).unwrap() }
+        Layer {
+            source: id,
+            document: yaml::parse_document(sources.get(id), id).unwrap(),
+        }
     }
 
     #[test]
     fn maps_merge_lists_replace_and_plus_appends() {
         let mut sources = Sources::new();
-        let base = layer(&mut sources, "d", "a:\n  x: 1\n  y: [1, 2]\n  z: [9]\nb: keep\n");
-        let over = layer(&mut sources, "e", "a:\n  x: 2\n  y: [3]\n  z+: [10]\nb: null\n");
+        let base = layer(
+            &mut sources,
+            "d",
+            "a:\n  x: 1\n  y: [1, 2]\n  z: [9]\nb: keep\n",
+        );
+        let over = layer(
+            &mut sources,
+            "e",
+            "a:\n  x: 2\n  y: [3]\n  z+: [10]\nb: null\n",
+        );
         let mut value = Value::Object(Map::new());
         let mut provenance = Provenance::default();
         merge_layer(&mut value, &mut provenance, &base);
         merge_layer(&mut value, &mut provenance, &over);
-        assert_eq!(value, serde_json::json!({"a": {"x": 2, "y": [3], "z": [9, 10]}}));
+        assert_eq!(
+            value,
+            serde_json::json!({"a": {"x": 2, "y": [3], "z": [9, 10]}})
+        );
         assert_eq!(provenance.get("/a/x").unwrap().value.source, over.source);
         assert_eq!(provenance.get("/a/z/0").unwrap().value.source, base.source);
         assert_eq!(provenance.get("/a/z/1").unwrap().value.source, over.source);
-        assert!(provenance.get("/a/y/1").is_none(), "replaced list items are forgotten");
+        assert!(
+            provenance.get("/a/y/1").is_none(),
+            "replaced list items are forgotten"
+        );
         assert!(provenance.get("/b").is_none());
     }
 }

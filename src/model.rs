@@ -85,6 +85,8 @@ pub struct Retention {
     #[serde(default)]
     pub min_days: Option<u32>,
     #[serde(default)]
+    pub max_days: Option<u32>,
+    #[serde(default)]
     pub decided_by: Option<String>,
     #[serde(default)]
     pub decided_at: Option<String>,
@@ -136,7 +138,11 @@ impl Scope {
     /// Every namespace the workload backup leaves out, curated list first, without repeats.
     pub fn all_excluded_namespaces(&self) -> Vec<String> {
         let mut all: Vec<String> = Vec::new();
-        for ns in self.excluded_namespaces.iter().chain(&self.extra_excluded_namespaces) {
+        for ns in self
+            .excluded_namespaces
+            .iter()
+            .chain(&self.extra_excluded_namespaces)
+        {
             if !all.contains(ns) {
                 all.push(ns.clone());
             }
@@ -215,7 +221,9 @@ pub struct Storage {
 impl Storage {
     /// The bucket prefix, defaulting by cluster role as CK8S does.
     pub fn effective_prefix(&self, role: Role) -> String {
-        self.prefix.clone().unwrap_or_else(|| default_prefix(role).to_owned())
+        self.prefix
+            .clone()
+            .unwrap_or_else(|| default_prefix(role).to_owned())
     }
 }
 
@@ -310,6 +318,8 @@ pub struct Offsite {
     pub enabled: bool,
     #[serde(default)]
     pub destination: Option<Destination>,
+    #[serde(default)]
+    pub managed_by: Option<String>,
     #[serde(default)]
     pub schedule: Option<String>,
     #[serde(default)]
@@ -469,6 +479,7 @@ pub struct GitOps {
     pub chart: Chart,
     #[serde(default)]
     pub plugin_image: Option<String>,
+    #[serde(rename = "upgradeCRDs")]
     pub upgrade_crds: bool,
     pub metrics: bool,
     #[serde(default)]

@@ -18,7 +18,12 @@ pub enum Format {
 }
 
 /// Render diagnostics in `format`. `color` applies to the human format only.
-pub fn render(format: Format, diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
+pub fn render(
+    format: Format,
+    diagnostics: &[Diagnostic],
+    sources: &Sources,
+    color: bool,
+) -> String {
     match format {
         Format::Human => human(diagnostics, sources, color),
         Format::Json => json(diagnostics, sources),
@@ -39,7 +44,11 @@ fn level(d: &Diagnostic) -> Level<'static> {
 
 /// Human-readable text: one block per diagnostic and a summary line.
 pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for d in diagnostics {
         let mut title = d.message.clone();
@@ -50,11 +59,23 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
         if let Some(label) = &d.primary {
             let file = sources.get(label.location.source);
             if !file.text.is_empty() {
-                let mut snippet = Snippet::source(file.text.as_str()).path(file.path.as_str()).annotation(
-                    AnnotationKind::Primary.span(clamp(label.location.span, &file.text)).label(label.message.as_str()),
-                );
-                for extra in d.secondary.iter().filter(|s| s.location.source == label.location.source) {
-                    snippet = snippet.annotation(AnnotationKind::Context.span(clamp(extra.location.span, &file.text)).label(extra.message.as_str()));
+                let mut snippet = Snippet::source(file.text.as_str())
+                    .path(file.path.as_str())
+                    .annotation(
+                        AnnotationKind::Primary
+                            .span(clamp(label.location.span, &file.text))
+                            .label(label.message.as_str()),
+                    );
+                for extra in d
+                    .secondary
+                    .iter()
+                    .filter(|s| s.location.source == label.location.source)
+                {
+                    snippet = snippet.annotation(
+                        AnnotationKind::Context
+                            .span(clamp(extra.location.span, &file.text))
+                            .label(extra.message.as_str()),
+                    );
                 }
                 first = first.element(snippet);
             } else {
@@ -62,24 +83,51 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
             }
         }
         let mut report = vec![first];
-        for extra in d.secondary.iter().filter(|s| d.primary.as_ref().is_none_or(|p| p.location.source != s.location.source)) {
+        for extra in d.secondary.iter().filter(|s| {
+            d.primary
+                .as_ref()
+                .is_none_or(|p| p.location.source != s.location.source)
+        }) {
             let file = sources.get(extra.location.source);
-            report.push(Group::with_title(Level::NOTE.secondary_title(extra.message.as_str())).element(
-                Snippet::source(file.text.as_str()).path(file.path.as_str()).annotation(AnnotationKind::Context.span(clamp(extra.location.span, &file.text))),
-            ));
+            report.push(
+                Group::with_title(Level::NOTE.secondary_title(extra.message.as_str())).element(
+                    Snippet::source(file.text.as_str())
+                        .path(file.path.as_str())
+                        .annotation(
+                            AnnotationKind::Context.span(clamp(extra.location.span, &file.text)),
+                        ),
+                ),
+            );
         }
         if let Some(citation) = &d.citation {
-            let mut text = format!("{}{}", citation.reference, if citation.interpretation { " (interpretation)" } else { "" });
+            let mut text = format!(
+                "{}{}",
+                citation.reference,
+                if citation.interpretation {
+                    " (interpretation)"
+                } else {
+                    ""
+                }
+            );
             if let Some(quote) = &citation.quote {
                 text.push_str(&format!(": \"{quote}\""));
             }
-            report.push(Group::with_title(Level::NOTE.with_name("cites").secondary_title(text)));
+            report.push(Group::with_title(
+                Level::NOTE.with_name("cites").secondary_title(text),
+            ));
         }
         if let Some(accepted) = &d.accepted {
-            report.push(Group::with_title(Level::NOTE.with_name("deviation").secondary_title(format!("accepted by {}: {}", accepted.owner, accepted.reason))));
+            report.push(Group::with_title(
+                Level::NOTE.with_name("deviation").secondary_title(format!(
+                    "accepted by {}: {}",
+                    accepted.owner, accepted.reason
+                )),
+            ));
         }
         if let Some(help) = &d.help {
-            report.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+            report.push(Group::with_title(
+                Level::HELP.secondary_title(help.as_str()),
+            ));
         }
         out.push_str(&renderer.render(&report));
         out.push_str("\n\n");
@@ -95,6 +143,10 @@ fn clamp(span: crate::source::Span, text: &str) -> std::ops::Range<usize> {
         start -= 1;
     }
     let mut end = span.end.clamp(start, text.len());
+    // A label on a whole block (a mapping, the document) marks only its first line.
+    if let Some(newline) = text[start..end].find('\n') {
+        end = start + newline;
+    }
     while !text.is_char_boundary(end) {
         end += 1;
     }
@@ -105,7 +157,8 @@ fn clamp(span: crate::source::Span, text: &str) -> std::ops::Range<usize> {
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let tally = Tally::of(diagnostics);
     let mut parts = Vec::new();
-    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let count =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if tally.errors > 0 {
         parts.push(count(tally.errors, "error", "errors"));
     }
@@ -116,9 +169,17 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
         parts.push(count(tally.notes, "note", "notes"));
     }
     if tally.accepted > 0 {
-        parts.push(count(tally.accepted, "accepted deviation", "accepted deviations"));
+        parts.push(count(
+            tally.accepted,
+            "accepted deviation",
+            "accepted deviations",
+        ));
     }
-    if parts.is_empty() { "no problems found".to_owned() } else { parts.join(", ") }
+    if parts.is_empty() {
+        "no problems found".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 #[derive(Serialize)]
@@ -185,7 +246,8 @@ pub fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             })
             .collect(),
     };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
@@ -226,13 +288,19 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         if let Some(help) = &d.help {
             message.push_str(&format!("\nhelp: {help}"));
         }
-        out.push_str(&format!("::{command} {}::{}\n", properties.join(","), escape_data(&message)));
+        out.push_str(&format!(
+            "::{command} {}::{}\n",
+            properties.join(","),
+            escape_data(&message)
+        ));
     }
     out
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -246,10 +314,19 @@ mod tests {
 
     fn sample() -> (Vec<Diagnostic>, Sources) {
         let mut sources = Sources::new();
-        let id = sources.add(SourceFile::new("environments/prod.yaml", "backup:\n  retension: 720h\n"));
+        let id = sources.add(SourceFile::new(
+            "environments/prod.yaml",
+            "backup:\n  retension: 720h\n",
+        ));
         assert_eq!(id, SourceId(0));
         let d = Diagnostic::error("unknown-key", "unknown key `retension` in `backup`")
-            .at(Some(Location { source: id, span: Span::new(10, 19) }), "not a known key")
+            .at(
+                Some(Location {
+                    source: id,
+                    span: Span::new(10, 19),
+                }),
+                "not a known key",
+            )
             .help("did you mean `retention`?")
             .in_environment("prod");
         (vec![d], sources)
@@ -259,7 +336,10 @@ mod tests {
     fn human_output_shows_file_line_column_and_snippet() {
         let (d, sources) = sample();
         let text = human(&d, &sources, false);
-        assert!(text.contains("error[unknown-key]: unknown key `retension` in `backup` [prod]"), "{text}");
+        assert!(
+            text.contains("error[unknown-key]: unknown key `retension` in `backup` [prod]"),
+            "{text}"
+        );
         assert!(text.contains("environments/prod.yaml:2:3"), "{text}");
         assert!(text.contains("retension: 720h"), "{text}");
         assert!(text.contains("help: did you mean `retention`?"), "{text}");

@@ -37,7 +37,13 @@ impl EnvironmentSchema {
         let mut out = Vec::new();
         for error in self.validator.iter_errors(&env.value) {
             let pointer = error.instance_path().as_str().to_owned();
-            out.extend(self.translate(env, &pointer, error.kind(), error.instance(), &error.to_string()));
+            out.extend(self.translate(
+                env,
+                &pointer,
+                error.kind(),
+                error.instance(),
+                &error.to_string(),
+            ));
         }
         for d in &mut out {
             d.environment = Some(env.name.clone());
@@ -53,7 +59,10 @@ impl EnvironmentSchema {
             let next = node
                 .get("properties")
                 .and_then(|p| p.get(&segment))
-                .or_else(|| node.get("items").filter(|_| segment.parse::<usize>().is_ok()))
+                .or_else(|| {
+                    node.get("items")
+                        .filter(|_| segment.parse::<usize>().is_ok())
+                })
                 .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))?;
             node = self.resolve(next)?;
         }
@@ -78,7 +87,14 @@ impl EnvironmentSchema {
             .unwrap_or_default()
     }
 
-    fn translate(&self, env: &LoadedEnvironment, pointer: &str, kind: &ValidationErrorKind, instance: &Value, fallback: &str) -> Vec<Diagnostic> {
+    fn translate(
+        &self,
+        env: &LoadedEnvironment,
+        pointer: &str,
+        kind: &ValidationErrorKind,
+        instance: &Value,
+        fallback: &str,
+    ) -> Vec<Diagnostic> {
         let here = dotted(pointer);
         let value_at = env.provenance.value_location(pointer);
         match kind {
@@ -89,9 +105,15 @@ impl EnvironmentSchema {
                     let at = env.provenance.key_location(&child);
                     let value = instance.get(key);
                     if secrets::is_secret_key(key) {
-                        return Diagnostic::error("inline-secret", format!("`{}` puts a credential in the environment file", dotted(&child)))
-                            .at(at, "inline credential")
-                            .help(secrets::HELP);
+                        return Diagnostic::error(
+                            "inline-secret",
+                            format!(
+                                "`{}` puts a credential in the environment file",
+                                dotted(&child)
+                            ),
+                        )
+                        .at(at, "inline credential")
+                        .help(secrets::HELP);
                     }
                     let known = self.known_keys(pointer);
                     let mut help = match did_you_mean(key, known.iter().map(String::as_str)) {
@@ -102,25 +124,62 @@ impl EnvironmentSchema {
                         if !help.is_empty() {
                             help.push(' ');
                         }
-                        help.push_str(&format!("Keys allowed in {}: {}", if here.is_empty() { "the top level".to_owned() } else { format!("`{here}`") }, known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")));
+                        help.push_str(&format!(
+                            "Keys allowed in {}: {}",
+                            if here.is_empty() {
+                                "the top level".to_owned()
+                            } else {
+                                format!("`{here}`")
+                            },
+                            known
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
                     }
                     let _ = value;
-                    Diagnostic::error("unknown-key", format!("unknown key `{key}`{}", if here.is_empty() { String::new() } else { format!(" in `{here}`") }))
-                        .at(at, "not a known key")
-                        .help(help)
+                    Diagnostic::error(
+                        "unknown-key",
+                        format!(
+                            "unknown key `{key}`{}",
+                            if here.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" in `{here}`")
+                            }
+                        ),
+                    )
+                    .at(at, "not a known key")
+                    .help(help)
                 })
                 .collect(),
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
-                let at = env.provenance.key_location(pointer).or(env.provenance.value_location(""));
+                let at = env
+                    .provenance
+                    .key_location(pointer)
+                    .or(env.provenance.value_location(""));
                 let description = self
                     .node_at(&format!("{pointer}/{name}"))
                     .and_then(|n| n.get("description"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                vec![Diagnostic::error("missing-key", format!("missing required key `{}`", dotted(&format!("{pointer}/{name}"))))
+                vec![
+                    Diagnostic::error(
+                        "missing-key",
+                        format!(
+                            "missing required key `{}`",
+                            dotted(&format!("{pointer}/{name}"))
+                        ),
+                    )
                     .at(at, format!("`{name}` must be set here"))
-                    .help(if description.is_empty() { format!("add `{name}:`") } else { format!("add `{name}:`: {description}") })]
+                    .help(if description.is_empty() {
+                        format!("add `{name}:`")
+                    } else {
+                        format!("add `{name}:`: {description}")
+                    }),
+                ]
             }
             ValidationErrorKind::Type { kind } => {
                 let expected = match kind {
@@ -131,8 +190,11 @@ impl EnvironmentSchema {
                 let mut help = format!("write a {expected}");
                 if expected == "boolean" {
                     if let Some(s) = instance.as_str() {
-                        let b = matches!(s.to_ascii_lowercase().as_str(), "yes" | "y" | "on" | "true");
-                        help = format!("write `{b}`: ck8s-gen reads YAML 1.2, where `{s}` is a string, not a boolean");
+                        let b =
+                            matches!(s.to_ascii_lowercase().as_str(), "yes" | "y" | "on" | "true");
+                        help = format!(
+                            "write `{b}`: ck8s-gen reads YAML 1.2, where `{s}` is a string, not a boolean"
+                        );
                     }
                 } else if expected == "string" && (instance.is_number() || instance.is_boolean()) {
                     help = format!("quote the value: `\"{instance}\"`");
@@ -141,28 +203,87 @@ impl EnvironmentSchema {
                         help = format!("write a number without quotes (found the text `{s}`)");
                     }
                 }
-                vec![Diagnostic::error("wrong-type", format!("`{here}` must be a {expected}, found {found}")).at(value_at, format!("expected a {expected}")).help(help)]
+                vec![
+                    Diagnostic::error(
+                        "wrong-type",
+                        format!("`{here}` must be a {expected}, found {found}"),
+                    )
+                    .at(value_at, format!("expected a {expected}"))
+                    .help(help),
+                ]
             }
             ValidationErrorKind::Enum { options } => {
-                let allowed: Vec<String> = options.as_array().map(|a| a.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()).unwrap_or_default();
-                let given = instance.as_str().map_or_else(|| instance.to_string(), str::to_owned);
-                let mut help = format!("allowed values: {}", allowed.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "));
+                let allowed: Vec<String> = options
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let given = instance
+                    .as_str()
+                    .map_or_else(|| instance.to_string(), str::to_owned);
+                let mut help = format!(
+                    "allowed values: {}",
+                    allowed
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
                 if let Some(s) = did_you_mean(&given, allowed.iter().map(String::as_str)) {
                     help = format!("did you mean `{s}`? {help}");
                 }
-                vec![Diagnostic::error("invalid-value", format!("`{here}` cannot be `{given}`")).at(value_at, "not an allowed value").help(help)]
+                vec![
+                    Diagnostic::error("invalid-value", format!("`{here}` cannot be `{given}`"))
+                        .at(value_at, "not an allowed value")
+                        .help(help),
+                ]
             }
-            ValidationErrorKind::Constant { expected_value } => vec![Diagnostic::error("invalid-value", format!("`{here}` must be `{}`", expected_value.as_str().unwrap_or_default()))
+            ValidationErrorKind::Constant { expected_value } => vec![
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "`{here}` must be `{}`",
+                        expected_value.as_str().unwrap_or_default()
+                    ),
+                )
                 .at(value_at, "unexpected value")
-                .help(format!("write `{}: {}`", here, expected_value.as_str().unwrap_or_default()))],
-            ValidationErrorKind::Format { format } if format == "date" => vec![Diagnostic::error("invalid-date", format!("`{here}` is not a date: `{}`", instance.as_str().unwrap_or_default()))
+                .help(format!(
+                    "write `{}: {}`",
+                    here,
+                    expected_value.as_str().unwrap_or_default()
+                )),
+            ],
+            ValidationErrorKind::Format { format } if format == "date" => vec![
+                Diagnostic::error(
+                    "invalid-date",
+                    format!(
+                        "`{here}` is not a date: `{}`",
+                        instance.as_str().unwrap_or_default()
+                    ),
+                )
                 .at(value_at, "not YYYY-MM-DD")
-                .help("write a calendar date as `YYYY-MM-DD`, e.g. `2026-03-01`")],
+                .help("write a calendar date as `YYYY-MM-DD`, e.g. `2026-03-01`"),
+            ],
             ValidationErrorKind::Format { .. } => Vec::new(),
             _ => {
-                let shown = if instance.as_str().is_some_and(|s| secrets::looks_like_secret_value(s)) { "value".to_owned() } else { fallback.to_owned() };
-                let description = self.node_at(pointer).and_then(|n| n.get("description")).and_then(Value::as_str).unwrap_or("");
-                let mut d = Diagnostic::error("invalid-value", format!("`{here}`: {shown}")).at(value_at, "invalid value");
+                let shown = if instance
+                    .as_str()
+                    .is_some_and(|s| secrets::looks_like_secret_value(s))
+                {
+                    "value".to_owned()
+                } else {
+                    fallback.to_owned()
+                };
+                let description = self
+                    .node_at(pointer)
+                    .and_then(|n| n.get("description"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let mut d = Diagnostic::error("invalid-value", format!("`{here}`: {shown}"))
+                    .at(value_at, "invalid value");
                 if !description.is_empty() {
                     d = d.help(description.to_owned());
                 }

@@ -6,9 +6,27 @@ pub const HELP: &str = "never put credentials in an environment file: create a S
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase().replace(['-', '_'], "");
     [
-        "password", "passwd", "secret", "secretkey", "accesskey", "accesskeyid", "secretaccesskey", "token", "apikey",
-        "privatekey", "storageaccountkey", "accountkey", "keyfiledata", "clientsecret", "salt", "passwordobscured",
-        "saltobscured", "sastoken", "connectionstring", "awsaccesskeyid", "awssecretaccesskey",
+        "password",
+        "passwd",
+        "secret",
+        "secretkey",
+        "accesskey",
+        "accesskeyid",
+        "secretaccesskey",
+        "token",
+        "apikey",
+        "privatekey",
+        "storageaccountkey",
+        "accountkey",
+        "keyfiledata",
+        "clientsecret",
+        "salt",
+        "passwordobscured",
+        "saltobscured",
+        "sastoken",
+        "connectionstring",
+        "awsaccesskeyid",
+        "awssecretaccesskey",
     ]
     .contains(&k.as_str())
         || k.ends_with("password")
@@ -23,10 +41,16 @@ pub fn looks_like_secret_value(value: &str) -> bool {
     if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
         return true;
     }
-    if v.contains("aws_secret_access_key") || v.contains("aws_access_key_id") || v.contains("AccountKey=") {
+    if v.contains("aws_secret_access_key")
+        || v.contains("aws_access_key_id")
+        || v.contains("AccountKey=")
+    {
         return true;
     }
-    let is_upper_alnum = |s: &str| s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let is_upper_alnum = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    };
     for prefix in ["AKIA", "ASIA"] {
         if let Some(rest) = v.strip_prefix(prefix) {
             if rest.len() == 16 && is_upper_alnum(rest) {
@@ -42,7 +66,9 @@ pub fn looks_like_secret_value(value: &str) -> bool {
         let upper = v.chars().any(|c| c.is_ascii_uppercase());
         let lower = v.chars().any(|c| c.is_ascii_lowercase());
         let digit = v.chars().any(|c| c.is_ascii_digit());
-        let token_chars = v.chars().all(|c| c.is_ascii_alphanumeric() || "+=_-".contains(c));
+        let token_chars = v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=_-".contains(c));
         if upper && lower && digit && token_chars {
             return true;
         }
@@ -62,10 +88,16 @@ mod tests {
         assert!(!is_secret_key("secretName"));
         assert!(!is_secret_key("key"));
         assert!(looks_like_secret_value("AKIAABCDEFGHIJKLMNOP"));
-        assert!(looks_like_secret_value("wJalrXUtnFEMI0K7MDENG0bPxRfiCYEXAMPLEKEY12"));
-        assert!(looks_like_secret_value("-----BEGIN RSA PRIVATE KEY-----\nabc"));
+        assert!(looks_like_secret_value(
+            "wJalrXUtnFEMI0K7MDENG0bPxRfiCYEXAMPLEKEY12"
+        ));
+        assert!(looks_like_secret_value(
+            "-----BEGIN RSA PRIVATE KEY-----\nabc"
+        ));
         assert!(!looks_like_secret_value("https://s3.sto1.safedc.net"));
         assert!(!looks_like_secret_value("compliantkubernetes.io/nobackup"));
-        assert!(!looks_like_secret_value("Risk analysis RA-2026-04 says thirty days is enough."));
+        assert!(!looks_like_secret_value(
+            "Risk analysis RA-2026-04 says thirty days is enough."
+        ));
     }
 }

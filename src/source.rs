@@ -16,7 +16,10 @@ pub struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 }
 
@@ -41,7 +44,11 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { path: path.into(), text, line_starts }
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
@@ -103,7 +110,11 @@ impl Sources {
     pub fn describe(&self, location: Location) -> Position<'_> {
         let file = self.get(location.source);
         let (line, column) = file.line_col(location.span.start);
-        Position { path: &file.path, line, column }
+        Position {
+            path: &file.path,
+            line,
+            column,
+        }
     }
 }
 

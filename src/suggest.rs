@@ -9,7 +9,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let current = row[j + 1];
-            row[j + 1] = if ca == *cb { previous } else { 1 + previous.min(row[j]).min(current) };
+            row[j + 1] = if ca == *cb {
+                previous
+            } else {
+                1 + previous.min(row[j]).min(current)
+            };
             previous = current;
         }
     }
@@ -17,7 +21,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_lowercase();
     candidates
         .into_iter()
@@ -25,7 +32,10 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
             let d = edit_distance(&lower, &c.to_lowercase());
             (d, c)
         })
-        .filter(|(d, c)| *d <= (c.chars().count().max(word.chars().count()) / 3).max(1) || c.to_lowercase() == lower)
+        .filter(|(d, c)| {
+            *d <= (c.chars().count().max(word.chars().count()) / 3).max(1)
+                || c.to_lowercase() == lower
+        })
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
 }
@@ -36,8 +46,14 @@ mod tests {
 
     #[test]
     fn suggests_close_words_only() {
-        assert_eq!(did_you_mean("retension", ["retention", "schedule"]), Some("retention"));
-        assert_eq!(did_you_mean("Schedule", ["retention", "schedule"]), Some("schedule"));
+        assert_eq!(
+            did_you_mean("retension", ["retention", "schedule"]),
+            Some("retention")
+        );
+        assert_eq!(
+            did_you_mean("Schedule", ["retention", "schedule"]),
+            Some("schedule")
+        );
         assert_eq!(did_you_mean("xyz", ["retention", "schedule"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

@@ -129,7 +129,10 @@ fn yaml_error(file: &SourceFile, id: SourceId, error: &serde_saphyr::Error) -> D
     });
     let lower = message.to_lowercase();
     let (code, help) = if lower.contains("duplicate") {
-        ("duplicate-key", "each key may appear once per mapping; remove or merge the repeated key")
+        (
+            "duplicate-key",
+            "each key may appear once per mapping; remove or merge the repeated key",
+        )
     } else if lower.contains("budget") || lower.contains("alias") || lower.contains("recursion") {
         (
             "yaml-too-complex",
@@ -138,7 +141,10 @@ fn yaml_error(file: &SourceFile, id: SourceId, error: &serde_saphyr::Error) -> D
     } else if lower.contains("tab") {
         ("invalid-yaml", "YAML indentation must use spaces, not tabs")
     } else if lower.contains("document") && lower.contains("multiple") {
-        ("invalid-yaml", "an environment file holds exactly one YAML document")
+        (
+            "invalid-yaml",
+            "an environment file holds exactly one YAML document",
+        )
     } else {
         ("invalid-yaml", "fix the YAML syntax at the marked position")
     };
@@ -153,8 +159,15 @@ fn yaml_error(file: &SourceFile, id: SourceId, error: &serde_saphyr::Error) -> D
 }
 
 enum Frame {
-    Map { pointer: String, key: Option<(String, Span)>, skip_key: usize },
-    Seq { pointer: String, index: usize },
+    Map {
+        pointer: String,
+        key: Option<(String, Span)>,
+        skip_key: usize,
+    },
+    Seq {
+        pointer: String,
+        index: usize,
+    },
 }
 
 /// Walk the parser's events and record the span of every node under its JSON pointer.
@@ -171,7 +184,10 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
         let end = offset(span.end);
         let is_node = matches!(
             event,
-            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(..)
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(..)
         );
         let is_start = matches!(event, Event::SequenceStart(..) | Event::MappingStart(..));
         let is_end = matches!(event, Event::SequenceEnd | Event::MappingEnd);
@@ -211,7 +227,11 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
         }
         let (pointer, key_span) = match stack.last_mut() {
             None => (String::new(), None),
-            Some(Frame::Map { pointer, key, skip_key }) => match key.take() {
+            Some(Frame::Map {
+                pointer,
+                key,
+                skip_key,
+            }) => match key.take() {
                 None => {
                     // This node is a key.
                     match &event {
@@ -223,9 +243,10 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
                     }
                     continue;
                 }
-                Some((name, key_span)) => {
-                    (format!("{pointer}/{}", escape_pointer_segment(&name)), Some(key_span))
-                }
+                Some((name, key_span)) => (
+                    format!("{pointer}/{}", escape_pointer_segment(&name)),
+                    Some(key_span),
+                ),
             },
             Some(Frame::Seq { pointer, index }) => {
                 let p = format!("{pointer}/{index}");
@@ -239,11 +260,18 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
         });
         match event {
             Event::MappingStart(..) => {
-                stack.push(Frame::Map { pointer: pointer.clone(), key: None, skip_key: 0 });
+                stack.push(Frame::Map {
+                    pointer: pointer.clone(),
+                    key: None,
+                    skip_key: 0,
+                });
                 open.push(Some((pointer, start)));
             }
             Event::SequenceStart(..) => {
-                stack.push(Frame::Seq { pointer: pointer.clone(), index: 0 });
+                stack.push(Frame::Seq {
+                    pointer: pointer.clone(),
+                    index: 0,
+                });
                 open.push(Some((pointer, start)));
             }
             _ => {}
@@ -319,7 +347,11 @@ mod tests {
     fn alias_bombs_are_refused() {
         let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_owned() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_owned()
+            } else {
+                format!("l{}", i - 1)
+            };
             text.push_str(&format!(
                 "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
             ));

@@ -1,0 +1,89 @@
+//! The command line: flags and subcommands (clap derive). Doc comments are the help text.
+
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  ck8s-gen validate                      validate every environment in ./environments
+  ck8s-gen validate prod-se-health       validate one environment
+  ck8s-gen render                        render every environment to ./rendered
+  ck8s-gen render --check                fail (exit 1) when ./rendered is stale
+  ck8s-gen render prod-se-health --stdout
+  ck8s-gen diff --base origin/main --format markdown
+  ck8s-gen regulations explain HSLF-07
+
+Exit status: 0 success, 1 findings (validation errors, stale output, differences), 2 usage or I/O error.";
+
+/// Validate Compliant Kubernetes (Welkin) backup environments against a schema and regulatory
+/// profiles, and render their Velero, Flux and Argo CD manifests.
+#[derive(Debug, Parser)]
+#[command(name = "ck8s-gen", version, about, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Directory of environment files (`*.yaml`, plus an optional `common.yaml` layered under each).
+    #[arg(
+        long,
+        global = true,
+        default_value = "environments",
+        env = "CK8S_GEN_DIR",
+        value_name = "DIR"
+    )]
+    pub dir: PathBuf,
+    /// Read schemas (environment schema, defaults, regulatory profiles) from DIR instead of the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Read templates from DIR instead of the built-in ones.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// How to print findings.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human, env = "CK8S_GEN_FORMAT")]
+    pub format: Format,
+    /// When to use colours (`NO_COLOR` is respected in `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check environments against the schema, the semantic rules and their regulatory profiles.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen validate\n  ck8s-gen validate prod-se-health --format json\n  ck8s-gen validate --format github   # annotations in a GitHub Actions job"
+    )]
+    Validate {
+        /// Environment names or files (default: every environment in --dir).
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+    },
+    /// Print the built-in defaults that every environment is layered on.
+    Defaults,
+    /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).
+    Schema,
+    /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen completions bash > /etc/bash_completion.d/ck8s-gen\n  ck8s-gen completions zsh > \"${fpath[1]}/_ck8s-gen\""
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
+    Man,
+}

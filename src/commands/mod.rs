@@ -1,0 +1,63 @@
+//! One thin file per subcommand: read the flags, call one library operation, print the result.
+//! This module and its children are the only code that writes to the terminal.
+
+mod defaults;
+mod docs;
+mod validate;
+
+use crate::ExitStatus;
+use crate::cli::{Cli, ColorChoice, Command};
+use std::io::{IsTerminal, Write};
+
+pub fn run(cli: Cli) -> ExitStatus {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Validate { environments } => validate::run(global, environments),
+        Command::Defaults => defaults::run(global),
+        Command::Schema => defaults::schema(global),
+        Command::Completions { shell } => docs::completions(*shell),
+        Command::Man => docs::man(),
+    }
+}
+
+/// Whether to colour output written to stderr.
+pub(crate) fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+#[allow(clippy::print_stderr)]
+pub(crate) fn out(text: &str) -> ExitStatus {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitStatus::Success,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Write to stderr, ignoring a closed stream.
+pub(crate) fn err(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
+}
+
+/// Print an error that stops the run and return exit status 2.
+pub(crate) fn fail(message: impl std::fmt::Display) -> ExitStatus {
+    err(&format!("error: {message}\n"));
+    ExitStatus::Error
+}

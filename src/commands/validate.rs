@@ -1,0 +1,46 @@
+//! `ck8s-gen validate`: structural, semantic and regulatory checks of environments.
+
+use super::{err, fail, out, use_color};
+use crate::ExitStatus;
+use crate::cli::Global;
+use crate::report::{self, Format};
+use crate::validate::{self, Request};
+
+pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
+    let assets = match crate::assets::Assets::with_overrides(
+        global.schemas.as_deref(),
+        global.templates.as_deref(),
+    ) {
+        Ok(assets) => assets,
+        Err(e) => return fail(e),
+    };
+    let outcome = match validate::validate(&Request {
+        dir: &global.dir,
+        only: environments,
+        assets: &assets,
+    }) {
+        Ok(outcome) => outcome,
+        Err(e) => return fail(e),
+    };
+    let text = report::render(
+        global.format,
+        &outcome.diagnostics,
+        &outcome.sources,
+        use_color(global.color),
+    );
+    let printed = match global.format {
+        Format::Human => {
+            err(&text);
+            ExitStatus::Success
+        }
+        Format::Json | Format::Github => out(&text),
+    };
+    if printed == ExitStatus::Error {
+        return printed;
+    }
+    if outcome.has_failures() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}

@@ -1,0 +1,152 @@
+//! The validation pipeline: load and layer every environment, check it against the schema,
+//! type it, run the semantic and fleet-wide checks and the regulatory profiles, and collect
+//! every finding in one sorted list.
+
+use crate::assets::{Assets, DEFAULTS, ENVIRONMENT_SCHEMA};
+use crate::checks;
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::load::{self, LoadError, LoadRequest, LoadedEnvironment};
+use crate::model::Environment;
+use crate::schema::{EnvironmentSchema, SchemaError};
+use crate::source::Sources;
+use rayon::prelude::*;
+use std::path::Path;
+
+pub struct Request<'a> {
+    pub dir: &'a Path,
+    pub only: &'a [String],
+    pub assets: &'a Assets,
+}
+
+/// One environment after validation.
+#[derive(Debug)]
+pub struct Checked {
+    pub loaded: LoadedEnvironment,
+    /// The typed environment, when the schema accepted it.
+    pub environment: Option<Environment>,
+    /// Whether any unaccepted error was found for this environment.
+    pub failed: bool,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub sources: Sources,
+    pub environments: Vec<Checked>,
+    /// Every finding, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    pub fn has_failures(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_failure)
+    }
+
+    /// The environments that are valid (typed and without errors), in name order.
+    pub fn valid(&self) -> impl Iterator<Item = (&LoadedEnvironment, &Environment)> {
+        self.environments
+            .iter()
+            .filter(|c| !c.failed)
+            .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
+    }
+}
+
+/// Errors that stop validation before any finding (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error("missing built-in schema file `{0}`")]
+    MissingAsset(&'static str),
+}
+
+pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    let schema_text = request
+        .assets
+        .schema(ENVIRONMENT_SCHEMA)
+        .ok_or(ValidateError::MissingAsset(ENVIRONMENT_SCHEMA))?;
+    let defaults = request
+        .assets
+        .schema(DEFAULTS)
+        .ok_or(ValidateError::MissingAsset(DEFAULTS))?;
+    let schema = EnvironmentSchema::compile(schema_text)?;
+    let profiles = crate::compliance::Profiles::load(request.assets).map_err(SchemaError)?;
+    let workspace = load::load(&LoadRequest {
+        dir: request.dir,
+        only: request.only,
+        defaults,
+    })?;
+    let mut diagnostics = workspace.diagnostics;
+    let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
+        .environments
+        .into_par_iter()
+        .map(|loaded| check_one(&schema, &profiles, loaded))
+        .collect();
+    let mut environments = Vec::with_capacity(results.len());
+    for (checked, found) in results {
+        diagnostics.extend(found);
+        environments.push(checked);
+    }
+    let fleet = checks::fleet(&environments);
+    for d in &fleet {
+        if d.severity == Severity::Error {
+            if let Some(env) = &d.environment {
+                for c in environments.iter_mut().filter(|c| &c.loaded.name == env) {
+                    c.failed = true;
+                }
+            }
+        }
+    }
+    diagnostics.extend(fleet);
+    environments.sort_by(|a, b| a.loaded.name.cmp(&b.loaded.name));
+    diagnostic::sort(&mut diagnostics, &workspace.sources);
+    Ok(Outcome {
+        sources: workspace.sources,
+        environments,
+        diagnostics,
+    })
+}
+
+fn check_one(
+    schema: &EnvironmentSchema,
+    profiles: &crate::compliance::Profiles,
+    loaded: LoadedEnvironment,
+) -> (Checked, Vec<Diagnostic>) {
+    let mut found = schema.check(&loaded);
+    found.extend(checks::secrets_in_values(&loaded));
+    let structural_errors = found.iter().any(|d| d.severity == Severity::Error);
+    let mut environment = None;
+    if !structural_errors {
+        match serde_json::from_value::<Environment>(loaded.value.clone()) {
+            Ok(env) => {
+                found.extend(checks::semantic(&loaded, &env));
+                found.extend(profiles.check(&loaded, &env));
+                environment = Some(env);
+            }
+            Err(e) => found.push(
+                Diagnostic::error(
+                    "internal-model-mismatch",
+                    format!("the schema accepted this environment but the model did not: {e}"),
+                )
+                .at(loaded.provenance.value_location(""), "this environment")
+                .help("this is a bug in ck8s-gen; please report it with the environment file"),
+            ),
+        }
+    }
+    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found);
+    for d in &mut found {
+        if d.environment.is_none() {
+            d.environment = Some(loaded.name.clone());
+        }
+    }
+    let failed = found.iter().any(Diagnostic::is_failure);
+    (
+        Checked {
+            loaded,
+            environment,
+            failed,
+        },
+        found,
+    )
+}
