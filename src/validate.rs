@@ -90,11 +90,11 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
     }
     let fleet = checks::fleet(&environments);
     for d in &fleet {
-        if d.severity == Severity::Error {
-            if let Some(env) = &d.environment {
-                for c in environments.iter_mut().filter(|c| &c.loaded.name == env) {
-                    c.failed = true;
-                }
+        if d.severity == Severity::Error
+            && let Some(env) = &d.environment
+        {
+            for c in environments.iter_mut().filter(|c| &c.loaded.name == env) {
+                c.failed = true;
             }
         }
     }
