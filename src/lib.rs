@@ -1,1 +1,2 @@
+pub mod cron;
 pub mod duration;
