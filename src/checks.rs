@@ -207,7 +207,11 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
 
 /// `1 day`, `30 days`.
 pub fn days_text(days: i64) -> String {
-    if days == 1 { "1 day".to_owned() } else { format!("{days} days") }
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
 }
 
 fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
@@ -221,7 +225,10 @@ fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
         cx.push(
             Diagnostic::error(
                 "retention-below-minimum",
-                format!("retention is {}, below the decided minimum of {min} days", days_text(days)),
+                format!(
+                    "retention is {}, below the decided minimum of {min} days",
+                    days_text(days)
+                ),
             )
             .at(cx.at("/backup/retention/ttl"), days_text(days))
             .also(cx.at("/backup/retention/minDays"), "decided minimum")

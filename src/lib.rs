@@ -11,6 +11,7 @@
 pub mod assets;
 pub mod dates;
 pub mod diagnostic;
+pub mod diff;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -325,6 +325,17 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String
     serde_saphyr::from_str_with_options(text, options).map_err(|e| e.without_snippet().to_string())
 }
 
+/// Every document of a multi-document stream (`---` separated), as JSON values.
+pub fn documents(text: &str) -> Result<Vec<Value>, String> {
+    let mut options = parse_options();
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_documents = 100_000;
+    }
+    let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| e.without_snippet().to_string())?;
+    Ok(values.into_iter().filter(|v| !v.is_null()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
