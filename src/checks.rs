@@ -612,7 +612,7 @@ pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut names: BTreeMap<&str, &Checked> = BTreeMap::new();
     for c in environments {
-        if let Some(first) = names.insert(c.loaded.name.as_str(), c) {
+        if let Some(first) = names.get(c.loaded.name.as_str()) {
             out.push(
                 Diagnostic::error(
                     "duplicate-environment",
@@ -629,8 +629,11 @@ pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
                 .in_environment(&c.loaded.name)
                 .help("environment names must be unique: they name the rendered directories"),
             );
+        } else {
+            names.insert(c.loaded.name.as_str(), c);
         }
     }
+    let mut management: Option<Vec<&str>> = None;
     let mut locations: BTreeMap<(String, String, String), &Checked> = BTreeMap::new();
     for c in environments {
         let Some(env) = &c.environment else { continue };
@@ -655,7 +658,7 @@ pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
             .as_deref()
             .filter(|_| env.replication.offsite.enabled)
         {
-            let target = environments.iter().find(|o| o.loaded.name == manager);
+            let target = names.get(manager);
             let role = target
                 .and_then(|t| t.environment.as_ref())
                 .map(|e| e.cluster.role);
@@ -667,15 +670,17 @@ pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
                 _ => None,
             };
             if let Some(problem) = problem {
-                let names: Vec<&str> = environments
-                    .iter()
-                    .filter(|o| {
-                        o.environment
-                            .as_ref()
-                            .is_some_and(|e| e.cluster.role == Role::Management)
-                    })
-                    .map(|o| o.loaded.name.as_str())
-                    .collect();
+                let names = management.get_or_insert_with(|| {
+                    environments
+                        .iter()
+                        .filter(|o| {
+                            o.environment
+                                .as_ref()
+                                .is_some_and(|e| e.cluster.role == Role::Management)
+                        })
+                        .map(|o| o.loaded.name.as_str())
+                        .collect()
+                });
                 let mut help = "`managedBy` names the management environment whose cluster runs the replication CronJobs".to_owned();
                 if let Some(s) = crate::suggest::did_you_mean(manager, names.iter().copied()) {
                     help = format!("did you mean `{s}`? {help}");

@@ -289,43 +289,63 @@ pub struct LoadRequest<'a> {
     pub defaults: &'a str,
 }
 
-/// Read a file without trusting it: bounded size, no NUL bytes, valid UTF-8.
-pub fn read_source(path: &Path, display: &str) -> Result<Result<String, Diagnostic>, LoadError> {
-    let io = |e: std::io::Error| LoadError::Io {
-        path: display.to_owned(),
-        message: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(yaml::MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+/// One input file: the path as the user should see it and its raw bytes (at most
+/// [`yaml::MAX_FILE_BYTES`] + 1 of them, which is enough to tell that a file is too large).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub display: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Input {
+    pub fn new(display: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Input {
+        Input {
+            display: display.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// Read a file without trusting it: never more than one byte past the size limit.
+    pub fn read(path: &Path) -> Result<Input, LoadError> {
+        let display = display_path(path);
+        let io = |e: std::io::Error| LoadError::Io {
+            path: display.clone(),
+            message: e.to_string(),
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut bytes = Vec::new();
+        file.take(yaml::MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        Ok(Input { display, bytes })
+    }
+}
+
+/// Check raw bytes before parsing: bounded size, no NUL bytes, valid UTF-8 (a BOM is dropped).
+pub fn decode(bytes: &[u8], display: &str) -> Result<String, Diagnostic> {
     if bytes.len() > yaml::MAX_FILE_BYTES {
-        return Ok(Err(Diagnostic::error(
+        return Err(Diagnostic::error(
             "file-too-large",
             format!("`{display}` is larger than {} KiB", yaml::MAX_FILE_BYTES / 1024),
         )
-        .help("an environment file is a few KiB of YAML; check that the right file is in the environment directory")));
+        .help("an environment file is a few KiB of YAML; check that the right file is in the environment directory"));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Ok(Err(Diagnostic::error("binary-file", format!("`{display}` is a binary file (NUL byte at offset {at})"))
-            .help("environment files are UTF-8 YAML text; move other files out of the environment directory")));
+        return Err(Diagnostic::error("binary-file", format!("`{display}` is a binary file (NUL byte at offset {at})"))
+            .help("environment files are UTF-8 YAML text; move other files out of the environment directory"));
     }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Ok(text
-            .strip_prefix('\u{feff}')
-            .map(str::to_owned)
-            .unwrap_or(text))),
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_owned()),
         Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            let valid = e.valid_up_to();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
             let line = prefix.matches('\n').count() + 1;
             let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Ok(Err(Diagnostic::error(
+            Err(Diagnostic::error(
                 "invalid-utf8",
                 format!("`{display}` is not valid UTF-8 (first invalid byte at line {line}, column {column})"),
             )
-            .help("save the file as UTF-8")))
+            .help("save the file as UTF-8"))
         }
     }
 }
@@ -403,32 +423,49 @@ fn quick_name(path: &Path) -> Option<String> {
     None
 }
 
-/// Load and layer every requested environment.
+/// Load and layer every requested environment from disk.
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     let files = discover(request.dir, request.only)?;
+    let common_path = request.dir.join(COMMON_FILE);
+    let common = if common_path.is_file() {
+        Some(Input::read(&common_path)?)
+    } else {
+        None
+    };
+    let inputs = files
+        .iter()
+        .map(|path| Input::read(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(load_inputs(request.defaults, common, inputs))
+}
+
+/// Layer in-memory files: built-in `defaults` ← `common` ← each of `files`, in the given order.
+/// Problems with the files themselves become diagnostics in the workspace; nothing here panics
+/// or fails on any input.
+pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> Workspace {
     let mut workspace = Workspace::default();
     let defaults_id = workspace
         .sources
-        .add(SourceFile::new(DEFAULTS_NAME, request.defaults));
+        .add(SourceFile::new(DEFAULTS_NAME, defaults));
     let defaults = match yaml::parse_document(workspace.sources.get(defaults_id), defaults_id) {
         Ok(document) => document,
         Err(diagnostic) => {
             workspace.diagnostics.push(*diagnostic);
-            return Ok(workspace);
+            return workspace;
         }
     };
     let mut layers = vec![Layer {
         source: defaults_id,
         document: defaults,
     }];
-    let common_path = request.dir.join(COMMON_FILE);
-    if common_path.is_file()
-        && let Some(layer) = read_layer(&mut workspace, &common_path, "Defaults")?
+    if let Some(common) = common
+        && let Some(layer) = read_layer(&mut workspace, common, "Defaults")
     {
         layers.push(layer);
     }
-    for path in files {
-        let Some(layer) = read_layer(&mut workspace, &path, "Environment")? else {
+    for input in files {
+        let stem = file_stem(&input.display);
+        let Some(layer) = read_layer(&mut workspace, input, "Environment") else {
             continue;
         };
         let mut value = Value::Object(Map::new());
@@ -440,12 +477,7 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
         let name = value
             .pointer("/metadata/name")
             .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
+            .map_or(stem, str::to_owned);
         workspace.environments.push(LoadedEnvironment {
             name,
             file: layer.source,
@@ -453,30 +485,32 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
             provenance,
         });
     }
-    Ok(workspace)
+    workspace
 }
 
-fn read_layer(
-    workspace: &mut Workspace,
-    path: &Path,
-    kind: &str,
-) -> Result<Option<Layer>, LoadError> {
-    let display = display_path(path);
-    let text = match read_source(path, &display)? {
+/// `dir/prod.yaml` → `prod`.
+fn file_stem(display: &str) -> String {
+    Path::new(display)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn read_layer(workspace: &mut Workspace, input: Input, kind: &str) -> Option<Layer> {
+    let display = input.display;
+    let text = match decode(&input.bytes, &display) {
         Ok(text) => text,
-        Err(mut diagnostic) => {
+        Err(diagnostic) => {
             // Keep what can be shown of a non-UTF-8 file so the snippet points at the bad byte.
             let (text, offset) = match diagnostic.code.as_str() {
-                "invalid-utf8" => std::fs::read(path)
-                    .map(|bytes| {
-                        let valid =
-                            std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
-                        (
-                            String::from_utf8_lossy(&bytes[..valid]).into_owned() + "\u{fffd}",
-                            valid,
-                        )
-                    })
-                    .unwrap_or_default(),
+                "invalid-utf8" => {
+                    let valid =
+                        std::str::from_utf8(&input.bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
+                    (
+                        String::from_utf8_lossy(&input.bytes[..valid]).into_owned() + "\u{fffd}",
+                        valid,
+                    )
+                }
                 _ => (String::new(), 0),
             };
             let id = workspace.sources.add(SourceFile::new(display, text));
@@ -485,15 +519,16 @@ fn read_layer(
             } else {
                 "in this file"
             };
-            diagnostic.primary = None;
             let location = Location {
                 source: id,
                 span: Span::new(offset, offset + 1),
             };
+            let mut diagnostic = diagnostic;
+            diagnostic.primary = None;
             workspace
                 .diagnostics
                 .push(diagnostic.at(Some(location), label));
-            return Ok(None);
+            return None;
         }
     };
     let id = workspace
@@ -503,7 +538,7 @@ fn read_layer(
         Ok(document) => document,
         Err(diagnostic) => {
             workspace.diagnostics.push(*diagnostic);
-            return Ok(None);
+            return None;
         }
     };
     if !document.value.is_object() {
@@ -521,7 +556,7 @@ fn read_layer(
             )
             .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"),
         );
-        return Ok(None);
+        return None;
     }
     let found_kind = document.value.get("kind").and_then(Value::as_str);
     if found_kind.is_some_and(|k| k != kind)
@@ -549,12 +584,12 @@ fn read_layer(
             .at(location, "wrong kind")
             .help(help),
         );
-        return Ok(None);
+        return None;
     }
-    Ok(Some(Layer {
+    Some(Layer {
         source: id,
         document,
-    }))
+    })
 }
 
 /// Paths as the user should see them: relative to the working directory when possible.

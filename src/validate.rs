@@ -5,11 +5,12 @@
 use crate::assets::{Assets, DEFAULTS, ENVIRONMENT_SCHEMA};
 use crate::checks;
 use crate::diagnostic::{self, Diagnostic, Severity};
-use crate::load::{self, LoadError, LoadRequest, LoadedEnvironment};
+use crate::load::{self, Input, LoadError, LoadRequest, LoadedEnvironment, Workspace};
 use crate::model::Environment;
 use crate::schema::{EnvironmentSchema, SchemaError};
 use crate::source::Sources;
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::path::Path;
 
 pub struct Request<'a> {
@@ -61,51 +62,79 @@ pub enum ValidateError {
     MissingAsset(&'static str),
 }
 
+/// Validate the environments of `request.dir` (or the ones it names).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    let schema_text = request
-        .assets
-        .schema(ENVIRONMENT_SCHEMA)
-        .ok_or(ValidateError::MissingAsset(ENVIRONMENT_SCHEMA))?;
-    let defaults = request
-        .assets
-        .schema(DEFAULTS)
-        .ok_or(ValidateError::MissingAsset(DEFAULTS))?;
-    let schema = EnvironmentSchema::compile(schema_text)?;
-    let profiles = crate::compliance::Profiles::load(request.assets).map_err(SchemaError)?;
+    let validator = Validator::new(request.assets)?;
     let workspace = load::load(&LoadRequest {
         dir: request.dir,
         only: request.only,
-        defaults,
+        defaults: validator.defaults,
     })?;
-    let mut diagnostics = workspace.diagnostics;
-    let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
-        .environments
-        .into_par_iter()
-        .map(|loaded| check_one(&schema, &profiles, loaded))
-        .collect();
-    let mut environments = Vec::with_capacity(results.len());
-    for (checked, found) in results {
-        diagnostics.extend(found);
-        environments.push(checked);
+    Ok(validator.check(workspace))
+}
+
+/// Everything compiled once per process: the environment schema, the regulatory profiles and
+/// the defaults every environment is layered on.
+pub struct Validator<'a> {
+    schema: EnvironmentSchema,
+    profiles: crate::compliance::Profiles,
+    defaults: &'a str,
+}
+
+impl<'a> Validator<'a> {
+    pub fn new(assets: &'a Assets) -> Result<Validator<'a>, ValidateError> {
+        let schema_text = assets
+            .schema(ENVIRONMENT_SCHEMA)
+            .ok_or(ValidateError::MissingAsset(ENVIRONMENT_SCHEMA))?;
+        let defaults = assets
+            .schema(DEFAULTS)
+            .ok_or(ValidateError::MissingAsset(DEFAULTS))?;
+        Ok(Validator {
+            schema: EnvironmentSchema::compile(schema_text)?,
+            profiles: crate::compliance::Profiles::load(assets).map_err(SchemaError)?,
+            defaults,
+        })
     }
-    let fleet = checks::fleet(&environments);
-    for d in &fleet {
-        if d.severity == Severity::Error
-            && let Some(env) = &d.environment
-        {
-            for c in environments.iter_mut().filter(|c| &c.loaded.name == env) {
+
+    /// Validate in-memory files (an optional `common.yaml` and the environment files, in any
+    /// order): the whole pipeline without the file system. Never panics on any input.
+    pub fn validate_inputs(&self, common: Option<Input>, files: Vec<Input>) -> Outcome {
+        self.check(load::load_inputs(self.defaults, common, files))
+    }
+
+    /// Check loaded environments: schema, model, semantic and fleet-wide rules, profiles.
+    pub fn check(&self, workspace: Workspace) -> Outcome {
+        let mut diagnostics = workspace.diagnostics;
+        let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
+            .environments
+            .into_par_iter()
+            .map(|loaded| check_one(&self.schema, &self.profiles, loaded))
+            .collect();
+        let mut environments = Vec::with_capacity(results.len());
+        for (checked, found) in results {
+            diagnostics.extend(found);
+            environments.push(checked);
+        }
+        environments.sort_by(|a, b| a.loaded.name.cmp(&b.loaded.name));
+        let fleet = checks::fleet(&environments);
+        let failed: HashSet<&str> = fleet
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .filter_map(|d| d.environment.as_deref())
+            .collect();
+        for c in &mut environments {
+            if failed.contains(c.loaded.name.as_str()) {
                 c.failed = true;
             }
         }
+        diagnostics.extend(fleet);
+        diagnostic::sort(&mut diagnostics, &workspace.sources);
+        Outcome {
+            sources: workspace.sources,
+            environments,
+            diagnostics,
+        }
     }
-    diagnostics.extend(fleet);
-    environments.sort_by(|a, b| a.loaded.name.cmp(&b.loaded.name));
-    diagnostic::sort(&mut diagnostics, &workspace.sources);
-    Ok(Outcome {
-        sources: workspace.sources,
-        environments,
-        diagnostics,
-    })
 }
 
 fn check_one(
