@@ -36,6 +36,11 @@ impl Provenance {
         self.origins.get(pointer).copied()
     }
 
+    /// Every pointer with an origin, in pointer order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Origin)> {
+        self.origins.iter().map(|(p, o)| (p.as_str(), *o))
+    }
+
     /// The origin of `pointer`, or of its nearest ancestor that has one.
     pub fn nearest(&self, pointer: &str) -> Option<(&str, Origin)> {
         let mut p = pointer;
@@ -463,16 +468,19 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
     {
         layers.push(layer);
     }
+    // Layer the defaults and common.yaml once; every environment starts from a copy.
+    let mut base = Value::Object(Map::new());
+    let mut base_provenance = Provenance::default();
+    for layer in &layers {
+        merge_layer(&mut base, &mut base_provenance, layer);
+    }
     for input in files {
         let stem = file_stem(&input.display);
         let Some(layer) = read_layer(&mut workspace, input, "Environment") else {
             continue;
         };
-        let mut value = Value::Object(Map::new());
-        let mut provenance = Provenance::default();
-        for base in &layers {
-            merge_layer(&mut value, &mut provenance, base);
-        }
+        let mut value = base.clone();
+        let mut provenance = base_provenance.clone();
         merge_layer(&mut value, &mut provenance, &layer);
         let name = value
             .pointer("/metadata/name")
@@ -519,9 +527,11 @@ fn read_layer(workspace: &mut Workspace, input: Input, kind: &str) -> Option<Lay
             } else {
                 "in this file"
             };
+            // The span covers the U+FFFD marker, or nothing in an empty text: never past the end.
+            let width = if offset > 0 { '\u{fffd}'.len_utf8() } else { 0 };
             let location = Location {
                 source: id,
-                span: Span::new(offset, offset + 1),
+                span: Span::new(offset, offset + width),
             };
             let mut diagnostic = diagnostic;
             diagnostic.primary = None;
@@ -613,6 +623,26 @@ mod tests {
         Layer {
             source: id,
             document: yaml::parse_document(sources.get(id), id).unwrap(),
+        }
+    }
+
+    #[test]
+    fn unreadable_files_are_located_inside_their_text() {
+        // Found by the `loader` fuzz target: a span one byte past an empty text, and one
+        // ending inside the U+FFFD marker of a non-UTF-8 file.
+        let inputs = vec![
+            Input::new("binary.yaml", b"kind: x\0".to_vec()),
+            Input::new("latin1.yaml", b"name: caf\xe9\n".to_vec()),
+            Input::new("large.yaml", vec![b'a'; yaml::MAX_FILE_BYTES + 1]),
+        ];
+        let workspace = load_inputs("{}", None, inputs);
+        assert_eq!(workspace.diagnostics.len(), 3);
+        for d in &workspace.diagnostics {
+            let label = d.primary.as_ref().expect("located");
+            let text = &workspace.sources.get(label.location.source).text;
+            let span = label.location.span;
+            assert!(span.end <= text.len(), "{d:?}");
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
         }
     }
 

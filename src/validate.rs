@@ -115,7 +115,13 @@ impl<'a> Validator<'a> {
             diagnostics.extend(found);
             environments.push(checked);
         }
-        environments.sort_by(|a, b| a.loaded.name.cmp(&b.loaded.name));
+        // Name, then path: the fleet checks and everything after them see one order,
+        // whatever order the files came in.
+        let sources = &workspace.sources;
+        environments.sort_by(|a, b| {
+            (a.loaded.name.as_str(), &sources.get(a.loaded.file).path)
+                .cmp(&(b.loaded.name.as_str(), &sources.get(b.loaded.file).path))
+        });
         let fleet = checks::fleet(&environments);
         let failed: HashSet<&str> = fleet
             .iter()

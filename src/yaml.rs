@@ -51,6 +51,11 @@ impl SpanIndex {
         self.nodes.len()
     }
 
+    /// Every pointer and its spans, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, NodeSpan)> {
+        self.nodes.iter().map(|(p, s)| (p.as_str(), *s))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
