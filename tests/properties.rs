@@ -1,0 +1,520 @@
+//! Property tests of the whole pipeline: random edits of the shipped environments never panic
+//! and always yield located findings; validation does not depend on the order of files or of
+//! keys; any string survives our YAML writer → our YAML 1.2 reader and a YAML 1.1 reader.
+//!
+//! Case counts are modest by default (debug builds on 2 cores); raise them with
+//! `PROPTEST_CASES=10000 cargo test --release --test properties`.
+
+use ck8s_gen::assets::Assets;
+use ck8s_gen::diagnostic::{Diagnostic, Severity};
+use ck8s_gen::load::Input;
+use ck8s_gen::report;
+use ck8s_gen::validate::{Outcome, Validator};
+use ck8s_gen::yaml;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, TestRunner};
+use std::path::Path;
+use std::sync::{LazyLock, OnceLock};
+
+static ASSETS: LazyLock<Assets> = LazyLock::new(Assets::embedded);
+
+fn validator() -> &'static Validator<'static> {
+    static VALIDATOR: OnceLock<Validator<'static>> = OnceLock::new();
+    VALIDATOR.get_or_init(|| Validator::new(&ASSETS).expect("embedded assets compile"))
+}
+
+/// The shipped `environments/`: `common.yaml` and the environment files, in name order.
+fn shipped() -> (Input, Vec<Input>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("environments");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let read = |p: &Path| {
+        let name = format!("environments/{}", p.file_name().unwrap().to_string_lossy());
+        Input::new(name, std::fs::read(p).unwrap())
+    };
+    let common = files.iter().find(|p| p.ends_with("common.yaml")).unwrap();
+    let common = read(common);
+    let envs: Vec<Input> = files
+        .iter()
+        .filter(|p| !p.ends_with("common.yaml"))
+        .map(|p| read(p))
+        .collect();
+    assert!(envs.len() >= 3, "the shipped examples are there");
+    (common, envs)
+}
+
+/// Modest case counts by default; `PROPTEST_CASES` overrides.
+fn config(default_cases: u32) -> Config {
+    let mut config = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = default_cases;
+    }
+    config
+}
+
+#[derive(Clone, Debug)]
+enum Edit {
+    DeleteLine(usize),
+    DuplicateLine(usize),
+    Indent(usize, i8),
+    ReplaceScalar(usize, String),
+    InsertBytes(usize, Vec<u8>),
+    InsertText(usize, String),
+}
+
+fn edit_strategy() -> impl Strategy<Value = Edit> {
+    let text = prop_oneof![
+        any::<String>(),
+        "[-a-z0-9 :{}\\[\\],&*!|>'\"#%@`?]{0,12}",
+        Just("null".to_owned()),
+        Just("~".to_owned()),
+        Just("[]".to_owned()),
+        Just("{}".to_owned()),
+        Just("30d".to_owned()),
+        Just("0 0 * * * *".to_owned()),
+        Just("&a x".to_owned()),
+        Just("*a".to_owned()),
+        Just("\"unterminated".to_owned()),
+        Just("-1".to_owned()),
+        Just("99999999999999999999999".to_owned()),
+        Just("1e400".to_owned()),
+        Just("NO".to_owned()),
+    ];
+    prop_oneof![
+        any::<usize>().prop_map(Edit::DeleteLine),
+        any::<usize>().prop_map(Edit::DuplicateLine),
+        (any::<usize>(), -4i8..=4).prop_map(|(l, d)| Edit::Indent(l, d)),
+        (any::<usize>(), text.clone()).prop_map(|(l, t)| Edit::ReplaceScalar(l, t)),
+        (any::<usize>(), proptest::collection::vec(any::<u8>(), 1..8))
+            .prop_map(|(at, b)| Edit::InsertBytes(at, b)),
+        (any::<usize>(), text).prop_map(|(at, t)| Edit::InsertText(at, t)),
+    ]
+}
+
+fn apply(bytes: &[u8], edit: &Edit) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    let n = lines.len().max(1);
+    match edit {
+        Edit::DeleteLine(l) => {
+            if !lines.is_empty() {
+                lines.remove(l % n);
+            }
+        }
+        Edit::DuplicateLine(l) => {
+            if !lines.is_empty() {
+                let line = lines[l % n].clone();
+                lines.insert(l % n, line);
+            }
+        }
+        Edit::Indent(l, delta) => {
+            if let Some(line) = lines.get_mut(l % n) {
+                if *delta >= 0 {
+                    let mut indented = vec![b' '; *delta as usize];
+                    indented.extend_from_slice(line);
+                    *line = indented;
+                } else {
+                    let spaces = line.iter().take_while(|&&b| b == b' ').count();
+                    line.drain(..spaces.min(delta.unsigned_abs() as usize));
+                }
+            }
+        }
+        Edit::ReplaceScalar(l, text) => {
+            // Replace the value after the first `: ` (or the item after `- `) on the line.
+            if let Some(line) = lines.get_mut(l % n) {
+                let at = line
+                    .windows(2)
+                    .position(|w| w == b": " || w == b"- ")
+                    .map(|i| i + 2);
+                if let Some(at) = at {
+                    let newline = line.ends_with(b"\n");
+                    line.truncate(at);
+                    line.extend_from_slice(text.as_bytes());
+                    if newline {
+                        line.push(b'\n');
+                    }
+                }
+            }
+        }
+        Edit::InsertBytes(at, inserted) => {
+            let mut out = bytes.to_vec();
+            let at = at % (out.len() + 1);
+            out.splice(at..at, inserted.iter().copied());
+            return out;
+        }
+        Edit::InsertText(at, text) => {
+            let mut out = bytes.to_vec();
+            let at = at % (out.len() + 1);
+            out.splice(at..at, text.bytes());
+            return out;
+        }
+    }
+    lines.concat()
+}
+
+/// Every error is located inside its file (on character boundaries) and every report format
+/// renders.
+fn check_located(outcome: &Outcome) -> Result<(), TestCaseError> {
+    for d in &outcome.diagnostics {
+        let located: Vec<_> = d.primary.iter().chain(&d.secondary).collect();
+        if d.severity == Severity::Error {
+            prop_assert!(d.primary.is_some(), "an error without a location: {:?}", d);
+        }
+        for label in located {
+            let text = &outcome.sources.get(label.location.source).text;
+            let span = label.location.span;
+            prop_assert!(span.start <= span.end && span.end <= text.len(), "{:?}", d);
+            prop_assert!(
+                text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+                "{:?}",
+                d
+            );
+        }
+    }
+    report::human(&outcome.diagnostics, &outcome.sources, true);
+    report::json(&outcome.diagnostics, &outcome.sources);
+    report::github(&outcome.diagnostics, &outcome.sources);
+    Ok(())
+}
+
+#[test]
+fn the_shipped_environments_validate_cleanly() {
+    let (common, envs) = shipped();
+    let outcome = validator().validate_inputs(Some(common), envs);
+    let errors: Vec<&Diagnostic> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_failure())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(outcome.valid().count() >= 3);
+}
+
+#[test]
+fn a_random_edit_never_panics_and_every_error_is_located() {
+    let (common, envs) = shipped();
+    let files = envs.len();
+    let mut runner = TestRunner::new(config(128));
+    runner
+        .run(
+            &(
+                0..files + 1,
+                proptest::collection::vec(edit_strategy(), 1..4),
+            ),
+            |(target, edits)| {
+                let mut common = common.clone();
+                let mut envs = envs.clone();
+                let file = if target == files {
+                    &mut common
+                } else {
+                    &mut envs[target]
+                };
+                for edit in &edits {
+                    file.bytes = apply(&file.bytes, edit);
+                }
+                let outcome = validator().validate_inputs(Some(common), envs);
+                check_located(&outcome)
+            },
+        )
+        .unwrap();
+}
+
+/// The findings as the user sees them, file positions included.
+fn findings(outcome: &Outcome) -> String {
+    report::json(&outcome.diagnostics, &outcome.sources)
+}
+
+#[test]
+fn validation_does_not_depend_on_file_order() {
+    let (common, envs) = shipped();
+    // A fleet with cross-environment findings: a duplicated bucket and an unknown manager.
+    let mut fleet = envs.clone();
+    for input in &envs {
+        let text = String::from_utf8(input.bytes.clone()).unwrap();
+        let copy = text
+            .replacen("  name: ", "  name: copy-", 1)
+            .replace("managedBy: mgmt-se", "managedBy: mgmt-sx");
+        let name = input.display.replace(".yaml", "-copy.yaml");
+        fleet.push(Input::new(name, copy));
+    }
+    let expected = findings(&validator().validate_inputs(Some(common.clone()), fleet.clone()));
+    assert!(expected.contains("duplicate-bucket-prefix"), "{expected}");
+    let mut runner = TestRunner::new(config(32));
+    runner
+        .run(&Just(fleet).prop_shuffle(), |shuffled| {
+            let outcome = validator().validate_inputs(Some(common.clone()), shuffled);
+            prop_assert_eq!(&findings(&outcome), &expected);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// A block-style YAML file as a tree of entries: a line (with the comments above it) and the
+/// more-indented lines under it.
+#[derive(Clone, Debug)]
+struct Entry {
+    head: Vec<String>,
+    children: Vec<Entry>,
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn parse_entries(lines: &[String], at: &mut usize, indent: usize) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut comments = Vec::new();
+    while *at < lines.len() {
+        let line = &lines[*at];
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            comments.push(line.clone());
+            *at += 1;
+            continue;
+        }
+        if indent_of(line) < indent {
+            break;
+        }
+        let own = indent_of(line);
+        let mut head = std::mem::take(&mut comments);
+        head.push(line.clone());
+        *at += 1;
+        // A list item's own keys continue at the item's indentation + 2.
+        let child_indent = if trimmed.starts_with("- ") {
+            own + 2
+        } else {
+            own + 1
+        };
+        let children = parse_entries(lines, at, child_indent);
+        out.push(Entry { head, children });
+    }
+    if !comments.is_empty() {
+        out.push(Entry {
+            head: comments,
+            children: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Reorder the keys of every block mapping (never list items) with `seed`.
+fn shuffle_entries(entries: &mut [Entry], seed: &mut u64) {
+    for e in entries.iter_mut() {
+        shuffle_entries(&mut e.children, seed);
+    }
+    let is_map = entries.iter().all(|e| {
+        let line = e.head.last().unwrap().trim_start();
+        !line.starts_with("- ") && !line.starts_with('#') && line.contains(':')
+    });
+    if is_map {
+        for i in (1..entries.len()).rev() {
+            *seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let j = (*seed >> 33) as usize % (i + 1);
+            entries.swap(i, j);
+        }
+    }
+}
+
+fn flatten(entries: &[Entry], out: &mut String) {
+    for e in entries {
+        for line in &e.head {
+            out.push_str(line);
+            out.push('\n');
+        }
+        flatten(&e.children, out);
+    }
+}
+
+fn shuffle_keys(text: &str, mut seed: u64) -> String {
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut entries = parse_entries(&lines, &mut 0, 0);
+    shuffle_entries(&mut entries, &mut seed);
+    let mut out = String::new();
+    flatten(&entries, &mut out);
+    out
+}
+
+/// Findings without positions (which move when keys move).
+fn unlocated(outcome: &Outcome) -> Vec<(Severity, String, Option<String>, String)> {
+    let mut out: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.severity,
+                d.code.clone(),
+                d.environment.clone(),
+                d.message.clone(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn validation_does_not_depend_on_key_order() {
+    let (common, envs) = shipped();
+    // Findings too, not only a clean run: a too-short retention and a bad schedule.
+    let mut inputs = envs.clone();
+    let dev = String::from_utf8(envs[0].bytes.clone()).unwrap();
+    let broken = dev
+        .replacen("  name: dev-se", "  name: dev-broken", 1)
+        .replace("ttl: 168h", "ttl: 30d")
+        .replace("bucket: dev-se-velero", "bucket: dev-broken-velero");
+    inputs.push(Input::new("environments/dev-broken.yaml", broken));
+    let base = validator().validate_inputs(Some(common.clone()), inputs.clone());
+    let expected = unlocated(&base);
+    assert!(
+        expected.iter().any(|d| d.1 == "invalid-duration"),
+        "{expected:?}"
+    );
+    let mut runner = TestRunner::new(config(32));
+    runner
+        .run(&any::<u64>(), |seed| {
+            let shuffle = |input: &Input, seed: u64| {
+                let text = String::from_utf8(input.bytes.clone()).unwrap();
+                Input::new(input.display.clone(), shuffle_keys(&text, seed))
+            };
+            let shuffled: Vec<Input> = inputs
+                .iter()
+                .enumerate()
+                .map(|(i, input)| shuffle(input, seed.wrapping_add(i as u64)))
+                .collect();
+            let outcome =
+                validator().validate_inputs(Some(shuffle(&common, seed ^ 0x5eed)), shuffled);
+            prop_assert_eq!(unlocated(&outcome), expected.clone());
+            let values = |o: &Outcome| {
+                o.environments
+                    .iter()
+                    .map(|c| c.loaded.value.clone())
+                    .collect::<Vec<_>>()
+            };
+            prop_assert_eq!(values(&outcome), values(&base));
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn shuffling_keys_keeps_the_document() {
+    let (_, envs) = shipped();
+    for input in &envs {
+        let text = String::from_utf8(input.bytes.clone()).unwrap();
+        let shuffled = shuffle_keys(&text, 7);
+        assert_ne!(text, shuffled, "{}", input.display);
+        assert_eq!(
+            yaml::documents(&text).unwrap(),
+            yaml::documents(&shuffled).unwrap()
+        );
+    }
+}
+
+/// Strings that trip YAML readers: YAML 1.1 booleans, numbers, dates, nulls, indicators,
+/// special characters and line breaks.
+fn tricky_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~]{0,12}",
+        "(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|on|On|ON|off|Off|OFF|null|Null|NULL|~|=|<<)",
+        "[-+]?(0|0x|0o|0b|\\.)?[0-9_:.eE]{1,8}",
+        "[-+]?(\\.inf|\\.Inf|\\.INF|\\.nan|\\.NaN|\\.NAN)",
+        "[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[-+][0-9]{1,2}(:[0-9]{2})?)?)?",
+        "[-?:,\\[\\]{}#&*!|>'\"%@` \t\n]{1,6}[a-z]{0,3}",
+        "[a-z ]{0,4}[\u{0}-\u{1f}\u{7f}-\u{a0}\u{2028}\u{2029}\u{feff}\u{fffe}]{1,3}[a-z ]{0,4}",
+        "[a-z]{0,3}( |\t|\n|\r|\r\n)[a-z]{0,3}( |\t|\n)?",
+    ]
+}
+
+#[test]
+fn any_string_survives_our_writer_and_reader() {
+    let mut runner = TestRunner::new(config(512));
+    runner
+        .run(&tricky_string(), |s| {
+            let value = serde_json::json!({"key": s, "list": [s], s.clone(): 1});
+            let text = yaml::to_yaml(&value).map_err(TestCaseError::fail)?;
+            let back =
+                yaml::documents(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(back, vec![value], "{}", text);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// One `python3` run reads every emitted document with PyYAML (`safe_load_all`, YAML 1.1 as
+/// kubectl's and Helm's go-yaml v2 read it) and prints them as JSON.
+#[test]
+fn any_string_survives_our_writer_and_a_yaml_1_1_reader() {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import yaml"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: python3 with PyYAML is not available (pip install pyyaml)");
+        return;
+    }
+    let cases = config(2000).cases as usize;
+    let mut runner = TestRunner::deterministic();
+    let strategy = tricky_string();
+    let mut strings = Vec::with_capacity(cases);
+    for _ in 0..cases {
+        strings.push(strategy.new_tree(&mut runner).unwrap().current());
+    }
+    let mut stream = String::new();
+    for s in &strings {
+        let value = serde_json::json!({"key": s});
+        stream.push_str("---\n");
+        stream.push_str(&yaml::to_yaml(&value).unwrap());
+    }
+    let script = "import sys, json, yaml\n\
+                  docs = list(yaml.safe_load_all(sys.stdin.buffer.read().decode('utf-8')))\n\
+                  sys.stdout.write(json.dumps(docs))\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(stream.as_bytes()).unwrap();
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(
+        output.status.success(),
+        "PyYAML could not read our output: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let docs: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(docs.len(), strings.len());
+    let mismatches: Vec<_> = strings
+        .iter()
+        .zip(&docs)
+        .filter(|(s, doc)| doc["key"] != serde_json::Value::String((*s).clone()))
+        .map(|(s, doc)| {
+            let emitted = yaml::to_yaml(&serde_json::json!({"key": s})).unwrap();
+            format!("{s:?} emitted as {emitted:?} read back as {}", doc["key"])
+        })
+        .collect();
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} strings change under YAML 1.1:\n{}",
+        mismatches.len(),
+        strings.len(),
+        mismatches.join("\n")
+    );
+}
