@@ -9,9 +9,12 @@
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
 pub mod assets;
+pub mod coverage;
 pub mod dates;
 pub mod diagnostic;
 pub mod diff;
+pub mod explain;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod report;
