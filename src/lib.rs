@@ -8,6 +8,7 @@
 //! - `diagnostic`, `report`: one finding model, rendered as human text, JSON or annotations.
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
+pub mod argocd;
 pub mod assets;
 pub mod coverage;
 pub mod dates;
