@@ -94,3 +94,8 @@ pub fn apply_deviations(
     }
     found.extend(extra);
 }
+
+/// Regulatory rules that check the key at `pointer`: `(rule id, citation)`.
+pub fn rules_for_key(_assets: &Assets, _pointer: &str) -> Vec<(String, String)> {
+    Vec::new()
+}

@@ -269,6 +269,9 @@ pub struct Workspace {
     pub environments: Vec<LoadedEnvironment>,
     /// Problems with the files themselves (unreadable YAML, binary, too large).
     pub diagnostics: Vec<Diagnostic>,
+    /// Names of the environments in the directory that were not loaded (when only some were
+    /// asked for), so links to them (`managedBy`) can still be checked.
+    pub unloaded_names: std::collections::BTreeSet<String>,
 }
 
 /// An error that stops the run before any environment is looked at (exit status 2).
@@ -441,7 +444,18 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
         .iter()
         .map(|path| Input::read(path))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(load_inputs(request.defaults, common, inputs))
+    let mut workspace = load_inputs(request.defaults, common, inputs);
+    if !request.only.is_empty() {
+        for path in discover(request.dir, &[]).unwrap_or_default() {
+            if !files.contains(&path) {
+                workspace.unloaded_names.extend(quick_name(&path));
+                workspace
+                    .unloaded_names
+                    .extend(path.file_stem().map(|s| s.to_string_lossy().into_owned()));
+            }
+        }
+    }
+    Ok(workspace)
 }
 
 /// Layer in-memory files: built-in `defaults` ← `common` ← each of `files`, in the given order.

@@ -122,7 +122,7 @@ impl<'a> Validator<'a> {
             (a.loaded.name.as_str(), &sources.get(a.loaded.file).path)
                 .cmp(&(b.loaded.name.as_str(), &sources.get(b.loaded.file).path))
         });
-        let fleet = checks::fleet(&environments);
+        let fleet = checks::fleet(&environments, &workspace.unloaded_names);
         let failed: HashSet<&str> = fleet
             .iter()
             .filter(|d| d.severity == Severity::Error)
