@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The shared file layered under every environment in the directory.
 pub const COMMON_FILE: &str = "common.yaml";
@@ -26,27 +27,68 @@ pub struct Origin {
 }
 
 /// JSON pointer → origin, for every node of an effective environment.
+///
+/// The origins of the layers every environment shares (the built-in defaults and
+/// `common.yaml`) are stored once per run and shared; each environment keeps only its own
+/// origins and the shared subtrees it replaced or removed.
 #[derive(Clone, Debug, Default)]
 pub struct Provenance {
+    shared: Option<Arc<BTreeMap<String, Origin>>>,
+    /// Pointers whose shared subtree (the pointer and everything under it) no longer applies.
+    hidden: Vec<String>,
     origins: BTreeMap<String, Origin>,
+}
+
+/// Whether `pointer` is `ancestor` or lies under it.
+fn within(pointer: &str, ancestor: &str) -> bool {
+    pointer
+        .strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 impl Provenance {
     pub fn get(&self, pointer: &str) -> Option<Origin> {
-        self.origins.get(pointer).copied()
+        self.origins
+            .get(pointer)
+            .or_else(|| self.shared_get(pointer))
+            .copied()
     }
 
-    /// Every pointer with an origin, in pointer order.
+    fn shared_get(&self, pointer: &str) -> Option<&Origin> {
+        let shared = self.shared.as_ref()?;
+        if self.hidden.iter().any(|h| within(pointer, h)) {
+            return None;
+        }
+        shared.get(pointer)
+    }
+
+    /// Every pointer with an origin, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Origin)> {
-        self.origins.iter().map(|(p, o)| (p.as_str(), *o))
+        let shared = self.shared.iter().flat_map(|m| m.iter()).filter(|(p, _)| {
+            !self.origins.contains_key(p.as_str()) && !self.hidden.iter().any(|h| within(p, h))
+        });
+        self.origins
+            .iter()
+            .chain(shared)
+            .map(|(p, o)| (p.as_str(), *o))
+    }
+
+    /// The same origins, from now on shared by every clone: clones cost next to nothing.
+    pub fn into_shared(self) -> Provenance {
+        let all: BTreeMap<String, Origin> = self.iter().map(|(p, o)| (p.to_owned(), o)).collect();
+        Provenance {
+            shared: Some(Arc::new(all)),
+            hidden: Vec::new(),
+            origins: BTreeMap::new(),
+        }
     }
 
     /// The origin of `pointer`, or of its nearest ancestor that has one.
-    pub fn nearest(&self, pointer: &str) -> Option<(&str, Origin)> {
+    pub fn nearest<'p>(&self, pointer: &'p str) -> Option<(&'p str, Origin)> {
         let mut p = pointer;
         loop {
-            if let Some((k, origin)) = self.origins.get_key_value(p) {
-                return Some((k.as_str(), *origin));
+            if let Some(origin) = self.get(p) {
+                return Some((p, origin));
             }
             if p.is_empty() {
                 return None;
@@ -75,16 +117,14 @@ impl Provenance {
     /// Like [`Provenance::key_location`], but never inside the built-in defaults: a finding
     /// about an inherited default points at the environment file (`file`) instead.
     pub fn user_key_location(&self, pointer: &str, file: SourceId) -> Option<Location> {
-        let mut p = pointer.to_owned();
+        let mut p = pointer;
         loop {
-            match self.nearest(&p) {
+            match self.nearest(p) {
                 Some((found, origin)) if origin.value.source == DEFAULTS_SOURCE => {
                     if found.is_empty() {
                         return self.file_start(file);
                     }
-                    p = found
-                        .rfind('/')
-                        .map_or(String::new(), |i| found[..i].to_owned());
+                    p = found.rfind('/').map_or("", |i| &found[..i]);
                 }
                 Some((_, origin)) if origin.value.source != file && pointer.is_empty() => {
                     return self.file_start(file);
@@ -100,8 +140,8 @@ impl Provenance {
 
     /// The first key of `file`, for findings about the environment as a whole.
     pub fn file_start(&self, file: SourceId) -> Option<Location> {
-        self.origins
-            .values()
+        self.iter()
+            .map(|(_, o)| o)
             .filter(|o| o.value.source == file)
             .filter_map(|o| o.key)
             .min_by_key(|l| l.span.start)
@@ -119,6 +159,16 @@ impl Provenance {
             self.origins.remove(&key);
         }
         self.origins.remove(pointer);
+        if let Some(shared) = &self.shared {
+            let in_shared = shared.contains_key(pointer)
+                || shared
+                    .range(prefix.clone()..)
+                    .next()
+                    .is_some_and(|(k, _)| k.starts_with(&prefix));
+            if in_shared && !self.hidden.iter().any(|h| within(pointer, h)) {
+                self.hidden.push(pointer.to_owned());
+            }
+        }
     }
 
     fn record(
@@ -488,6 +538,7 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
     for layer in &layers {
         merge_layer(&mut base, &mut base_provenance, layer);
     }
+    let base_provenance = base_provenance.into_shared();
     for input in files {
         let stem = file_stem(&input.display);
         let Some(layer) = read_layer(&mut workspace, input, "Environment") else {
@@ -658,6 +709,48 @@ mod tests {
             assert!(span.end <= text.len(), "{d:?}");
             assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
         }
+    }
+
+    /// Every pointer and origin, sorted.
+    fn all(provenance: &Provenance) -> Vec<(String, Origin)> {
+        let mut all: Vec<_> = provenance.iter().map(|(p, o)| (p.to_owned(), o)).collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    #[test]
+    fn shared_base_origins_answer_like_a_flat_map() {
+        let mut sources = Sources::new();
+        let base = layer(
+            &mut sources,
+            "d",
+            "a:\n  x: 1\n  y: [1, 2]\n  z: [9]\n  w: {k: v}\nb: keep\nc: {d: {e: 1}}\n",
+        );
+        let common = layer(&mut sources, "c", "a:\n  w: {k2: v2}\nc: {d: {f: 2}}\n");
+        let over = layer(
+            &mut sources,
+            "e",
+            "a:\n  x: 2\n  y: [3]\n  z+: [10]\n  w: null\nb: null\nc: {d: 5}\n",
+        );
+        let mut flat_value = Value::Object(Map::new());
+        let mut flat = Provenance::default();
+        for l in [&base, &common, &over] {
+            merge_layer(&mut flat_value, &mut flat, l);
+        }
+        let mut value = Value::Object(Map::new());
+        let mut shared = Provenance::default();
+        for l in [&base, &common] {
+            merge_layer(&mut value, &mut shared, l);
+        }
+        let mut shared = shared.into_shared();
+        merge_layer(&mut value, &mut shared, &over);
+        assert_eq!(value, flat_value);
+        assert_eq!(all(&shared), all(&flat));
+        for pointer in ["/a/y/1", "/a/w/k", "/b", "/c/d/e", "/a/z/1", "/a/x"] {
+            assert_eq!(shared.get(pointer), flat.get(pointer), "{pointer}");
+            assert_eq!(shared.nearest(pointer), flat.nearest(pointer), "{pointer}");
+        }
+        assert!(shared.get("/a/w/k2").is_none());
     }
 
     #[test]
