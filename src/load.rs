@@ -5,6 +5,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::source::{Location, SourceFile, SourceId, Sources, Span};
 use crate::yaml::{self, Document, escape_pointer_segment};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -490,9 +491,12 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     } else {
         None
     };
+    // Read in parallel; the first failure in file order is the one reported.
     let inputs = files
-        .iter()
+        .par_iter()
         .map(|path| Input::read(path))
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     let mut workspace = load_inputs(request.defaults, common, inputs);
     if !request.only.is_empty() {
@@ -527,10 +531,11 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
         source: defaults_id,
         document: defaults,
     }];
-    if let Some(common) = common
-        && let Some(layer) = read_layer(&mut workspace, common, "Defaults")
-    {
-        layers.push(layer);
+    if let Some(id) = common.and_then(|common| add_source(&mut workspace, common)) {
+        match parse_layer(&workspace.sources, id, "Defaults") {
+            Ok(layer) => layers.push(layer),
+            Err(diagnostic) => workspace.diagnostics.push(diagnostic),
+        }
     }
     // Layer the defaults and common.yaml once; every environment starts from a copy.
     let mut base = Value::Object(Map::new());
@@ -539,24 +544,39 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
         merge_layer(&mut base, &mut base_provenance, layer);
     }
     let base_provenance = base_provenance.into_shared();
-    for input in files {
-        let stem = file_stem(&input.display);
-        let Some(layer) = read_layer(&mut workspace, input, "Environment") else {
-            continue;
-        };
-        let mut value = base.clone();
-        let mut provenance = base_provenance.clone();
-        merge_layer(&mut value, &mut provenance, &layer);
-        let name = value
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .map_or(stem, str::to_owned);
-        workspace.environments.push(LoadedEnvironment {
-            name,
-            file: layer.source,
-            value,
-            provenance,
-        });
+    // Decode in order (source ids follow the input order), then parse and layer in parallel.
+    let decoded: Vec<(SourceId, String)> = files
+        .into_iter()
+        .filter_map(|input| {
+            let stem = file_stem(&input.display);
+            add_source(&mut workspace, input).map(|id| (id, stem))
+        })
+        .collect();
+    let sources = &workspace.sources;
+    let loaded: Vec<Result<LoadedEnvironment, Diagnostic>> = decoded
+        .into_par_iter()
+        .map(|(id, stem)| {
+            let layer = parse_layer(sources, id, "Environment")?;
+            let mut value = base.clone();
+            let mut provenance = base_provenance.clone();
+            merge_layer(&mut value, &mut provenance, &layer);
+            let name = value
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .map_or(stem, str::to_owned);
+            Ok(LoadedEnvironment {
+                name,
+                file: layer.source,
+                value,
+                provenance,
+            })
+        })
+        .collect();
+    for result in loaded {
+        match result {
+            Ok(environment) => workspace.environments.push(environment),
+            Err(diagnostic) => workspace.diagnostics.push(diagnostic),
+        }
     }
     workspace
 }
@@ -569,7 +589,8 @@ fn file_stem(display: &str) -> String {
         .unwrap_or_default()
 }
 
-fn read_layer(workspace: &mut Workspace, input: Input, kind: &str) -> Option<Layer> {
+/// Decode a file into the workspace's sources, or report why it cannot be read.
+fn add_source(workspace: &mut Workspace, input: Input) -> Option<SourceId> {
     let display = input.display;
     let text = match decode(&input.bytes, &display) {
         Ok(text) => text,
@@ -606,32 +627,27 @@ fn read_layer(workspace: &mut Workspace, input: Input, kind: &str) -> Option<Lay
             return None;
         }
     };
-    let id = workspace
-        .sources
-        .add(SourceFile::new(display.clone(), text));
-    let document = match yaml::parse_document(workspace.sources.get(id), id) {
-        Ok(document) => document,
-        Err(diagnostic) => {
-            workspace.diagnostics.push(*diagnostic);
-            return None;
-        }
-    };
+    Some(workspace.sources.add(SourceFile::new(display, text)))
+}
+
+/// Parse a decoded file as a layer of `kind` (`Environment` or `Defaults`).
+fn parse_layer(sources: &Sources, id: SourceId, kind: &str) -> Result<Layer, Diagnostic> {
+    let file = sources.get(id);
+    let display = &file.path;
+    let document = yaml::parse_document(file, id).map_err(|d| *d)?;
     if !document.value.is_object() {
-        workspace.diagnostics.push(
-            Diagnostic::error(
-                "not-a-mapping",
-                format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"),
-            )
-            .at(
-                document.spans.get("").map(|s| Location {
-                    source: id,
-                    span: s.value,
-                }),
-                "expected `key: value` pairs",
-            )
-            .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"),
-        );
-        return None;
+        return Err(Diagnostic::error(
+            "not-a-mapping",
+            format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"),
+        )
+        .at(
+            document.spans.get("").map(|s| Location {
+                source: id,
+                span: s.value,
+            }),
+            "expected `key: value` pairs",
+        )
+        .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"));
     }
     let found_kind = document.value.get("kind").and_then(Value::as_str);
     if found_kind.is_some_and(|k| k != kind)
@@ -648,20 +664,17 @@ fn read_layer(workspace: &mut Workspace, input: Input, kind: &str) -> Option<Lay
                 "`kind: Defaults` belongs in `{COMMON_FILE}`; an environment file has `kind: Environment`"
             )
         };
-        workspace.diagnostics.push(
-            Diagnostic::error(
-                "wrong-kind",
-                format!(
-                    "`{display}` has `kind: {}`, expected `{kind}`",
-                    found_kind.unwrap_or_default()
-                ),
-            )
-            .at(location, "wrong kind")
-            .help(help),
-        );
-        return None;
+        return Err(Diagnostic::error(
+            "wrong-kind",
+            format!(
+                "`{display}` has `kind: {}`, expected `{kind}`",
+                found_kind.unwrap_or_default()
+            ),
+        )
+        .at(location, "wrong kind")
+        .help(help));
     }
-    Some(Layer {
+    Ok(Layer {
         source: id,
         document,
     })
