@@ -19,8 +19,57 @@ pub const SCHEMAS: &[Embedded] = &[
     (DEFAULTS, include_str!("../schemas/defaults.yaml")),
 ];
 
-/// Files under `templates/`.
-pub const TEMPLATES: &[Embedded] = &[];
+/// Files under `templates/` (minijinja; see `render::templates`), sorted by name.
+pub const TEMPLATES: &[Embedded] = &[
+    (
+        "argocd/application-chart.yaml.j2",
+        include_str!("../templates/argocd/application-chart.yaml.j2"),
+    ),
+    (
+        "argocd/application-manifests.yaml.j2",
+        include_str!("../templates/argocd/application-manifests.yaml.j2"),
+    ),
+    (
+        "argocd/applicationset.yaml.j2",
+        include_str!("../templates/argocd/applicationset.yaml.j2"),
+    ),
+    (
+        "flux/helmrelease.yaml.j2",
+        include_str!("../templates/flux/helmrelease.yaml.j2"),
+    ),
+    (
+        "flux/helmrepository.yaml.j2",
+        include_str!("../templates/flux/helmrepository.yaml.j2"),
+    ),
+    (
+        "flux/kustomization.yaml.j2",
+        include_str!("../templates/flux/kustomization.yaml.j2"),
+    ),
+    (
+        "flux/ocirepository.yaml.j2",
+        include_str!("../templates/flux/ocirepository.yaml.j2"),
+    ),
+    (
+        "offsite/cronjob.yaml.j2",
+        include_str!("../templates/offsite/cronjob.yaml.j2"),
+    ),
+    (
+        "offsite/namespace.yaml.j2",
+        include_str!("../templates/offsite/namespace.yaml.j2"),
+    ),
+    (
+        "velero/backupstoragelocation.yaml.j2",
+        include_str!("../templates/velero/backupstoragelocation.yaml.j2"),
+    ),
+    (
+        "velero/schedule.yaml.j2",
+        include_str!("../templates/velero/schedule.yaml.j2"),
+    ),
+    (
+        "velero/values.yaml.j2",
+        include_str!("../templates/velero/values.yaml.j2"),
+    ),
+];
 
 /// The asset set in use for a run: embedded files, each possibly replaced from a directory.
 #[derive(Clone, Debug, Default)]

@@ -71,6 +71,28 @@ pub enum Command {
         #[arg(value_name = "ENV")]
         environments: Vec<String>,
     },
+    /// Validate, then render the Velero, Flux and Argo CD manifests of every environment.
+    ///
+    /// Rendering reads the whole environment directory (a management environment holds the
+    /// off-site jobs of others, the Argo CD ApplicationSet lists every environment); ENV limits
+    /// what is written, checked or printed. If any environment is invalid nothing is written.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen render                          write ./rendered\n  ck8s-gen render --check                  exit 1 if ./rendered is stale (CI)\n  ck8s-gen render prod-se-health --stdout  print one environment as a YAML stream"
+    )]
+    Render {
+        /// Environment names (default: every environment in --dir).
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Output directory.
+        #[arg(long, default_value = "rendered", value_name = "DIR")]
+        out: PathBuf,
+        /// Write nothing; exit 1 listing every stale, missing or extra file in --out.
+        #[arg(long, conflicts_with = "stdout")]
+        check: bool,
+        /// Print one multi-document YAML stream to stdout instead of writing files.
+        #[arg(long)]
+        stdout: bool,
+    },
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).

@@ -319,6 +319,8 @@ pub struct Offsite {
     #[serde(default)]
     pub destination: Option<Destination>,
     #[serde(default)]
+    pub source_credentials: Option<SecretRef>,
+    #[serde(default)]
     pub managed_by: Option<String>,
     #[serde(default)]
     pub schedule: Option<String>,

@@ -3,6 +3,7 @@
 
 mod defaults;
 mod docs;
+mod render;
 mod validate;
 
 use crate::ExitStatus;
@@ -13,6 +14,20 @@ pub fn run(cli: Cli) -> ExitStatus {
     let global = &cli.global;
     match &cli.command {
         Command::Validate { environments } => validate::run(global, environments),
+        Command::Render {
+            environments,
+            out,
+            check,
+            stdout,
+        } => render::run(
+            global,
+            &render::Flags {
+                environments,
+                out,
+                check: *check,
+                stdout: *stdout,
+            },
+        ),
         Command::Defaults => defaults::run(global),
         Command::Schema => defaults::schema(global),
         Command::Completions { shell } => docs::completions(*shell),
