@@ -158,20 +158,20 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
         let base = format!("/backup/tiers/{i}");
         let tier_interval = cron_finding(cx, &format!("{base}/schedule"), &tier.schedule);
         let tier_ttl = duration_finding(cx, &format!("{base}/ttl"), &tier.ttl);
-        if let (Some(interval), Some(ttl)) = (tier_interval, tier_ttl) {
-            if ttl < interval {
-                cx.push(
-                    Diagnostic::error(
-                        "ttl-shorter-than-interval",
-                        format!(
-                            "tier `{}` backups expire after {ttl}h but run every {interval}h",
-                            tier.name
-                        ),
-                    )
-                    .at(cx.at(&format!("{base}/ttl")), "retention")
-                    .help("make the tier's retention at least its interval"),
-                );
-            }
+        if let (Some(interval), Some(ttl)) = (tier_interval, tier_ttl)
+            && ttl < interval
+        {
+            cx.push(
+                Diagnostic::error(
+                    "ttl-shorter-than-interval",
+                    format!(
+                        "tier `{}` backups expire after {ttl}h but run every {interval}h",
+                        tier.name
+                    ),
+                )
+                .at(cx.at(&format!("{base}/ttl")), "retention")
+                .help("make the tier's retention at least its interval"),
+            );
         }
         if tier.name == "daily" {
             cx.push(
@@ -198,10 +198,19 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
             );
         }
     }
-    if let Some(schedule) = &env.replication.offsite.schedule {
-        if env.replication.offsite.enabled {
-            cron_finding(cx, "/replication/offsite/schedule", schedule);
-        }
+    if let Some(schedule) = &env.replication.offsite.schedule
+        && env.replication.offsite.enabled
+    {
+        cron_finding(cx, "/replication/offsite/schedule", schedule);
+    }
+}
+
+/// `1 day`, `30 days`.
+pub fn days_text(days: i64) -> String {
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
     }
 }
 
@@ -210,21 +219,24 @@ fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
     let Some(days) = derived.retention_days else {
         return;
     };
-    if let Some(min) = env.backup.retention.min_days {
-        if days < i64::from(min) {
-            cx.push(
-                Diagnostic::error(
-                    "retention-below-minimum",
-                    format!("retention is {days} days, below the decided minimum of {min} days"),
-                )
-                .at(cx.at("/backup/retention/ttl"), format!("{days} days"))
-                .also(cx.at("/backup/retention/minDays"), "decided minimum")
-                .help(format!(
-                    "raise `ttl` to at least `{}h`, or revisit the decision",
-                    u64::from(min) * 24
-                )),
-            );
-        }
+    if let Some(min) = env.backup.retention.min_days
+        && days < i64::from(min)
+    {
+        cx.push(
+            Diagnostic::error(
+                "retention-below-minimum",
+                format!(
+                    "retention is {}, below the decided minimum of {min} days",
+                    days_text(days)
+                ),
+            )
+            .at(cx.at("/backup/retention/ttl"), days_text(days))
+            .also(cx.at("/backup/retention/minDays"), "decided minimum")
+            .help(format!(
+                "raise `ttl` to at least `{}h`, or revisit the decision",
+                u64::from(min) * 24
+            )),
+        );
     }
     for (pointer, lock) in [
         ("/storage/objectLock", env.storage.object_lock.as_ref()),
@@ -233,15 +245,15 @@ fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
             env.replication.offsite.object_lock.as_ref(),
         ),
     ] {
-        if let Some(lock_days) = ObjectLock::active_days(lock) {
-            if i64::from(lock_days) > days {
-                cx.push(
+        if let Some(lock_days) = ObjectLock::active_days(lock)
+            && i64::from(lock_days) > days
+        {
+            cx.push(
                     Diagnostic::error("object-lock-outlives-retention", format!("object lock keeps objects {lock_days} days, longer than the {days}-day retention"))
                         .at(cx.at(&format!("{pointer}/days")), "lock period")
                         .also(cx.at("/backup/retention/ttl"), "retention")
                         .help(format!("set `days: {days}` (equal to the retention): expired backups cannot be deleted while locked, which breaks garbage collection and the GDPR erasure promise")),
                 );
-            }
         }
         if lock.is_some_and(|l| l.enabled && l.days.is_none()) {
             cx.push(
@@ -598,17 +610,17 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
 pub fn secrets_in_values(loaded: &LoadedEnvironment) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     walk(&loaded.value, String::new(), &mut |pointer, value| {
-        if let Value::String(s) = value {
-            if secrets::looks_like_secret_value(s) {
-                out.push(
-                    Diagnostic::error(
-                        "inline-secret",
-                        format!("`{}` looks like a credential", dotted(pointer)),
-                    )
-                    .at(loaded.provenance.value_location(pointer), "value hidden")
-                    .help(secrets::HELP),
-                );
-            }
+        if let Value::String(s) = value
+            && secrets::looks_like_secret_value(s)
+        {
+            out.push(
+                Diagnostic::error(
+                    "inline-secret",
+                    format!("`{}` looks like a credential", dotted(pointer)),
+                )
+                .at(loaded.provenance.value_location(pointer), "value hidden")
+                .help(secrets::HELP),
+            );
         }
     });
     out
@@ -636,7 +648,10 @@ fn walk(value: &Value, pointer: String, visit: &mut dyn FnMut(&str, &Value)) {
 }
 
 /// Rules across environments: names, one prefix per bucket, management links.
-pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
+pub fn fleet(
+    environments: &[Checked],
+    unloaded: &std::collections::BTreeSet<String>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut names: BTreeMap<&str, &Checked> = BTreeMap::new();
     for c in environments {
@@ -688,6 +703,7 @@ pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
                 .and_then(|t| t.environment.as_ref())
                 .map(|e| e.cluster.role);
             let problem = match (target, role) {
+                (None, _) if unloaded.contains(manager) => None,
                 (None, _) => Some(format!("no environment named `{manager}`")),
                 (Some(_), Some(Role::Workload)) => {
                     Some(format!("`{manager}` is a workload cluster"))

@@ -38,27 +38,26 @@ pub fn apply_deviations(
             .expires
             .as_deref()
             .and_then(crate::dates::parse_date)
+            && expires < today
         {
-            if expires < today {
-                extra.push(
-                    Diagnostic::warning(
-                        "deviation-expired",
-                        format!(
-                            "the deviation from {} expired on {}",
-                            deviation.rule,
-                            crate::dates::format_date(expires)
-                        ),
-                    )
-                    .at(
-                        loaded
-                            .provenance
-                            .value_location(&format!("{pointer}/expires")),
-                        "expired",
-                    )
-                    .help("review the deviation: renew `expires` or fix the finding"),
-                );
-                continue;
-            }
+            extra.push(
+                Diagnostic::warning(
+                    "deviation-expired",
+                    format!(
+                        "the deviation from {} expired on {}",
+                        deviation.rule,
+                        crate::dates::format_date(expires)
+                    ),
+                )
+                .at(
+                    loaded
+                        .provenance
+                        .value_location(&format!("{pointer}/expires")),
+                    "expired",
+                )
+                .help("review the deviation: renew `expires` or fix the finding"),
+            );
+            continue;
         }
         let mut matched = false;
         for d in found.iter_mut().filter(|d| d.code == deviation.rule) {
@@ -94,4 +93,9 @@ pub fn apply_deviations(
         }
     }
     found.extend(extra);
+}
+
+/// Regulatory rules that check the key at `pointer`: `(rule id, citation)`.
+pub fn rules_for_key(_assets: &Assets, _pointer: &str) -> Vec<(String, String)> {
+    Vec::new()
 }

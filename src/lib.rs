@@ -9,9 +9,14 @@
 //! - `render`: templates → typed objects → canonical YAML files, written atomically.
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
+pub mod argocd;
 pub mod assets;
+pub mod coverage;
 pub mod dates;
 pub mod diagnostic;
+pub mod diff;
+pub mod explain;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub const COMMON_FILE: &str = "common.yaml";
 /// Display name of the embedded defaults.
 pub const DEFAULTS_NAME: &str = "<built-in defaults>";
+/// The embedded defaults are always the first source of a [`Workspace`].
+pub const DEFAULTS_SOURCE: SourceId = SourceId(0);
 
 /// Where one effective value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +65,41 @@ impl Provenance {
     pub fn key_location(&self, pointer: &str) -> Option<Location> {
         self.nearest(pointer)
             .map(|(_, origin)| origin.key.unwrap_or(origin.value))
+    }
+
+    /// Like [`Provenance::key_location`], but never inside the built-in defaults: a finding
+    /// about an inherited default points at the environment file (`file`) instead.
+    pub fn user_key_location(&self, pointer: &str, file: SourceId) -> Option<Location> {
+        let mut p = pointer.to_owned();
+        loop {
+            match self.nearest(&p) {
+                Some((found, origin)) if origin.value.source == DEFAULTS_SOURCE => {
+                    if found.is_empty() {
+                        return self.file_start(file);
+                    }
+                    p = found
+                        .rfind('/')
+                        .map_or(String::new(), |i| found[..i].to_owned());
+                }
+                Some((_, origin)) if origin.value.source != file && pointer.is_empty() => {
+                    return self.file_start(file);
+                }
+                Some((found, origin)) if found.is_empty() && origin.value.source == file => {
+                    return self.file_start(file);
+                }
+                Some((_, origin)) => return Some(origin.key.unwrap_or(origin.value)),
+                None => return self.file_start(file),
+            }
+        }
+    }
+
+    /// The first key of `file`, for findings about the environment as a whole.
+    pub fn file_start(&self, file: SourceId) -> Option<Location> {
+        self.origins
+            .values()
+            .filter(|o| o.value.source == file)
+            .filter_map(|o| o.key)
+            .min_by_key(|l| l.span.start)
     }
 
     fn remove_subtree(&mut self, pointer: &str) {
@@ -167,27 +204,27 @@ fn merge_value(
     };
     for (key, value) in over_map {
         let layer_child = format!("{layer_pointer}/{}", escape_pointer_segment(key));
-        if let (Some(name), Value::Array(extra)) = (key.strip_suffix('+'), value) {
-            if !name.is_empty() {
-                let child = format!("{pointer}/{}", escape_pointer_segment(name));
-                let list = base_map
-                    .entry(name.to_owned())
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let Value::Array(items) = list {
-                    let offset = items.len();
-                    for (i, item) in extra.iter().enumerate() {
-                        provenance.record_tree(
-                            &format!("{child}/{}", offset + i),
-                            item,
-                            layer.source,
-                            &layer.document,
-                            &format!("{layer_child}/{i}"),
-                        );
-                        items.push(item.clone());
-                    }
-                    provenance.record(&child, layer.source, &layer.document, &layer_child);
-                    continue;
+        if let (Some(name), Value::Array(extra)) = (key.strip_suffix('+'), value)
+            && !name.is_empty()
+        {
+            let child = format!("{pointer}/{}", escape_pointer_segment(name));
+            let list = base_map
+                .entry(name.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(items) = list {
+                let offset = items.len();
+                for (i, item) in extra.iter().enumerate() {
+                    provenance.record_tree(
+                        &format!("{child}/{}", offset + i),
+                        item,
+                        layer.source,
+                        &layer.document,
+                        &format!("{layer_child}/{i}"),
+                    );
+                    items.push(item.clone());
                 }
+                provenance.record(&child, layer.source, &layer.document, &layer_child);
+                continue;
             }
         }
         let child = format!("{pointer}/{}", escape_pointer_segment(key));
@@ -227,6 +264,9 @@ pub struct Workspace {
     pub environments: Vec<LoadedEnvironment>,
     /// Problems with the files themselves (unreadable YAML, binary, too large).
     pub diagnostics: Vec<Diagnostic>,
+    /// Names of the environments in the directory that were not loaded (when only some were
+    /// asked for), so links to them (`managedBy`) can still be checked.
+    pub unloaded_names: std::collections::BTreeSet<String>,
 }
 
 /// An error that stops the run before any environment is looked at (exit status 2).
@@ -286,7 +326,7 @@ pub fn read_source(path: &Path, display: &str) -> Result<Result<String, Diagnost
             let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             Ok(Err(Diagnostic::error(
                 "invalid-utf8",
-                format!("`{display}` is not valid UTF-8 at {display}:{line}:{column} (byte offset {valid})"),
+                format!("`{display}` is not valid UTF-8 (first invalid byte at line {line}, column {column})"),
             )
             .help("save the file as UTF-8")))
         }
@@ -370,6 +410,16 @@ fn quick_name(path: &Path) -> Option<String> {
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     let files = discover(request.dir, request.only)?;
     let mut workspace = Workspace::default();
+    if !request.only.is_empty() {
+        for path in discover(request.dir, &[]).unwrap_or_default() {
+            if !files.contains(&path) {
+                workspace.unloaded_names.extend(quick_name(&path));
+                workspace
+                    .unloaded_names
+                    .extend(path.file_stem().map(|s| s.to_string_lossy().into_owned()));
+            }
+        }
+    }
     let defaults_id = workspace
         .sources
         .add(SourceFile::new(DEFAULTS_NAME, request.defaults));
@@ -385,10 +435,10 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
         document: defaults,
     }];
     let common_path = request.dir.join(COMMON_FILE);
-    if common_path.is_file() {
-        if let Some(layer) = read_layer(&mut workspace, &common_path, "Defaults")? {
-            layers.push(layer);
-        }
+    if common_path.is_file()
+        && let Some(layer) = read_layer(&mut workspace, &common_path, "Defaults")?
+    {
+        layers.push(layer);
     }
     for path in files {
         let Some(layer) = read_layer(&mut workspace, &path, "Environment")? else {
@@ -427,15 +477,35 @@ fn read_layer(
     let display = display_path(path);
     let text = match read_source(path, &display)? {
         Ok(text) => text,
-        Err(diagnostic) => {
-            let id = workspace.sources.add(SourceFile::new(display, ""));
-            workspace.diagnostics.push(diagnostic.at(
-                Some(Location {
-                    source: id,
-                    span: Span::default(),
-                }),
-                "in this file",
-            ));
+        Err(mut diagnostic) => {
+            // Keep what can be shown of a non-UTF-8 file so the snippet points at the bad byte.
+            let (text, offset) = match diagnostic.code.as_str() {
+                "invalid-utf8" => std::fs::read(path)
+                    .map(|bytes| {
+                        let valid =
+                            std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
+                        (
+                            String::from_utf8_lossy(&bytes[..valid]).into_owned() + "\u{fffd}",
+                            valid,
+                        )
+                    })
+                    .unwrap_or_default(),
+                _ => (String::new(), 0),
+            };
+            let id = workspace.sources.add(SourceFile::new(display, text));
+            let label = if offset > 0 {
+                "not UTF-8"
+            } else {
+                "in this file"
+            };
+            diagnostic.primary = None;
+            let location = Location {
+                source: id,
+                span: Span::new(offset, offset + 1),
+            };
+            workspace
+                .diagnostics
+                .push(diagnostic.at(Some(location), label));
             return Ok(None);
         }
     };

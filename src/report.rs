@@ -143,12 +143,12 @@ fn clamp(span: crate::source::Span, text: &str) -> std::ops::Range<usize> {
         start -= 1;
     }
     let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
     // A label on a whole block (a mapping, the document) marks only its first line.
     if let Some(newline) = text[start..end].find('\n') {
         end = start + newline;
-    }
-    while !text.is_char_boundary(end) {
-        end += 1;
     }
     start..end
 }

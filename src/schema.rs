@@ -69,6 +69,26 @@ impl EnvironmentSchema {
         Some(node)
     }
 
+    /// Title and description of the key at `pointer`: the property's own annotations first
+    /// (a `$ref`'d definition is generic), then the definition's.
+    pub fn annotations_at(&self, pointer: &str) -> (String, String) {
+        let resolved = self.node_at(pointer);
+        let local = pointer.rfind('/').and_then(|i| {
+            let parent = self.node_at(&pointer[..i])?;
+            let segment = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
+            parent.get("properties").and_then(|p| p.get(&segment))
+        });
+        let pick = |k: &str| {
+            local
+                .and_then(|n| n.get(k))
+                .or_else(|| resolved.and_then(|n| n.get(k)))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        (pick("title"), pick("description"))
+    }
+
     fn resolve<'a>(&'a self, node: &'a Value) -> Option<&'a Value> {
         match node.get("$ref").and_then(Value::as_str) {
             Some(reference) => {
@@ -156,15 +176,8 @@ impl EnvironmentSchema {
                 .collect(),
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
-                let at = env
-                    .provenance
-                    .key_location(pointer)
-                    .or(env.provenance.value_location(""));
-                let description = self
-                    .node_at(&format!("{pointer}/{name}"))
-                    .and_then(|n| n.get("description"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
+                let at = env.provenance.user_key_location(pointer, env.file);
+                let (_, description) = self.annotations_at(&format!("{pointer}/{name}"));
                 vec![
                     Diagnostic::error(
                         "missing-key",
@@ -198,10 +211,10 @@ impl EnvironmentSchema {
                     }
                 } else if expected == "string" && (instance.is_number() || instance.is_boolean()) {
                     help = format!("quote the value: `\"{instance}\"`");
-                } else if expected == "integer" || expected == "number" {
-                    if let Some(s) = instance.as_str() {
-                        help = format!("write a number without quotes (found the text `{s}`)");
-                    }
+                } else if (expected == "integer" || expected == "number")
+                    && let Some(s) = instance.as_str()
+                {
+                    help = format!("write a number without quotes (found the text `{s}`)");
                 }
                 vec![
                     Diagnostic::error(
@@ -269,21 +282,36 @@ impl EnvironmentSchema {
             ],
             ValidationErrorKind::Format { .. } => Vec::new(),
             _ => {
-                let shown = if instance
+                let node = self.node_at(pointer);
+                let title = node.and_then(|n| n.get("title")).and_then(Value::as_str);
+                let secret = instance
                     .as_str()
-                    .is_some_and(|s| secrets::looks_like_secret_value(s))
-                {
-                    "value".to_owned()
-                } else {
-                    fallback.to_owned()
+                    .is_some_and(secrets::looks_like_secret_value);
+                let message = match (title, instance) {
+                    _ if secret => format!("`{here}` is invalid"),
+                    (Some(title), Value::String(s)) => {
+                        let why = match kind {
+                            ValidationErrorKind::MinLength { limit } => {
+                                format!(" (at least {limit} characters)")
+                            }
+                            ValidationErrorKind::MaxLength { limit } => {
+                                format!(" (at most {limit} characters)")
+                            }
+                            _ => String::new(),
+                        };
+                        format!(
+                            "`{here}` is not a valid {}{why}: `{s}`",
+                            title.to_lowercase()
+                        )
+                    }
+                    _ => format!("`{here}`: {fallback}"),
                 };
-                let description = self
-                    .node_at(pointer)
+                let description = node
                     .and_then(|n| n.get("description"))
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                let mut d = Diagnostic::error("invalid-value", format!("`{here}`: {shown}"))
-                    .at(value_at, "invalid value");
+                let mut d =
+                    Diagnostic::error("invalid-value", message).at(value_at, "invalid value");
                 if !description.is_empty() {
                     d = d.help(description.to_owned());
                 }

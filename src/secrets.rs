@@ -52,10 +52,11 @@ pub fn looks_like_secret_value(value: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     };
     for prefix in ["AKIA", "ASIA"] {
-        if let Some(rest) = v.strip_prefix(prefix) {
-            if rest.len() == 16 && is_upper_alnum(rest) {
-                return true;
-            }
+        if let Some(rest) = v.strip_prefix(prefix)
+            && rest.len() == 16
+            && is_upper_alnum(rest)
+        {
+            return true;
         }
     }
     if v.starts_with("ghp_") || v.starts_with("glpat-") || v.starts_with("xoxb-") {

@@ -88,13 +88,13 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
         diagnostics.extend(found);
         environments.push(checked);
     }
-    let fleet = checks::fleet(&environments);
+    let fleet = checks::fleet(&environments, &workspace.unloaded_names);
     for d in &fleet {
-        if d.severity == Severity::Error {
-            if let Some(env) = &d.environment {
-                for c in environments.iter_mut().filter(|c| &c.loaded.name == env) {
-                    c.failed = true;
-                }
+        if d.severity == Severity::Error
+            && let Some(env) = &d.environment
+        {
+            for c in environments.iter_mut().filter(|c| &c.loaded.name == env) {
+                c.failed = true;
             }
         }
     }

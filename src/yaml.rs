@@ -116,16 +116,17 @@ fn yaml_error(file: &SourceFile, id: SourceId, error: &serde_saphyr::Error) -> D
         .unwrap_or("invalid YAML")
         .trim_start_matches("error: ")
         .to_owned();
-    // Strip a leading "line N column M: " the library adds; we print the location ourselves.
-    let message = match message.find(": ") {
-        Some(i) if message.starts_with("line ") => message[i + 2..].to_owned(),
-        _ => message,
-    };
+    let message = tidy_message(&message);
     let span = error.location().map(|location| {
         let line = usize::try_from(location.line()).unwrap_or(1).max(1);
         let column = usize::try_from(location.column()).unwrap_or(1).max(1);
         let start = file.offset_of(line, column - 1);
-        Span::new(start, start)
+        // Mark the token there (a key up to its `:`), not a single column.
+        let rest = &file.text[start..];
+        let len = rest
+            .find([':', '\n', '#'])
+            .map_or(0, |i| rest[..i].trim_end().len());
+        Span::new(start, start + len)
     });
     let lower = message.to_lowercase();
     let (code, help) = if lower.contains("duplicate") {
@@ -156,6 +157,27 @@ fn yaml_error(file: &SourceFile, id: SourceId, error: &serde_saphyr::Error) -> D
     Diagnostic::error(code, message)
         .at(span.map(|span| Location { source: id, span }), "here")
         .help(help)
+}
+
+/// The library's message without its location suffix and configuration hints, and with the
+/// duplicate key in backticks.
+fn tidy_message(message: &str) -> String {
+    let mut m = message.to_owned();
+    if let Some(i) = m.rfind(" at line ") {
+        m.truncate(i);
+    }
+    if let Some(i) = m.find(", set DuplicateKeyPolicy") {
+        m.truncate(i);
+    }
+    if m.starts_with("line ")
+        && let Some(i) = m.find(": ")
+    {
+        m = m[i + 2..].to_owned();
+    }
+    if let Some(key) = m.strip_prefix("duplicate mapping key: ") {
+        m = format!("duplicate key `{key}`");
+    }
+    m
 }
 
 enum Frame {
@@ -193,23 +215,23 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
         let is_end = matches!(event, Event::SequenceEnd | Event::MappingEnd);
         if is_end {
             // Close a complex-key skip, or a real collection.
-            if let Some(Frame::Map { skip_key, .. }) = stack.last_mut() {
-                if *skip_key > 0 {
-                    *skip_key -= 1;
-                    if *skip_key == 0 {
-                        // The complex key is done; its value follows under an unusable pointer.
-                        if let Some(Frame::Map { key, .. }) = stack.last_mut() {
-                            *key = Some(("?".to_owned(), Span::new(start, end)));
-                        }
+            if let Some(Frame::Map { skip_key, .. }) = stack.last_mut()
+                && *skip_key > 0
+            {
+                *skip_key -= 1;
+                if *skip_key == 0 {
+                    // The complex key is done; its value follows under an unusable pointer.
+                    if let Some(Frame::Map { key, .. }) = stack.last_mut() {
+                        *key = Some(("?".to_owned(), Span::new(start, end)));
                     }
-                    continue;
                 }
+                continue;
             }
             stack.pop();
-            if let Some(Some((pointer, begin))) = open.pop() {
-                if let Some(node) = index.nodes.get_mut(&pointer) {
-                    node.value = Span::new(begin, end);
-                }
+            if let Some(Some((pointer, begin))) = open.pop()
+                && let Some(node) = index.nodes.get_mut(&pointer)
+            {
+                node.value = Span::new(begin, end);
             }
             continue;
         }
@@ -217,13 +239,13 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
             continue;
         }
         // Inside a complex (collection) key: only track nesting.
-        if let Some(Frame::Map { skip_key, .. }) = stack.last_mut() {
-            if *skip_key > 0 {
-                if is_start {
-                    *skip_key += 1;
-                }
-                continue;
+        if let Some(Frame::Map { skip_key, .. }) = stack.last_mut()
+            && *skip_key > 0
+        {
+            if is_start {
+                *skip_key += 1;
             }
+            continue;
         }
         let (pointer, key_span) = match stack.last_mut() {
             None => (String::new(), None),
@@ -301,6 +323,17 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String
         budget.max_documents = 1;
     }
     serde_saphyr::from_str_with_options(text, options).map_err(|e| e.without_snippet().to_string())
+}
+
+/// Every document of a multi-document stream (`---` separated), as JSON values.
+pub fn documents(text: &str) -> Result<Vec<Value>, String> {
+    let mut options = parse_options();
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_documents = 100_000;
+    }
+    let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| e.without_snippet().to_string())?;
+    Ok(values.into_iter().filter(|v| !v.is_null()).collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,264 @@
+//! Renderers for a [`DiffReport`]: terminal text (optionally coloured), Markdown for a
+//! pull-request comment (kept under GitHub's comment limit), and JSON.
+
+use super::{ChangeGroup, DiffReport, EnvironmentStatus, ObjectChangeKind};
+use anstyle::{AnsiColor, Style};
+
+/// GitHub rejects comments longer than 65,536 characters; stay below with room for a note.
+pub const MARKDOWN_LIMIT: usize = 65_000;
+
+fn names(group: &ChangeGroup) -> String {
+    match group.environments.len() {
+        1 => group.environments[0].clone(),
+        n => format!("{} ({n} environments)", group.environments.join(", ")),
+    }
+}
+
+fn status_word(status: EnvironmentStatus) -> &'static str {
+    match status {
+        EnvironmentStatus::Added => "added",
+        EnvironmentStatus::Removed => "removed",
+        EnvironmentStatus::Changed => "changed",
+    }
+}
+
+fn object_sign(kind: ObjectChangeKind) -> char {
+    match kind {
+        ObjectChangeKind::Added => '+',
+        ObjectChangeKind::Removed => '-',
+        ObjectChangeKind::Changed => '~',
+    }
+}
+
+fn arrow(before: Option<&str>, after: Option<&str>) -> String {
+    format!(
+        "{} → {}",
+        before.unwrap_or("(unset)"),
+        after.unwrap_or("(unset)")
+    )
+}
+
+/// The one-line summary: `2 environments changed, 1 added, 1 removed`.
+pub fn headline(report: &DiffReport) -> String {
+    if report.is_empty() {
+        return "no changes".to_owned();
+    }
+    let mut parts = Vec::new();
+    for status in [
+        EnvironmentStatus::Changed,
+        EnvironmentStatus::Added,
+        EnvironmentStatus::Removed,
+    ] {
+        let n = report.count(status);
+        if n > 0 {
+            parts.push(format!(
+                "{n} {} {}",
+                if n == 1 {
+                    "environment"
+                } else {
+                    "environments"
+                },
+                status_word(status)
+            ));
+        }
+    }
+    parts.join(", ")
+}
+
+/// Terminal text. With `color`, additions are green and removals red.
+pub fn text(report: &DiffReport, color: bool) -> String {
+    let paint = |style: Style, s: &str| {
+        if color {
+            format!("{}{s}{}", style.render(), style.render_reset())
+        } else {
+            s.to_owned()
+        }
+    };
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+    let cyan = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
+    let bold = Style::new().bold();
+    let mut out = format!(
+        "ck8s-gen diff: {} → {}\n{}\n",
+        report.base,
+        report.head,
+        headline(report)
+    );
+    for group in &report.groups {
+        let change = &group.change;
+        out.push('\n');
+        out.push_str(&paint(
+            bold,
+            &format!("{} [{}]", names(group), status_word(change.status)),
+        ));
+        out.push('\n');
+        if !change.settings.is_empty() {
+            out.push_str("  settings:\n");
+            for s in &change.settings {
+                out.push_str(&format!(
+                    "    {}: {}\n",
+                    s.key,
+                    arrow(s.before.as_deref(), s.after.as_deref())
+                ));
+            }
+        }
+        if !change.findings.is_empty() {
+            out.push_str("  compliance:\n");
+            for f in &change.findings {
+                let line = format!(
+                    "    {} {} {} {}",
+                    if f.introduced { '+' } else { '-' },
+                    f.severity,
+                    f.code,
+                    f.message
+                );
+                out.push_str(&paint(if f.introduced { red } else { green }, &line));
+                out.push('\n');
+            }
+        }
+        if !change.objects.is_empty() {
+            out.push_str("  objects:\n");
+            for o in &change.objects {
+                out.push_str(&format!("    {} {}\n", object_sign(o.kind), o.object));
+                for line in o.diff.lines() {
+                    let style = if line.starts_with("@@") {
+                        Some(cyan)
+                    } else if line.starts_with('+') && !line.starts_with("+++") {
+                        Some(green)
+                    } else if line.starts_with('-') && !line.starts_with("---") {
+                        Some(red)
+                    } else {
+                        None
+                    };
+                    let line = format!("      {line}");
+                    out.push_str(&style.map_or(line.clone(), |s| paint(s, &line)));
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Markdown for a pull-request comment: a summary table, then one collapsible section per
+/// group of environments. Truncated with a note to stay under [`MARKDOWN_LIMIT`].
+pub fn markdown(report: &DiffReport) -> String {
+    let mut head = format!(
+        "## ck8s-gen: rendered changes\n\n`{}` → `{}`: **{}**\n",
+        report.base,
+        report.head,
+        headline(report)
+    );
+    if report.is_empty() {
+        head.push_str("\nNo environment changes what any cluster receives.\n");
+        return head;
+    }
+    head.push_str(
+        "\n| environment | status | settings | compliance | objects |\n|---|---|---|---|---|\n",
+    );
+    for group in &report.groups {
+        let c = &group.change;
+        let introduced = c.findings.iter().filter(|f| f.introduced).count();
+        let resolved = c.findings.len() - introduced;
+        let count = |k: ObjectChangeKind| c.objects.iter().filter(|o| o.kind == k).count();
+        head.push_str(&format!(
+            "| {} | {} | {} | {} | +{} ~{} -{} |\n",
+            escape_cell(&group.environments.join(", ")),
+            status_word(c.status),
+            c.settings.len(),
+            if c.findings.is_empty() {
+                "–".to_owned()
+            } else {
+                format!("+{introduced} / -{resolved}")
+            },
+            count(ObjectChangeKind::Added),
+            count(ObjectChangeKind::Changed),
+            count(ObjectChangeKind::Removed),
+        ));
+    }
+    let mut body = String::new();
+    let mut omitted = 0;
+    for (i, group) in report.groups.iter().enumerate() {
+        let section = markdown_section(group);
+        if head.len() + body.len() + section.len() + 400 > MARKDOWN_LIMIT {
+            omitted = report.groups.len() - i;
+            break;
+        }
+        body.push_str(&section);
+    }
+    let mut out = head;
+    out.push_str(&body);
+    if omitted > 0 {
+        out.push_str(&format!(
+            "\n> **Truncated:** the details of {omitted} more {} do not fit in one comment. Run `ck8s-gen diff --base {}` locally for the full diff.\n",
+            if omitted == 1 { "group" } else { "groups" },
+            report.base
+        ));
+    }
+    out
+}
+
+fn markdown_section(group: &ChangeGroup) -> String {
+    let c = &group.change;
+    let mut s = format!(
+        "\n<details><summary><b>{}</b> ({})</summary>\n\n",
+        escape_html(&names(group)),
+        status_word(c.status)
+    );
+    if !c.settings.is_empty() {
+        s.push_str("**Settings**\n\n");
+        for x in &c.settings {
+            s.push_str(&format!(
+                "- `{}`: `{}` → `{}`\n",
+                x.key,
+                x.before.as_deref().unwrap_or("(unset)"),
+                x.after.as_deref().unwrap_or("(unset)")
+            ));
+        }
+        s.push('\n');
+    }
+    if !c.findings.is_empty() {
+        s.push_str("**Compliance**\n\n```diff\n");
+        for f in &c.findings {
+            s.push_str(&format!(
+                "{} {} {} {}\n",
+                if f.introduced { '+' } else { '-' },
+                f.severity,
+                f.code,
+                f.message
+            ));
+        }
+        s.push_str("```\n\n");
+    }
+    if !c.objects.is_empty() {
+        s.push_str("**Objects**\n\n");
+        for o in &c.objects {
+            s.push_str(&format!("- {} `{}`\n", object_sign(o.kind), o.object));
+        }
+        s.push_str("\n```diff\n");
+        for o in &c.objects {
+            s.push_str(&o.diff.replace("```", "`\u{200b}``"));
+        }
+        s.push_str("```\n");
+    }
+    s.push_str("\n</details>\n");
+    s
+}
+
+fn escape_cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// The report as one JSON document.
+pub fn to_json(report: &DiffReport) -> String {
+    let mut text =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
