@@ -295,10 +295,11 @@ fn velero_view(env: &Environment) -> Result<VeleroView, ContextError> {
 /// GKE Workload Identity binds the Velero ServiceAccount to the Google service account.
 fn workload_identity_annotations(storage: &Storage) -> BTreeMap<String, String> {
     let mut annotations = BTreeMap::new();
-    if storage.use_workload_identity && storage.provider == StorageProvider::Gcs {
-        if let Some(account) = storage.gcs.as_ref().and_then(|g| g.service_account.clone()) {
-            annotations.insert("iam.gke.io/gcp-service-account".to_owned(), account);
-        }
+    if storage.use_workload_identity
+        && storage.provider == StorageProvider::Gcs
+        && let Some(account) = storage.gcs.as_ref().and_then(|g| g.service_account.clone())
+    {
+        annotations.insert("iam.gke.io/gcp-service-account".to_owned(), account);
     }
     annotations
 }
@@ -409,21 +410,21 @@ fn primary_location(env: &Environment, provider: &'static str) -> LocationView {
         // Azure has no encryption key setting: the provider encrypts every blob.
         _ => {}
     }
-    if s.provider == StorageProvider::Gcs {
-        if let Some(account) = s.gcs.as_ref().and_then(|g| g.service_account.clone()) {
-            config.insert("serviceAccount".to_owned(), account);
-        }
+    if s.provider == StorageProvider::Gcs
+        && let Some(account) = s.gcs.as_ref().and_then(|g| g.service_account.clone())
+    {
+        config.insert("serviceAccount".to_owned(), account);
     }
-    if s.provider == StorageProvider::Azure {
-        if let Some(azure) = &s.azure {
-            for (key, value) in [
-                ("resourceGroup", &azure.resource_group),
-                ("storageAccount", &azure.storage_account),
-                ("subscriptionId", &azure.subscription_id),
-            ] {
-                if let Some(value) = value {
-                    config.insert(key.to_owned(), value.clone());
-                }
+    if s.provider == StorageProvider::Azure
+        && let Some(azure) = &s.azure
+    {
+        for (key, value) in [
+            ("resourceGroup", &azure.resource_group),
+            ("storageAccount", &azure.storage_account),
+            ("subscriptionId", &azure.subscription_id),
+        ] {
+            if let Some(value) = value {
+                config.insert(key.to_owned(), value.clone());
             }
         }
     }

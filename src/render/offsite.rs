@@ -91,10 +91,10 @@ pub fn source_secret(env: &Environment) -> String {
 /// `CRON_TZ=Zone 0 5 * * *` → (`0 5 * * *`, `Zone`): a CronJob takes the zone in `timeZone`.
 pub fn split_time_zone(schedule: &str) -> (String, Option<String>) {
     for prefix in ["CRON_TZ=", "TZ="] {
-        if let Some(rest) = schedule.trim().strip_prefix(prefix) {
-            if let Some((zone, cron)) = rest.split_once(char::is_whitespace) {
-                return (cron.trim().to_owned(), Some(zone.to_owned()));
-            }
+        if let Some(rest) = schedule.trim().strip_prefix(prefix)
+            && let Some((zone, cron)) = rest.split_once(char::is_whitespace)
+        {
+            return (cron.trim().to_owned(), Some(zone.to_owned()));
         }
     }
     (schedule.trim().to_owned(), None)

@@ -233,6 +233,41 @@ mod tests {
         assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
+    /// The anti-injection rule: every interpolation in a shipped template goes through `yaml`,
+    /// and no block tag strips whitespace (`{%-` glues lines together with `trim_blocks`).
+    #[test]
+    fn every_interpolation_in_the_shipped_templates_goes_through_the_yaml_filter() {
+        for (name, text) in crate::assets::TEMPLATES {
+            assert!(!text.contains("{%-") && !text.contains("-%}"), "{name}");
+            let mut rest = *text;
+            while let Some(start) = rest.find("{{") {
+                let end = rest[start..].find("}}").expect("closed") + start;
+                let mut expr = rest[start + 2..end].trim();
+                // A string literal holding `{{` (Argo CD Go templates) ends at its own `}}`.
+                let mut close = end + 2;
+                if expr.starts_with('"') {
+                    let open = rest[start..].find('"').expect("literal") + start;
+                    let lit_end = rest[open + 1..].find('"').expect("closed literal") + open + 1;
+                    close = rest[lit_end..].find("}}").expect("closed") + lit_end + 2;
+                    expr = rest[start + 2..close - 2].trim();
+                }
+                assert!(
+                    expr.ends_with("| yaml"),
+                    "{name}: `{{{{ {expr} }}}}` does not go through `| yaml`"
+                );
+                rest = &rest[close..];
+            }
+        }
+    }
+
+    #[test]
+    fn the_shipped_templates_compile() {
+        let t = Templates::new(&Assets::embedded()).unwrap();
+        for (name, _) in crate::assets::TEMPLATES {
+            assert!(t.has(name), "{name}");
+        }
+    }
+
     #[test]
     fn blocks_do_not_leave_blank_lines() {
         let t = templates("a:\n{% for x in xs %}\n  - {{ x | yaml }}\n{% endfor %}\nb: 1\n");
