@@ -596,6 +596,9 @@ fn every_renderer_branch_passes_the_upstream_conformance_checker() {
     // Two Argo CD namespaces: one ApplicationSet each, in one file; a named destination.
     let fleet = text("_fleet/applicationset-ck8s-gen-backups.yaml");
     assert_eq!(fleet.matches("kind: ApplicationSet").count(), 2, "{fleet}");
+    // Backups off: no files, and no Application pointing at a directory that does not exist.
+    assert!(!files.keys().any(|p| p.starts_with("wl-off/")));
+    assert!(!fleet.contains("wl-off"), "{fleet}");
     assert!(
         text("wl-ssec/argocd/application-wl-ssec-velero.yaml").contains("name: wl-ssec-cluster")
     );

@@ -185,10 +185,10 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
         .flatten()
         .collect();
     pieces.extend(offsite_pieces(&templates, inputs)?);
-    pieces.extend(fleet_pieces(&templates, &views)?);
-    // Environments whose tree has manifests but (for Flux/Argo) no wrapper yet, e.g. a
-    // management environment with backups off that only runs replication jobs.
-    pieces.extend(manifest_wrappers(&templates, &views, &pieces)?);
+    let wrappers = manifest_wrappers(&templates, &views, &pieces)?;
+    pieces.extend(wrappers);
+    let fleet = fleet_pieces(&templates, &views, &pieces)?;
+    pieces.extend(fleet);
     assemble(inputs, pieces)
 }
 
@@ -395,10 +395,22 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
     Ok(out)
 }
 
-/// The Argo CD ApplicationSet over every argocd environment (one per Argo CD namespace).
-fn fleet_pieces(templates: &Templates, views: &[EnvView]) -> Result<Vec<Piece>, RenderError> {
+/// The Argo CD ApplicationSet over every argocd environment that has Applications (one per
+/// Argo CD namespace).
+fn fleet_pieces(
+    templates: &Templates,
+    views: &[EnvView],
+    pieces: &[Piece],
+) -> Result<Vec<Piece>, RenderError> {
+    let has_apps = |v: &EnvView| {
+        let prefix = format!("{}/argocd/", v.name);
+        pieces.iter().any(|p| p.path.starts_with(&prefix))
+    };
     let mut by_namespace: BTreeMap<String, Vec<&EnvView>> = BTreeMap::new();
-    for view in views.iter().filter(|v| v.gitops.engine == "argocd") {
+    for view in views
+        .iter()
+        .filter(|v| v.gitops.engine == "argocd" && has_apps(v))
+    {
         by_namespace
             .entry(view.gitops.argocd.namespace.clone())
             .or_default()
