@@ -3,6 +3,7 @@
 
 mod defaults;
 mod docs;
+mod regulations;
 mod validate;
 
 use crate::ExitStatus;
@@ -13,6 +14,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     let global = &cli.global;
     match &cli.command {
         Command::Validate { environments } => validate::run(global, environments),
+        Command::Regulations { command } => regulations::run(global, command),
         Command::Defaults => defaults::run(global),
         Command::Schema => defaults::schema(global),
         Command::Completions { shell } => docs::completions(*shell),
