@@ -554,3 +554,177 @@ pub fn apply_deviations(
     }
     found.extend(extra);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assets::ENVIRONMENT_SCHEMA;
+    use crate::schema::EnvironmentSchema;
+    use serde_json::json;
+
+    fn embedded() -> Catalog {
+        Catalog::load(&Assets::embedded()).expect("the built-in profiles load")
+    }
+
+    #[test]
+    fn every_profile_file_is_a_json_schema_and_names_real_keys() {
+        let assets = Assets::embedded();
+        let schema =
+            EnvironmentSchema::compile(assets.schema(ENVIRONMENT_SCHEMA).unwrap()).unwrap();
+        let catalog = embedded();
+        assert_eq!(catalog.profiles.len(), 10);
+        for p in &catalog.profiles {
+            let text = assets.schema(&p.file).unwrap();
+            let raw: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                raw["$schema"], "https://json-schema.org/draft/2020-12/schema",
+                "{}",
+                p.file
+            );
+            jsonschema::draft202012::new(&raw)
+                .unwrap_or_else(|e| panic!("{} is not a valid schema: {e}", p.file));
+            for r in &p.rules {
+                for pointer in r.meta.fields.iter().chain(std::iter::once(&r.meta.locate)) {
+                    assert!(
+                        schema.node_at(pointer).is_some(),
+                        "{}: `{pointer}` is not a key of the environment schema",
+                        r.meta.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_brief_profiles_and_aliases_exist() {
+        let catalog = embedded();
+        for id in [
+            "gdpr-art-17",
+            "hslf-fs-2016-40",
+            "iso-27001-a.12.3.1",
+            "iso-27001-2022-a.8.13",
+            "bsi-app.4.4.a5",
+            "hipaa-164.308-a7",
+            "msbfs-2020-7",
+            "nis2-art-21",
+            "dora-art-12",
+        ] {
+            assert!(catalog.profile(id).is_some(), "{id}");
+        }
+        // MSBFS wording was not verified: nothing there may fail validation.
+        let msbfs = catalog.profile("msbfs-2020-7").unwrap();
+        assert!(msbfs.rules.iter().all(|r| r.meta.is_interpretation()
+            && r.meta.severity != catalog::Level::Error
+            && r.meta.citation.reference().contains("wording not verified")));
+    }
+
+    fn with_profile(file: &str, text: String) -> Assets {
+        let mut assets = Assets::embedded();
+        assets
+            .schemas
+            .push((file.to_owned(), std::borrow::Cow::Owned(text)));
+        assets
+    }
+
+    #[test]
+    fn inconsistent_profiles_are_refused() {
+        let rule = |id: &str, strength: &str, severity: &str| {
+            json!({
+                "x-profile": {"id": "test-profile", "title": "t", "regulation": "r", "summary": "s"},
+                "allOf": [{
+                    "x-rule": {
+                        "id": id, "severity": severity, "strength": strength,
+                        "citation": {"regulation": "R"}, "quote": null, "checks": "c",
+                        "message": "m", "fix": "f", "locate": "/backup", "fields": ["/backup"]
+                    },
+                    "required": ["backup"]
+                }]
+            })
+            .to_string()
+        };
+        let load =
+            |text: String| Catalog::load(&with_profile("regulations/test-profile.json", text));
+        assert!(load(rule("TEST-01", "hard", "error")).is_ok());
+        let hard_warning = load(rule("TEST-01", "hard", "warning")).unwrap_err();
+        assert!(
+            hard_warning.contains("cannot have severity warning"),
+            "{hard_warning}"
+        );
+        assert!(load(rule("TEST-01", "interp", "error")).is_err());
+        assert!(
+            load(rule("ISO-01", "hard", "error"))
+                .unwrap_err()
+                .contains("used twice")
+        );
+        assert!(load(rule("test-1", "hard", "error")).is_err());
+        let wrong_file = Catalog::load(&with_profile(
+            "regulations/other.json",
+            rule("TEST-01", "hard", "error"),
+        ));
+        assert!(wrong_file.unwrap_err().contains("must be in"));
+    }
+
+    #[test]
+    fn messages_fill_in_keys_and_values() {
+        let instance =
+            json!({"backup": {"retention": {"ttl": "8760h"}}, "derived": {"retentionDays": 365}});
+        assert_eq!(
+            render(
+                "`{field}` is {value} ({/derived/retentionDays} days)",
+                &instance,
+                "/derived/retentionHours"
+            ),
+            "`backup.retention.ttl` is 8760h (365 days)"
+        );
+        assert_eq!(
+            render("{value}", &instance, "/restoreTest/lastPerformed"),
+            "not set"
+        );
+        assert_eq!(render("{unknown} {", &instance, ""), "{unknown} {");
+        let schema = json!({"x-message": "outer", "allOf": [{"x-message": "inner", "required": ["a"]}, {"required": ["b"]}]});
+        assert_eq!(clause_message(&schema, "/allOf/0/required"), Some("inner"));
+        assert_eq!(clause_message(&schema, "/allOf/1/required"), Some("outer"));
+    }
+
+    #[test]
+    fn rules_for_a_key() {
+        let rules = rules_for_key(&Assets::embedded(), "/restoreTest/decidedBy");
+        let ids: Vec<&str> = rules.iter().map(|(id, _)| id.as_str()).collect();
+        assert!(ids.contains(&"HSLF-09"), "{ids:?}");
+        let (_, citation) = rules.iter().find(|(id, _)| id == "HSLF-09").unwrap();
+        assert_eq!(citation, "HSLF-FS 2016:40 3 kap. 13 §");
+        assert!(rules_for_key(&Assets::embedded(), "/gitops/engine").is_empty());
+    }
+
+    #[test]
+    fn explain_and_list() {
+        let catalog = embedded();
+        let list = explain::list(&catalog, false);
+        assert!(list.contains("hslf-fs-2016-40") && list.contains("alias iso-27001-2022-a.8.13"));
+        let json: Value = serde_json::from_str(&explain::list(&catalog, true)).unwrap();
+        let gdpr = json["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "gdpr-art-17")
+            .unwrap();
+        assert_eq!(gdpr["rules"], 12);
+        let rule = explain::explain(&catalog, "hslf-07", false).unwrap();
+        for part in [
+            "HSLF-07  error (hard)",
+            "HSLF-FS 2016:40 3 kap. 13 §",
+            "Vårdgivaren ska besluta",
+            "decidedBy",
+            "not possible",
+        ] {
+            assert!(rule.contains(part), "{part} missing in:\n{rule}");
+        }
+        let profile = explain::explain(&catalog, "iso-27001-2022-a.8.13", false).unwrap();
+        assert!(profile.contains("ISO-01") && profile.contains("ISO-10"));
+        let err = explain::explain(&catalog, "GDPR-2", false).unwrap_err();
+        assert!(err.contains("did you mean"), "{err}");
+        let json: Value =
+            serde_json::from_str(&explain::explain(&catalog, "X-02", true).unwrap()).unwrap();
+        assert_eq!(json["rule"]["supersededBy"][0], "GDPR-05");
+    }
+}
