@@ -160,6 +160,10 @@ fn profile_text(p: &Profile) -> String {
             severity_text(r),
             m.citation.reference()
         ));
+        if let Some(q) = &m.quote {
+            out.push_str(&wrap(&format!("\"{q}\""), 92, "      "));
+            out.push('\n');
+        }
         out.push_str(&wrap(&m.checks, 92, "      "));
         out.push('\n');
     }

@@ -261,7 +261,9 @@ impl Profiles {
             } else {
                 origin.value
             };
-            let label = if first && result.rule.meta.severity == catalog::Level::Note {
+            let label = if first && !result.rule.meta.names.is_empty() {
+                "in conflict".to_owned()
+            } else if first && result.rule.meta.severity == catalog::Level::Note {
                 format!("see {id}")
             } else if first {
                 format!("does not meet {id}")
