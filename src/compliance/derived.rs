@@ -6,6 +6,7 @@
 use crate::checks::Derived;
 use crate::cron::parse_velero_cron;
 use crate::dates::parse_date;
+use crate::duration::parse_go_duration;
 use crate::model::{Destination, Environment};
 use serde_json::{Map, Value, json};
 
@@ -41,9 +42,25 @@ pub struct OffsiteFacts {
     pub sync_interval_hours: Option<f64>,
 }
 
+/// The longest-kept backups: the main schedule or an extra tier.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Longest {
+    pub hours: f64,
+    pub days: i64,
+    /// The `ttl` key it comes from.
+    pub pointer: String,
+    /// `backups` or "the `monthly` tier's backups", for messages.
+    pub what: String,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Facts {
     pub base: Derived,
+    /// The longest retention over the main schedule and the extra tiers (the GDPR bound).
+    pub longest: Option<Longest>,
+    /// The shortest retention over the main schedule and the extra tiers, in hours (what an
+    /// object lock must not outlive).
+    pub shortest_hours: Option<f64>,
     pub restore_test_age_days: Option<i64>,
     pub restore_test_overdue_days: Option<i64>,
     pub risk_analysis_age_days: Option<i64>,
@@ -79,8 +96,34 @@ impl Facts {
                 ));
             }
         }
+        let base = Derived::of(env);
+        let mut retentions: Vec<Longest> = Vec::new();
+        if let (Some(hours), Some(days)) = (base.retention_hours, base.retention_days) {
+            retentions.push(Longest {
+                hours,
+                days,
+                pointer: "/backup/retention/ttl".to_owned(),
+                what: "backups".to_owned(),
+            });
+        }
+        for (i, tier) in env.backup.tiers.iter().enumerate() {
+            if let Ok(ttl) = parse_go_duration(&tier.ttl) {
+                retentions.push(Longest {
+                    hours: ttl.as_hours_f64(),
+                    days: ttl.whole_days(),
+                    pointer: format!("/backup/tiers/{i}/ttl"),
+                    what: format!("the `{}` tier's backups", tier.name),
+                });
+            }
+        }
+        let shortest_hours = retentions.iter().map(|r| r.hours).reduce(f64::min);
+        let longest = retentions
+            .into_iter()
+            .reduce(|best, r| if r.hours > best.hours { r } else { best });
         Facts {
-            base: Derived::of(env),
+            base,
+            longest,
+            shortest_hours,
             restore_test_age_days,
             restore_test_overdue_days: restore_test_age_days
                 .zip(frequency)
@@ -105,6 +148,15 @@ impl Facts {
         put("retentionDays", self.base.retention_days.map(Value::from));
         put("retentionHours", self.base.retention_hours.map(number));
         put("intervalHours", self.base.interval_hours.map(number));
+        if let Some(l) = &self.longest {
+            put("longestRetentionHours", Some(number(l.hours)));
+            put("longestRetentionDays", Some(Value::from(l.days)));
+            put(
+                "longestRetentionPointer",
+                Some(Value::from(l.pointer.clone())),
+            );
+            put("longestRetentionWhat", Some(Value::from(l.what.clone())));
+        }
         put(
             "generations",
             self.base
@@ -255,12 +307,17 @@ fn offsite_facts(env: &Environment) -> Option<OffsiteFacts> {
     })
 }
 
-/// The environment key a `/derived/...` pointer comes from; other pointers are returned as is.
-pub fn source_pointer(pointer: &str) -> &str {
+/// The environment key a `/derived/...` pointer comes from (`derived` is the `/derived`
+/// object, which knows where the longest retention is); other pointers are returned as is.
+pub fn source_pointer<'a>(pointer: &'a str, derived: &'a Value) -> &'a str {
     let Some(rest) = pointer.strip_prefix("/derived") else {
         return pointer;
     };
     match rest.split('/').nth(1).unwrap_or("") {
+        "longestRetentionHours" | "longestRetentionDays" | "longestRetentionWhat" => derived
+            .get("longestRetentionPointer")
+            .and_then(Value::as_str)
+            .unwrap_or("/backup/retention/ttl"),
         "retentionDays" | "retentionHours" | "generations" => "/backup/retention/ttl",
         "intervalHours" => "/backup/schedule",
         "restoreTestAgeDays" | "restoreTestOverdueDays" => "/restoreTest/lastPerformed",
@@ -306,15 +363,15 @@ mod tests {
 
     #[test]
     fn derived_pointers_map_to_their_keys() {
+        let derived = json!({"longestRetentionPointer": "/backup/tiers/1/ttl"});
+        let at = |p| source_pointer(p, &derived);
+        assert_eq!(at("/derived/retentionDays"), "/backup/retention/ttl");
+        assert_eq!(at("/derived/longestRetentionHours"), "/backup/tiers/1/ttl");
         assert_eq!(
-            source_pointer("/derived/retentionDays"),
-            "/backup/retention/ttl"
-        );
-        assert_eq!(
-            source_pointer("/derived/offsite/jurisdictionAdequate"),
+            at("/derived/offsite/jurisdictionAdequate"),
             "/replication/offsite/destination/jurisdiction"
         );
-        assert_eq!(source_pointer("/backup/schedule"), "/backup/schedule");
-        assert_eq!(source_pointer("/derived/unknown"), "");
+        assert_eq!(at("/backup/schedule"), "/backup/schedule");
+        assert_eq!(at("/derived/unknown"), "");
     }
 }

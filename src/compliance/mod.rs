@@ -245,7 +245,8 @@ impl Profiles {
         first: bool,
     ) -> (Option<Location>, String) {
         let id = &result.rule.meta.id;
-        let source = match source_pointer(pointer) {
+        let derived = instance.get("derived").unwrap_or(&Value::Null);
+        let source = match source_pointer(pointer, derived) {
             "" => result.rule.meta.locate.as_str(),
             p => p,
         };
@@ -397,7 +398,7 @@ fn clause_message<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a str> {
 /// Fill `{field}` (the dotted key), `{value}` (its value) and `{/json/pointer}` (any value of
 /// the instance, `/derived` included) in a message template.
 fn render(template: &str, instance: &Value, pointer: &str) -> String {
-    let source = source_pointer(pointer);
+    let source = source_pointer(pointer, instance.get("derived").unwrap_or(&Value::Null));
     let mut out = String::new();
     let mut rest = template;
     while let Some(open) = rest.find('{') {

@@ -88,7 +88,7 @@ pub fn run(name: &str, cx: &Ctx<'_>) -> Vec<Failure> {
                 Failure::new(
                     pointer,
                     format!(
-                        "the {which} object lock keeps backups {lock} days, longer than the {} retention: expired backups cannot be deleted",
+                        "the {which} object lock keeps backups {lock} days, longer than the retention of {}: expired backups cannot be deleted",
                         days_text(days)
                     ),
                 )
@@ -200,15 +200,15 @@ fn retention_at_least_min(cx: &Ctx<'_>) -> Vec<Failure> {
 }
 
 fn retention_within_max(cx: &Ctx<'_>) -> Vec<Failure> {
-    let r = &cx.env.backup.retention;
-    match (r.max_days, cx.facts.base.retention_hours) {
-        (Some(max), Some(hours)) if hours > f64::from(max) * 24.0 => vec![
+    match (cx.env.backup.retention.max_days, &cx.facts.longest) {
+        (Some(max), Some(l)) if l.hours > f64::from(max) * 24.0 => vec![
             Failure::new(
-                "/backup/retention/ttl",
+                l.pointer.clone(),
                 format!(
-                    "backups are kept {} (`{}`), longer than the declared GDPR maximum of {max} days",
-                    days_text(cx.facts.base.retention_days.unwrap_or(0)),
-                    r.ttl
+                    "{} are kept {} (`{}`), longer than the declared GDPR maximum of {max} days",
+                    l.what,
+                    days_text(l.days),
+                    ttl_at(cx.env, &l.pointer)
                 ),
             )
             .also("/backup/retention/maxDays", "declared maximum"),
@@ -217,13 +217,23 @@ fn retention_within_max(cx: &Ctx<'_>) -> Vec<Failure> {
     }
 }
 
-/// Locks (primary, and off-site when replication is on) longer than the retention:
-/// (pointer of the lock days, which, lock days, retention days).
+/// The TTL text at `/backup/retention/ttl` or `/backup/tiers/<i>/ttl`.
+fn ttl_at<'a>(env: &'a Environment, pointer: &str) -> &'a str {
+    pointer
+        .strip_prefix("/backup/tiers/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|i| i.parse::<usize>().ok())
+        .and_then(|i| env.backup.tiers.get(i))
+        .map_or(env.backup.retention.ttl.as_str(), |t| t.ttl.as_str())
+}
+
+/// Locks (primary, and off-site when replication is on) longer than the shortest retention
+/// (the main schedule or a tier): (pointer of the lock days, which, lock days, retention days).
 fn object_locks_too_long(cx: &Ctx<'_>) -> Vec<(String, &'static str, u32, i64)> {
-    let Some(hours) = cx.facts.base.retention_hours else {
+    let Some(hours) = cx.facts.shortest_hours else {
         return Vec::new();
     };
-    let days = cx.facts.base.retention_days.unwrap_or(0);
+    let days = (hours / 24.0).floor() as i64;
     let o = &cx.env.replication.offsite;
     [
         (
@@ -248,9 +258,10 @@ fn object_locks_too_long(cx: &Ctx<'_>) -> Vec<(String, &'static str, u32, i64)> 
 
 fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
     let o = &cx.env.replication.offsite;
-    let Some(hours) = cx.facts.base.retention_hours.filter(|_| o.enabled) else {
+    let Some(longest) = cx.facts.longest.as_ref().filter(|_| o.enabled) else {
         return Vec::new();
     };
+    let hours = longest.hours;
     let copy = o.mode.as_deref() == Some("copy");
     if !copy && !o.versioning {
         return Vec::new();
@@ -275,11 +286,11 @@ fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
             Failure::new(
                 "/replication/offsite/retentionDays",
                 format!(
-                    "{why}, and the off-site copy expires them only after {d} days, longer than the {} retention",
-                    days_text(cx.facts.base.retention_days.unwrap_or(0))
+                    "{why}, and the off-site copy expires them only after {d} days, longer than the retention of {}",
+                    days_text(longest.days)
                 ),
             )
-            .also("/backup/retention/ttl", "retention"),
+            .also(&longest.pointer, "retention"),
         ],
         Some(_) => Vec::new(),
     }
@@ -381,7 +392,7 @@ fn conflict_object_lock(cx: &Ctx<'_>) -> Vec<Failure> {
             Failure::new(
                 pointer,
                 format!(
-                    "the {which} object lock protects backups for {lock} days ({why}), but they must be erasable when the {} retention ends (GDPR-05, and Velero's garbage collection, X-02): a lock equal to the retention satisfies both",
+                    "the {which} object lock protects backups for {lock} days ({why}), but they must be erasable when the retention of {} ends (GDPR-05, and Velero's garbage collection, X-02): a lock equal to the retention satisfies both",
                     days_text(days)
                 ),
             )
@@ -391,21 +402,22 @@ fn conflict_object_lock(cx: &Ctx<'_>) -> Vec<Failure> {
 }
 
 fn conflict_hipaa_6y(cx: &Ctx<'_>) -> Vec<Failure> {
-    let Some(days) = cx.facts.base.retention_days.filter(|d| *d >= 2190) else {
+    let Some(longest) = cx.facts.longest.as_ref().filter(|l| l.days >= 2190) else {
         return Vec::new();
     };
     if !cx.has(HIPAA) {
         return Vec::new();
     }
     let mut message = format!(
-        "backups are kept {}: HIPAA's 6 years (§164.316(b)(2)(i), HIPAA-07) apply to the backup documentation, not to backups of ePHI",
-        days_text(days)
+        "{} are kept {}: HIPAA's 6 years (§164.316(b)(2)(i), HIPAA-07) apply to the backup documentation, not to backups of ePHI",
+        longest.what,
+        days_text(longest.days)
     );
     if cx.has(GDPR) {
         message.push_str(", and GDPR Art. 5(1)(e) does not allow keeping them that long without a legal obligation (GDPR-03)");
     }
     vec![
-        Failure::new("/backup/retention/ttl", message)
+        Failure::new(longest.pointer.clone(), message)
             .also("/documentation/retentionYears", "documentation retention"),
     ]
 }
