@@ -608,7 +608,10 @@ fn walk(value: &Value, pointer: String, visit: &mut dyn FnMut(&str, &Value)) {
 }
 
 /// Rules across environments: names, one prefix per bucket, management links.
-pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
+pub fn fleet(
+    environments: &[Checked],
+    unloaded: &std::collections::BTreeSet<String>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut names: BTreeMap<&str, &Checked> = BTreeMap::new();
     for c in environments {
@@ -660,6 +663,7 @@ pub fn fleet(environments: &[Checked]) -> Vec<Diagnostic> {
                 .and_then(|t| t.environment.as_ref())
                 .map(|e| e.cluster.role);
             let problem = match (target, role) {
+                (None, _) if unloaded.contains(manager) => None,
                 (None, _) => Some(format!("no environment named `{manager}`")),
                 (Some(_), Some(Role::Workload)) => {
                     Some(format!("`{manager}` is a workload cluster"))

@@ -81,6 +81,55 @@ pub enum Command {
     },
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
+    /// Explain a key of the environment file: meaning, type, allowed values, default.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen explain backup.retention.ttl\n  ck8s-gen explain storage            # lists the keys under `storage`\n  ck8s-gen explain backup.tiers[].ttl"
+    )]
+    Explain {
+        /// A dotted key, e.g. `backup.retention.ttl`; `[]` steps into a list.
+        key: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a new, valid, commented environment file.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen init prod-no --provider safespring --role workload\n  ck8s-gen init mgmt --provider azure --role management --engine argocd --compliance gdpr-art-17"
+    )]
+    Init {
+        /// Name of the environment (a DNS label, at most 40 characters).
+        name: String,
+        /// Infrastructure provider.
+        #[arg(long, value_parser = ["aws", "azure", "baremetal", "citycloud", "elastx", "exoscale", "gcp", "openstack", "safespring", "upcloud", "other"])]
+        provider: String,
+        /// Cluster role.
+        #[arg(long, value_parser = ["workload", "management"], default_value = "workload")]
+        role: String,
+        /// GitOps engine.
+        #[arg(long, value_parser = ["flux", "argocd"], default_value = "flux")]
+        engine: String,
+        /// Regulatory profiles (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        compliance: Vec<String>,
+        /// Print the file instead of writing `<dir>/<name>.yaml`.
+        #[arg(long)]
+        stdout: bool,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show what is in the backups: namespaces, resources and volumes included or left out, and why.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen coverage prod-se-health\n  ck8s-gen coverage --json"
+    )]
+    Coverage {
+        /// Environment names or files (default: every environment).
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Print JSON instead of Markdown text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).
     Schema,
     /// Print shell completions.

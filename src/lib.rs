@@ -8,10 +8,14 @@
 //! - `diagnostic`, `report`: one finding model, rendered as human text, JSON or annotations.
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
+pub mod argocd;
 pub mod assets;
+pub mod coverage;
 pub mod dates;
 pub mod diagnostic;
 pub mod diff;
+pub mod explain;
+pub mod init;
 pub mod load;
 pub mod model;
 pub mod report;

@@ -264,6 +264,9 @@ pub struct Workspace {
     pub environments: Vec<LoadedEnvironment>,
     /// Problems with the files themselves (unreadable YAML, binary, too large).
     pub diagnostics: Vec<Diagnostic>,
+    /// Names of the environments in the directory that were not loaded (when only some were
+    /// asked for), so links to them (`managedBy`) can still be checked.
+    pub unloaded_names: std::collections::BTreeSet<String>,
 }
 
 /// An error that stops the run before any environment is looked at (exit status 2).
@@ -407,6 +410,16 @@ fn quick_name(path: &Path) -> Option<String> {
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     let files = discover(request.dir, request.only)?;
     let mut workspace = Workspace::default();
+    if !request.only.is_empty() {
+        for path in discover(request.dir, &[]).unwrap_or_default() {
+            if !files.contains(&path) {
+                workspace.unloaded_names.extend(quick_name(&path));
+                workspace
+                    .unloaded_names
+                    .extend(path.file_stem().map(|s| s.to_string_lossy().into_owned()));
+            }
+        }
+    }
     let defaults_id = workspace
         .sources
         .add(SourceFile::new(DEFAULTS_NAME, request.defaults));

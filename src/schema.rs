@@ -69,6 +69,26 @@ impl EnvironmentSchema {
         Some(node)
     }
 
+    /// Title and description of the key at `pointer`: the property's own annotations first
+    /// (a `$ref`'d definition is generic), then the definition's.
+    pub fn annotations_at(&self, pointer: &str) -> (String, String) {
+        let resolved = self.node_at(pointer);
+        let local = pointer.rfind('/').and_then(|i| {
+            let parent = self.node_at(&pointer[..i])?;
+            let segment = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
+            parent.get("properties").and_then(|p| p.get(&segment))
+        });
+        let pick = |k: &str| {
+            local
+                .and_then(|n| n.get(k))
+                .or_else(|| resolved.and_then(|n| n.get(k)))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        (pick("title"), pick("description"))
+    }
+
     fn resolve<'a>(&'a self, node: &'a Value) -> Option<&'a Value> {
         match node.get("$ref").and_then(Value::as_str) {
             Some(reference) => {
@@ -157,11 +177,7 @@ impl EnvironmentSchema {
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 let at = env.provenance.user_key_location(pointer, env.file);
-                let description = self
-                    .node_at(&format!("{pointer}/{name}"))
-                    .and_then(|n| n.get("description"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
+                let (_, description) = self.annotations_at(&format!("{pointer}/{name}"));
                 vec![
                     Diagnostic::error(
                         "missing-key",

@@ -88,7 +88,7 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
         diagnostics.extend(found);
         environments.push(checked);
     }
-    let fleet = checks::fleet(&environments);
+    let fleet = checks::fleet(&environments, &workspace.unloaded_names);
     for d in &fleet {
         if d.severity == Severity::Error
             && let Some(env) = &d.environment

@@ -1,8 +1,11 @@
 //! One thin file per subcommand: read the flags, call one library operation, print the result.
 //! This module and its children are the only code that writes to the terminal.
 
+mod coverage;
 mod defaults;
 mod docs;
+mod explain;
+mod init;
 mod regulations;
 mod validate;
 
@@ -16,6 +19,28 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Validate { environments } => validate::run(global, environments),
         Command::Regulations { command } => regulations::run(global, command),
         Command::Defaults => defaults::run(global),
+        Command::Explain { key, json } => explain::run(global, key, *json),
+        Command::Init {
+            name,
+            provider,
+            role,
+            engine,
+            compliance,
+            stdout,
+            force,
+        } => init::run(
+            global,
+            &init::Args {
+                name,
+                provider,
+                role,
+                engine,
+                compliance,
+                stdout: *stdout,
+                force: *force,
+            },
+        ),
+        Command::Coverage { environments, json } => coverage::run(global, environments, *json),
         Command::Schema => defaults::schema(global),
         Command::Completions { shell } => docs::completions(*shell),
         Command::Man => docs::man(),
@@ -56,6 +81,48 @@ pub(crate) fn err(text: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
     let _ = stderr.flush();
+}
+
+/// Load the assets (embedded, or overridden with `--schemas` / `--templates`).
+pub(crate) fn assets(global: &crate::cli::Global) -> Result<crate::assets::Assets, ExitStatus> {
+    crate::assets::Assets::with_overrides(global.schemas.as_deref(), global.templates.as_deref())
+        .map_err(fail)
+}
+
+/// Validate and print findings like `validate` does; `Err` carries the exit status to return
+/// when nothing else should happen (findings with errors, or a failure to run).
+pub(crate) fn validated(
+    global: &crate::cli::Global,
+    assets: &crate::assets::Assets,
+    environments: &[String],
+) -> Result<crate::validate::Outcome, ExitStatus> {
+    let outcome = crate::validate::validate(&crate::validate::Request {
+        dir: &global.dir,
+        only: environments,
+        assets,
+    })
+    .map_err(fail)?;
+    let has_findings = outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.severity != crate::diagnostic::Severity::Note || d.accepted.is_some());
+    if outcome.has_failures() || has_findings {
+        let text = crate::report::render(
+            global.format,
+            &outcome.diagnostics,
+            &outcome.sources,
+            use_color(global.color),
+        );
+        match global.format {
+            crate::report::Format::Human => err(&text),
+            // Machine formats of findings go to stderr here: stdout carries the command's data.
+            _ => err(&text),
+        }
+    }
+    if outcome.has_failures() {
+        return Err(ExitStatus::Failure);
+    }
+    Ok(outcome)
 }
 
 /// Print an error that stops the run and return exit status 2.

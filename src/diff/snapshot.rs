@@ -84,10 +84,13 @@ pub enum SnapshotError {
 
 impl Snapshot {
     /// A snapshot of validated environments and the files rendered from them.
+    /// A snapshot of validated environments and the files rendered from them; `sensitive`
+    /// holds the dotted keys the schema marks `x-sensitive` (masked).
     pub fn from_outcome(
         label: &str,
         outcome: &Outcome,
         files: &Files,
+        sensitive: &BTreeSet<String>,
     ) -> Result<Snapshot, SnapshotError> {
         let mut snapshot = Snapshot {
             label: label.to_owned(),
@@ -99,6 +102,11 @@ impl Snapshot {
                 .entry(checked.loaded.name.clone())
                 .or_default();
             flatten(&checked.loaded.value, String::new(), &mut env.settings);
+            for (key, value) in env.settings.iter_mut() {
+                if sensitive.contains(&unindexed(key)) {
+                    *value = MASK.to_owned();
+                }
+            }
         }
         for d in &outcome.diagnostics {
             let Some(name) = &d.environment else { continue };
@@ -226,6 +234,27 @@ pub fn mask(value: &mut Value, is_secret_object: bool) {
         Value::String(s) if secrets::looks_like_secret_value(s) => *s = MASK.to_owned(),
         _ => {}
     }
+}
+
+/// `a.b[3].c` → `a.b[].c`, the form the schema walk uses.
+fn unindexed(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut in_index = false;
+    for c in key.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn flatten(value: &Value, prefix: String, out: &mut BTreeMap<String, String>) {
@@ -416,6 +445,11 @@ mod tests {
         assert_eq!(other["spec"]["password"], MASK);
         assert_eq!(other["spec"]["note"], MASK);
         assert_eq!(other["spec"]["name"], "velero");
+    }
+
+    #[test]
+    fn indexes_are_dropped_for_schema_lookups() {
+        assert_eq!(unindexed("backup.tiers[12].ttl"), "backup.tiers[].ttl");
     }
 
     #[test]

@@ -1,0 +1,33 @@
+//! `ck8s-gen coverage [ENV…]`: what is in the backups.
+
+use super::{assets, out, validated};
+use crate::ExitStatus;
+use crate::cli::Global;
+use crate::coverage;
+
+pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
+    let assets = match assets(global) {
+        Ok(a) => a,
+        Err(status) => return status,
+    };
+    let outcome = match validated(global, &assets, environments) {
+        Ok(o) => o,
+        Err(status) => return status,
+    };
+    let all: Vec<coverage::Coverage> = outcome
+        .valid()
+        .map(|(_, env)| coverage::coverage(env))
+        .collect();
+    if json {
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&all).unwrap_or_default()
+        ))
+    } else {
+        out(&all
+            .iter()
+            .map(coverage::to_markdown)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+}

@@ -1,0 +1,71 @@
+//! `ck8s-gen init NAME`: write a new environment file (atomically, never over an existing one
+//! unless `--force`).
+
+use super::{err, fail, out};
+use crate::ExitStatus;
+use crate::cli::Global;
+use crate::init::{InitOptions, environment_text};
+use std::io::Write;
+
+pub struct Args<'a> {
+    pub name: &'a str,
+    pub provider: &'a str,
+    pub role: &'a str,
+    pub engine: &'a str,
+    pub compliance: &'a [String],
+    pub stdout: bool,
+    pub force: bool,
+}
+
+pub fn run(global: &Global, args: &Args<'_>) -> ExitStatus {
+    let valid_name = args.name.len() <= 40
+        && !args.name.is_empty()
+        && args
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !args.name.starts_with('-')
+        && !args.name.ends_with('-');
+    if !valid_name {
+        return fail(format!(
+            "`{}` is not a valid environment name: use lower-case letters, digits and `-` (a DNS label of at most 40 characters)",
+            args.name
+        ));
+    }
+    let text = environment_text(&InitOptions {
+        name: args.name,
+        role: args.role,
+        provider: args.provider,
+        engine: args.engine,
+        compliance: args.compliance,
+    });
+    if args.stdout {
+        return out(&text);
+    }
+    let path = global.dir.join(format!("{}.yaml", args.name));
+    if path.exists() && !args.force {
+        return fail(format!(
+            "`{}` exists; pass --force to overwrite it",
+            path.display()
+        ));
+    }
+    if let Err(e) = std::fs::create_dir_all(&global.dir) {
+        return fail(format!("cannot create `{}`: {e}", global.dir.display()));
+    }
+    let written = tempfile::NamedTempFile::new_in(&global.dir).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.persist(&path).map_err(|e| e.error)?;
+        Ok(())
+    });
+    match written {
+        Ok(()) => {
+            err(&format!(
+                "wrote {}; check it with `ck8s-gen validate {}`\n",
+                path.display(),
+                args.name
+            ));
+            ExitStatus::Success
+        }
+        Err(e) => fail(format!("cannot write `{}`: {e}", path.display())),
+    }
+}

@@ -1,0 +1,163 @@
+//! `init NAME`: a new, valid, commented environment file to start from.
+
+/// What the new environment should look like.
+#[derive(Clone, Debug)]
+pub struct InitOptions<'a> {
+    pub name: &'a str,
+    /// `workload` or `management`.
+    pub role: &'a str,
+    /// Infrastructure provider, e.g. `safespring`, `aws`, `azure`, `gcp`.
+    pub provider: &'a str,
+    /// `flux` or `argocd`.
+    pub engine: &'a str,
+    pub compliance: &'a [String],
+}
+
+struct Preset {
+    storage: &'static str,
+    region: &'static str,
+    endpoint: Option<&'static str>,
+    path_style: bool,
+}
+
+fn preset(provider: &str) -> Preset {
+    match provider {
+        "safespring" => Preset {
+            storage: "s3",
+            region: "sto1",
+            endpoint: Some("https://s3.sto1.safedc.net"),
+            path_style: true,
+        },
+        "elastx" => Preset {
+            storage: "s3",
+            region: "se-sto",
+            endpoint: Some("https://swift.elastx.cloud"),
+            path_style: true,
+        },
+        "citycloud" => Preset {
+            storage: "s3",
+            region: "sto2",
+            endpoint: Some("https://s3-sto2.citycloud.com"),
+            path_style: true,
+        },
+        "exoscale" => Preset {
+            storage: "s3",
+            region: "ch-gva-2",
+            endpoint: Some("https://sos-ch-gva-2.exo.io"),
+            path_style: false,
+        },
+        "upcloud" => Preset {
+            storage: "s3",
+            region: "europe-1",
+            endpoint: Some("https://europe-1.upcloudobjects.com"),
+            path_style: true,
+        },
+        "aws" => Preset {
+            storage: "s3",
+            region: "eu-north-1",
+            endpoint: None,
+            path_style: false,
+        },
+        "azure" => Preset {
+            storage: "azure",
+            region: "swedencentral",
+            endpoint: None,
+            path_style: false,
+        },
+        "gcp" => Preset {
+            storage: "gcs",
+            region: "europe-north1",
+            endpoint: None,
+            path_style: false,
+        },
+        _ => Preset {
+            storage: "s3",
+            region: "region-1",
+            endpoint: Some("https://s3.example.org"),
+            path_style: true,
+        },
+    }
+}
+
+/// The text of a new environment file. Values are plain DNS names and enum words, validated
+/// by the caller's parser; nothing user-supplied is interpolated unchecked.
+pub fn environment_text(o: &InitOptions<'_>) -> String {
+    let p = preset(o.provider);
+    let mut t = String::new();
+    t.push_str("# yaml-language-server: $schema=../schemas/environment.schema.json\n");
+    t.push_str(&format!(
+        "# Environment `{}`, created by `ck8s-gen init`. Reference: `ck8s-gen explain KEY`.\n",
+        o.name
+    ));
+    t.push_str("# Values not set here come from common.yaml, then from the built-in CK8S defaults (`ck8s-gen defaults`).\n");
+    t.push_str("apiVersion: ck8s-gen/v1\nkind: Environment\nmetadata:\n");
+    t.push_str(&format!("  name: {}\n", o.name));
+    t.push_str(&format!("cluster:\n  role: {}  # workload | management\n  provider: {}\n  region: {}\n  site: {}-a  # the data centre; off-site copies go elsewhere\n", o.role, o.provider, p.region, p.region));
+    if o.compliance.is_empty() {
+        t.push_str(
+            "# compliance: [gdpr-art-17, iso-27001-a.12.3.1]  # see `ck8s-gen regulations list`\n",
+        );
+    } else {
+        t.push_str("compliance:\n");
+        for c in o.compliance {
+            t.push_str(&format!("  - {c}\n"));
+        }
+    }
+    t.push_str("backup:\n  schedule: \"0 0 * * *\"  # daily at 00:00 UTC (CK8S default)\n  retention:\n    ttl: 720h  # 30 days; Go duration: write hours, not days\n");
+    t.push_str(&format!(
+        "storage:\n  provider: {}\n  bucket: {}-velero\n",
+        p.storage, o.name
+    ));
+    if p.storage == "s3" {
+        t.push_str(&format!("  region: {}\n", p.region));
+    }
+    if let Some(endpoint) = p.endpoint {
+        t.push_str(&format!("  endpoint: {endpoint}\n"));
+    }
+    if p.path_style {
+        t.push_str("  forcePathStyle: true\n");
+    }
+    match p.storage {
+        "azure" => {
+            let account: String = format!("{}velero", o.name)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(24)
+                .collect();
+            t.push_str(&format!(
+                "  azure:\n    resourceGroup: {}-storage\n    storageAccount: {}\n",
+                o.name, account
+            ));
+        }
+        "gcs" => t.push_str("  gcs:\n    project: my-gcp-project\n"),
+        _ => {}
+    }
+    t.push_str("  credentials:  # a Secret in the velero namespace; never put keys in this file\n    secretName: velero-credentials\n    key: cloud\n");
+    t.push_str("replication:\n  offsite:\n    enabled: false  # set true with a destination at another site (and managedBy for workload clusters)\n");
+    t.push_str(&format!(
+        "gitops:\n  engine: {}  # flux | argocd\n",
+        o.engine
+    ));
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_is_yaml_with_the_schema_line() {
+        for provider in ["safespring", "aws", "azure", "gcp", "other"] {
+            let text = environment_text(&InitOptions {
+                name: "dev-x",
+                role: "workload",
+                provider,
+                engine: "flux",
+                compliance: &[],
+            });
+            assert!(text.starts_with("# yaml-language-server: $schema="));
+            let value = crate::yaml::documents(&text).unwrap().remove(0);
+            assert_eq!(value["metadata"]["name"], "dev-x");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! End-to-end tests of the smaller subcommands: init, explain, coverage, schema, defaults,
+//! completions and man.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ck8s_gen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
+        .args(args)
+        .current_dir(dir)
+        .env("CK8S_GEN_TODAY", "2026-11-25")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run ck8s-gen")
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn init_writes_files_that_validate_for_every_provider_and_role() {
+    let tmp = tempfile::tempdir().unwrap();
+    for provider in [
+        "safespring",
+        "elastx",
+        "aws",
+        "azure",
+        "gcp",
+        "exoscale",
+        "baremetal",
+    ] {
+        for role in ["workload", "management"] {
+            let name = format!("{role}-{provider}");
+            let out = ck8s_gen(
+                tmp.path(),
+                &[
+                    "init",
+                    &name,
+                    "--provider",
+                    provider,
+                    "--role",
+                    role,
+                    "--compliance",
+                    "gdpr-art-17",
+                ],
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    let out = ck8s_gen(tmp.path(), &["validate"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("error["),
+        "init output does not validate:\n{stderr}"
+    );
+    // Never overwrite without --force.
+    let again = ck8s_gen(tmp.path(), &["init", "workload-aws", "--provider", "aws"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let bad = ck8s_gen(tmp.path(), &["init", "Bad_Name", "--provider", "aws"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn explain_describes_keys_and_suggests_on_typos() {
+    let out = ck8s_gen(repo(), &["explain", "backup.retention.ttl"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.starts_with("backup.retention.ttl: Retention (TTL)"),
+        "{text}"
+    );
+    assert!(text.contains("default: 720h"), "{text}");
+    let out = ck8s_gen(repo(), &["explain", "backup.retension.ttl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `backup.retention.ttl`"));
+}
+
+#[test]
+fn coverage_lists_exclusions_and_uncovered_volumes() {
+    let out = ck8s_gen(repo(), &["coverage", "dev-se"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("`scratch`: extraExcludedNamespaces: The scratch namespace"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PersistentVolumeClaims not mounted by any running pod"),
+        "{text}"
+    );
+    assert!(text.contains("compliantkubernetes.io/nobackup"), "{text}");
+    let json = ck8s_gen(repo(), &["coverage", "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn schema_defaults_completions_and_man_print_something_useful() {
+    let schema = ck8s_gen(repo(), &["schema"]);
+    let value: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(
+        value["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let defaults = String::from_utf8_lossy(&ck8s_gen(repo(), &["defaults"]).stdout).into_owned();
+    assert!(defaults.contains("ttl: 720h"));
+    let bash =
+        String::from_utf8_lossy(&ck8s_gen(repo(), &["completions", "bash"]).stdout).into_owned();
+    assert!(bash.contains("ck8s-gen") && bash.contains("validate"));
+    let man = String::from_utf8_lossy(&ck8s_gen(repo(), &["man"]).stdout).into_owned();
+    assert!(man.contains(".TH ck8s-gen"), "{man}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    assert_eq!(
+        ck8s_gen(repo(), &["no-such-command"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        ck8s_gen(repo(), &["validate", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let help = ck8s_gen(repo(), &["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit status: 0 success, 1 findings"));
+}
