@@ -17,6 +17,46 @@ pub const SCHEMAS: &[Embedded] = &[
         include_str!("../schemas/environment.schema.json"),
     ),
     (DEFAULTS, include_str!("../schemas/defaults.yaml")),
+    (
+        "regulations/bsi-app.4.4.a5.json",
+        include_str!("../schemas/regulations/bsi-app.4.4.a5.json"),
+    ),
+    (
+        "regulations/conflicts.json",
+        include_str!("../schemas/regulations/conflicts.json"),
+    ),
+    (
+        "regulations/cross-cutting.json",
+        include_str!("../schemas/regulations/cross-cutting.json"),
+    ),
+    (
+        "regulations/dora-art-12.json",
+        include_str!("../schemas/regulations/dora-art-12.json"),
+    ),
+    (
+        "regulations/gdpr-art-17.json",
+        include_str!("../schemas/regulations/gdpr-art-17.json"),
+    ),
+    (
+        "regulations/hipaa-164.308-a7.json",
+        include_str!("../schemas/regulations/hipaa-164.308-a7.json"),
+    ),
+    (
+        "regulations/hslf-fs-2016-40.json",
+        include_str!("../schemas/regulations/hslf-fs-2016-40.json"),
+    ),
+    (
+        "regulations/iso-27001-a.12.3.1.json",
+        include_str!("../schemas/regulations/iso-27001-a.12.3.1.json"),
+    ),
+    (
+        "regulations/msbfs-2020-7.json",
+        include_str!("../schemas/regulations/msbfs-2020-7.json"),
+    ),
+    (
+        "regulations/nis2-art-21.json",
+        include_str!("../schemas/regulations/nis2-art-21.json"),
+    ),
 ];
 
 /// Files under `templates/` (minijinja; see `render::templates`), sorted by name.

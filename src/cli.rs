@@ -93,6 +93,14 @@ pub enum Command {
         #[arg(long)]
         stdout: bool,
     },
+    /// List the regulatory profiles, or explain a profile or a rule with its citation.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen regulations list\n  ck8s-gen regulations explain hslf-fs-2016-40\n  ck8s-gen regulations explain HSLF-07\n  ck8s-gen regulations explain GDPR-02 --format json"
+    )]
+    Regulations {
+        #[command(subcommand)]
+        command: RegulationsCommand,
+    },
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Explain a key of the environment file: meaning, type, allowed values, default.
@@ -157,4 +165,16 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegulationsCommand {
+    /// Every profile with its rule counts by severity.
+    List,
+    /// A profile (its rules with citations) or one rule (citation, quote, what it checks, fix).
+    Explain {
+        /// A profile id or alias (`gdpr-art-17`) or a rule id (`HSLF-07`).
+        #[arg(value_name = "ID|RULE")]
+        id: String,
+    },
 }

@@ -6,6 +6,7 @@ mod defaults;
 mod docs;
 mod explain;
 mod init;
+mod regulations;
 mod render;
 mod validate;
 
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> ExitStatus {
                 stdout: *stdout,
             },
         ),
+        Command::Regulations { command } => regulations::run(global, command),
         Command::Defaults => defaults::run(global),
         Command::Explain { key, json } => explain::run(global, key, *json),
         Command::Init {
