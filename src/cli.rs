@@ -101,6 +101,36 @@ pub enum Command {
         #[command(subcommand)]
         command: RegulationsCommand,
     },
+    /// Show what a change does to the rendered manifests and to compliance.
+    ///
+    /// Renders the environments at a git revision (read with `git archive`, the working tree is
+    /// untouched) or reads a committed rendered tree, renders the working tree, and compares
+    /// them object by object (apiVersion/kind/namespace/name: reordering is no change). Above
+    /// the manifest diff: the settings that changed and the findings introduced or resolved.
+    /// `--format markdown` prints a pull-request comment; `--format json` a document.
+    /// Exit status: 0 no changes, 1 changes, 2 error.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen diff --base origin/main\n  ck8s-gen diff --base origin/main --format markdown --exit-zero > comment.md\n  ck8s-gen diff --against rendered            # compare with the committed tree"
+    )]
+    Diff {
+        /// Compare with the environments at this git revision (branch, tag or commit).
+        #[arg(
+            long,
+            value_name = "REV",
+            conflicts_with = "against",
+            required_unless_present = "against"
+        )]
+        base: Option<String>,
+        /// Compare with a rendered tree on disk (e.g. the committed `rendered/`).
+        #[arg(long, value_name = "DIR")]
+        against: Option<PathBuf>,
+        /// Limit the diff to these environments.
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Exit 0 even when there are changes (for comment jobs).
+        #[arg(long)]
+        exit_zero: bool,
+    },
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Explain a key of the environment file: meaning, type, allowed values, default.

@@ -3,6 +3,7 @@
 
 mod coverage;
 mod defaults;
+mod diff;
 mod docs;
 mod explain;
 mod init;
@@ -33,6 +34,20 @@ pub fn run(cli: Cli) -> ExitStatus {
             },
         ),
         Command::Regulations { command } => regulations::run(global, command),
+        Command::Diff {
+            base,
+            against,
+            environments,
+            exit_zero,
+        } => diff::run(
+            global,
+            &diff::Flags {
+                base: base.as_deref(),
+                against: against.as_deref(),
+                environments,
+                exit_zero: *exit_zero,
+            },
+        ),
         Command::Defaults => defaults::run(global),
         Command::Explain { key, json } => explain::run(global, key, *json),
         Command::Init {
