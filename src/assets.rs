@@ -17,10 +17,99 @@ pub const SCHEMAS: &[Embedded] = &[
         include_str!("../schemas/environment.schema.json"),
     ),
     (DEFAULTS, include_str!("../schemas/defaults.yaml")),
+    (
+        "regulations/bsi-app.4.4.a5.json",
+        include_str!("../schemas/regulations/bsi-app.4.4.a5.json"),
+    ),
+    (
+        "regulations/conflicts.json",
+        include_str!("../schemas/regulations/conflicts.json"),
+    ),
+    (
+        "regulations/cross-cutting.json",
+        include_str!("../schemas/regulations/cross-cutting.json"),
+    ),
+    (
+        "regulations/dora-art-12.json",
+        include_str!("../schemas/regulations/dora-art-12.json"),
+    ),
+    (
+        "regulations/gdpr-art-17.json",
+        include_str!("../schemas/regulations/gdpr-art-17.json"),
+    ),
+    (
+        "regulations/hipaa-164.308-a7.json",
+        include_str!("../schemas/regulations/hipaa-164.308-a7.json"),
+    ),
+    (
+        "regulations/hslf-fs-2016-40.json",
+        include_str!("../schemas/regulations/hslf-fs-2016-40.json"),
+    ),
+    (
+        "regulations/iso-27001-a.12.3.1.json",
+        include_str!("../schemas/regulations/iso-27001-a.12.3.1.json"),
+    ),
+    (
+        "regulations/msbfs-2020-7.json",
+        include_str!("../schemas/regulations/msbfs-2020-7.json"),
+    ),
+    (
+        "regulations/nis2-art-21.json",
+        include_str!("../schemas/regulations/nis2-art-21.json"),
+    ),
 ];
 
-/// Files under `templates/`.
-pub const TEMPLATES: &[Embedded] = &[];
+/// Files under `templates/` (minijinja; see `render::templates`), sorted by name.
+pub const TEMPLATES: &[Embedded] = &[
+    (
+        "argocd/application-chart.yaml.j2",
+        include_str!("../templates/argocd/application-chart.yaml.j2"),
+    ),
+    (
+        "argocd/application-manifests.yaml.j2",
+        include_str!("../templates/argocd/application-manifests.yaml.j2"),
+    ),
+    (
+        "argocd/applicationset.yaml.j2",
+        include_str!("../templates/argocd/applicationset.yaml.j2"),
+    ),
+    (
+        "flux/helmrelease.yaml.j2",
+        include_str!("../templates/flux/helmrelease.yaml.j2"),
+    ),
+    (
+        "flux/helmrepository.yaml.j2",
+        include_str!("../templates/flux/helmrepository.yaml.j2"),
+    ),
+    (
+        "flux/kustomization.yaml.j2",
+        include_str!("../templates/flux/kustomization.yaml.j2"),
+    ),
+    (
+        "flux/ocirepository.yaml.j2",
+        include_str!("../templates/flux/ocirepository.yaml.j2"),
+    ),
+    (
+        "offsite/cronjob.yaml.j2",
+        include_str!("../templates/offsite/cronjob.yaml.j2"),
+    ),
+    (
+        "offsite/namespace.yaml.j2",
+        include_str!("../templates/offsite/namespace.yaml.j2"),
+    ),
+    (
+        "velero/backupstoragelocation.yaml.j2",
+        include_str!("../templates/velero/backupstoragelocation.yaml.j2"),
+    ),
+    (
+        "velero/schedule.yaml.j2",
+        include_str!("../templates/velero/schedule.yaml.j2"),
+    ),
+    (
+        "velero/values.yaml.j2",
+        include_str!("../templates/velero/values.yaml.j2"),
+    ),
+];
 
 /// The asset set in use for a run: embedded files, each possibly replaced from a directory.
 #[derive(Clone, Debug, Default)]

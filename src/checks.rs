@@ -555,6 +555,46 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
             ),
         );
     }
+    let oci_chart = env.gitops.chart.repository.starts_with("oci://");
+    if env.gitops.engine == crate::model::Engine::Flux {
+        let oci_source = env.gitops.flux.chart_source == "ociRepository";
+        if oci_source != oci_chart {
+            let (message, help) = if oci_source {
+                (
+                    "`chartSource: ociRepository` needs an `oci://` chart repository",
+                    "set `chart.repository: oci://ghcr.io/vmware-tanzu/charts/velero`, or `chartSource: helmRepository`",
+                )
+            } else {
+                (
+                    "the chart repository is an OCI registry but `chartSource` is `helmRepository`",
+                    "set `gitops.flux.chartSource: ociRepository` (Flux HelmRepository of type oci is in maintenance mode)",
+                )
+            };
+            cx.push(
+                Diagnostic::error("chart-source-mismatch", message)
+                    .at(cx.at("/gitops/flux/chartSource"), "chart source")
+                    .also(cx.at("/gitops/chart/repository"), "chart repository")
+                    .help(help),
+            );
+        }
+    }
+    if env.gitops.engine == crate::model::Engine::Argocd
+        && env
+            .gitops
+            .repository
+            .as_ref()
+            .and_then(|r| r.url.as_ref())
+            .is_none()
+    {
+        cx.push(
+            Diagnostic::error(
+                "gitops-repository-url-missing",
+                "Argo CD needs the URL of the Git repository that holds the rendered tree",
+            )
+            .at(cx.at("/gitops"), "engine: argocd")
+            .help("add `gitops.repository.url` (e.g. in `environments/common.yaml`)"),
+        );
+    }
     if env.gitops.argocd.source == "plugin" && env.gitops.engine != crate::model::Engine::Argocd {
         cx.push(
             Diagnostic::warning(

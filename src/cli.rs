@@ -71,6 +71,66 @@ pub enum Command {
         #[arg(value_name = "ENV")]
         environments: Vec<String>,
     },
+    /// Validate, then render the Velero, Flux and Argo CD manifests of every environment.
+    ///
+    /// Rendering reads the whole environment directory (a management environment holds the
+    /// off-site jobs of others, the Argo CD ApplicationSet lists every environment); ENV limits
+    /// what is written, checked or printed. If any environment is invalid nothing is written.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen render                          write ./rendered\n  ck8s-gen render --check                  exit 1 if ./rendered is stale (CI)\n  ck8s-gen render prod-se-health --stdout  print one environment as a YAML stream"
+    )]
+    Render {
+        /// Environment names (default: every environment in --dir).
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Output directory.
+        #[arg(long, default_value = "rendered", value_name = "DIR")]
+        out: PathBuf,
+        /// Write nothing; exit 1 listing every stale, missing or extra file in --out.
+        #[arg(long, conflicts_with = "stdout")]
+        check: bool,
+        /// Print one multi-document YAML stream to stdout instead of writing files.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// List the regulatory profiles, or explain a profile or a rule with its citation.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen regulations list\n  ck8s-gen regulations explain hslf-fs-2016-40\n  ck8s-gen regulations explain HSLF-07\n  ck8s-gen regulations explain GDPR-02 --format json"
+    )]
+    Regulations {
+        #[command(subcommand)]
+        command: RegulationsCommand,
+    },
+    /// Show what a change does to the rendered manifests and to compliance.
+    ///
+    /// Renders the environments at a git revision (read with `git archive`, the working tree is
+    /// untouched) or reads a committed rendered tree, renders the working tree, and compares
+    /// them object by object (apiVersion/kind/namespace/name: reordering is no change). Above
+    /// the manifest diff: the settings that changed and the findings introduced or resolved.
+    /// `--format markdown` prints a pull-request comment; `--format json` a document.
+    /// Exit status: 0 no changes, 1 changes, 2 error.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen diff --base origin/main\n  ck8s-gen diff --base origin/main --format markdown --exit-zero > comment.md\n  ck8s-gen diff --against rendered            # compare with the committed tree"
+    )]
+    Diff {
+        /// Compare with the environments at this git revision (branch, tag or commit).
+        #[arg(
+            long,
+            value_name = "REV",
+            conflicts_with = "against",
+            required_unless_present = "against"
+        )]
+        base: Option<String>,
+        /// Compare with a rendered tree on disk (e.g. the committed `rendered/`).
+        #[arg(long, value_name = "DIR")]
+        against: Option<PathBuf>,
+        /// Limit the diff to these environments.
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Exit 0 even when there are changes (for comment jobs).
+        #[arg(long)]
+        exit_zero: bool,
+    },
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Explain a key of the environment file: meaning, type, allowed values, default.
@@ -135,4 +195,16 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegulationsCommand {
+    /// Every profile with its rule counts by severity.
+    List,
+    /// A profile (its rules with citations) or one rule (citation, quote, what it checks, fix).
+    Explain {
+        /// A profile id or alias (`gdpr-art-17`) or a rule id (`HSLF-07`).
+        #[arg(value_name = "ID|RULE")]
+        id: String,
+    },
 }

@@ -104,6 +104,10 @@ pub fn coverage(env: &Environment) -> Coverage {
         });
     }
     let (volumes, volumes_not_covered) = match scope.volumes {
+        _ if !scope.persistent_volumes => (
+            "none: API objects only".to_owned(),
+            vec![Gap { what: "all persistent volume data".into(), why: "backup.scope.persistentVolumes is false".into() }],
+        ),
         VolumeMethod::FsBackup => (
             "file-system backup with Kopia (node agent) of every volume mounted by a pod".to_owned(),
             vec![

@@ -6,6 +6,7 @@
 //! - `load`: reading `environments/`, layering defaults ← common ← environment, provenance.
 //! - `schema`, `checks`: structural (JSON Schema) and semantic validation into `model` types.
 //! - `diagnostic`, `report`: one finding model, rendered as human text, JSON or annotations.
+//! - `render`: templates → typed objects → canonical YAML files, written atomically.
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
 pub mod argocd;
@@ -31,6 +32,7 @@ pub mod commands;
 pub mod compliance;
 pub mod cron;
 pub mod duration;
+pub mod render;
 pub mod validate;
 
 /// How a run ended, named once: 0 success, 1 findings, 2 error.

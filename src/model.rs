@@ -60,6 +60,10 @@ pub struct Cluster {
     pub jurisdiction: Option<String>,
     #[serde(default)]
     pub protection_need: Option<String>,
+    #[serde(default)]
+    pub availability_need: Option<String>,
+    #[serde(default)]
+    pub dora_entity: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,6 +78,8 @@ pub struct Backup {
     pub rpo_hours: Option<f64>,
     #[serde(default)]
     pub rto_hours: Option<f64>,
+    #[serde(default)]
+    pub max_interval_hours: Option<f64>,
     pub scope: Scope,
     pub dashboards: Dashboards,
 }
@@ -94,6 +100,8 @@ pub struct Retention {
     pub justification: Option<String>,
     #[serde(default)]
     pub legal_obligation: Option<String>,
+    #[serde(default)]
+    pub restore_only: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,6 +133,8 @@ pub struct Scope {
     #[serde(default)]
     pub excluded_resources: Vec<String>,
     pub cluster_resources: bool,
+    #[serde(default = "yes")]
+    pub persistent_volumes: bool,
     pub volumes: VolumeMethod,
     pub etcd: String,
     pub platform_config: bool,
@@ -216,6 +226,8 @@ pub struct Storage {
     pub object_lock: Option<ObjectLock>,
     #[serde(default)]
     pub contract_in_place: Option<bool>,
+    #[serde(default)]
+    pub transfer_mechanism: Option<String>,
 }
 
 impl Storage {
@@ -318,6 +330,8 @@ pub struct Offsite {
     pub enabled: bool,
     #[serde(default)]
     pub destination: Option<Destination>,
+    #[serde(default)]
+    pub source_credentials: Option<SecretRef>,
     #[serde(default)]
     pub managed_by: Option<String>,
     #[serde(default)]
@@ -447,6 +461,8 @@ pub struct Documentation {
     pub restore_approval: Option<bool>,
     #[serde(default)]
     pub erasure_procedure_ref: Option<String>,
+    #[serde(default)]
+    pub migration_backup_procedure_ref: Option<String>,
     #[serde(default)]
     pub data_map_includes_backups: Option<bool>,
 }

@@ -155,8 +155,11 @@ fn check_one(
     if !structural_errors {
         match serde_json::from_value::<Environment>(loaded.value.clone()) {
             Ok(env) => {
-                found.extend(checks::semantic(&loaded, &env));
-                found.extend(profiles.check(&loaded, &env));
+                let mut semantic = checks::semantic(&loaded, &env);
+                let regulatory = profiles.check(&loaded, &env);
+                profiles.drop_replaced(&mut semantic, &regulatory);
+                found.extend(semantic);
+                found.extend(regulatory);
                 environment = Some(env);
             }
             Err(e) => found.push(

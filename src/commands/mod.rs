@@ -3,9 +3,12 @@
 
 mod coverage;
 mod defaults;
+mod diff;
 mod docs;
 mod explain;
 mod init;
+mod regulations;
+mod render;
 mod validate;
 
 use crate::ExitStatus;
@@ -16,6 +19,35 @@ pub fn run(cli: Cli) -> ExitStatus {
     let global = &cli.global;
     match &cli.command {
         Command::Validate { environments } => validate::run(global, environments),
+        Command::Render {
+            environments,
+            out,
+            check,
+            stdout,
+        } => render::run(
+            global,
+            &render::Flags {
+                environments,
+                out,
+                check: *check,
+                stdout: *stdout,
+            },
+        ),
+        Command::Regulations { command } => regulations::run(global, command),
+        Command::Diff {
+            base,
+            against,
+            environments,
+            exit_zero,
+        } => diff::run(
+            global,
+            &diff::Flags {
+                base: base.as_deref(),
+                against: against.as_deref(),
+                environments,
+                exit_zero: *exit_zero,
+            },
+        ),
         Command::Defaults => defaults::run(global),
         Command::Explain { key, json } => explain::run(global, key, *json),
         Command::Init {

@@ -33,7 +33,7 @@ pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
             err(&text);
             ExitStatus::Success
         }
-        Format::Json | Format::Github => out(&text),
+        Format::Json | Format::Github | Format::Markdown => out(&text),
     };
     if printed == ExitStatus::Error {
         return printed;

@@ -1,0 +1,186 @@
+//! `ck8s-gen render`: validate every environment, then write (or check, or print) the rendered
+//! manifests.
+
+use super::{err, fail, out, use_color};
+use crate::ExitStatus;
+use crate::cli::Global;
+use crate::render::output::{self, Scope};
+use crate::render::{self, Options};
+use crate::report::{self, Format};
+use crate::validate::{self, Outcome, Request};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Flags<'a> {
+    pub environments: &'a [String],
+    pub out: &'a PathBuf,
+    pub check: bool,
+    pub stdout: bool,
+}
+
+pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
+    let assets = match crate::assets::Assets::with_overrides(
+        global.schemas.as_deref(),
+        global.templates.as_deref(),
+    ) {
+        Ok(assets) => assets,
+        Err(e) => return fail(e),
+    };
+    // The whole directory: one environment's output can depend on another's.
+    let outcome = match validate::validate(&Request {
+        dir: &global.dir,
+        only: &[],
+        assets: &assets,
+    }) {
+        Ok(outcome) => outcome,
+        Err(e) => return fail(e),
+    };
+    let text = report::render(
+        global.format,
+        &outcome.diagnostics,
+        &outcome.sources,
+        use_color(global.color),
+    );
+    // Findings go to stderr whenever stdout carries the manifests.
+    if global.format == Format::Human || flags.stdout {
+        err(&text);
+    } else if out(&text) == ExitStatus::Error {
+        return ExitStatus::Error;
+    }
+    let selected = match select(&outcome, flags.environments, &global.dir) {
+        Ok(selected) => selected,
+        Err(message) => return fail(message),
+    };
+    if outcome.has_failures() {
+        err("error: nothing rendered: fix the validation errors above first\n");
+        return ExitStatus::Failure;
+    }
+    let options = Options {
+        source_label: source_label(&global.dir),
+    };
+    let bundle = match render::render(&outcome, &assets, &options) {
+        Ok(bundle) => bundle,
+        Err(e) => return fail(e),
+    };
+    let scope = if flags.environments.is_empty() {
+        Scope::All
+    } else {
+        Scope::Environments(selected.clone())
+    };
+    let files: BTreeMap<String, Vec<u8>> = bundle
+        .files
+        .iter()
+        .filter(|(path, _)| scope.covers(path))
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .collect();
+    let count = if flags.environments.is_empty() {
+        bundle.environments.len()
+    } else {
+        selected.len()
+    };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+
+    if flags.stdout {
+        let only = if flags.environments.is_empty() {
+            Vec::new()
+        } else {
+            selected
+        };
+        let stream = bundle.stream(&only);
+        if stream.is_empty() {
+            err("error: nothing to print: the selected environments render no objects\n");
+            return ExitStatus::Failure;
+        }
+        return out(&stream);
+    }
+    let dir = flags.out.as_path();
+    if flags.check {
+        return match output::check(&files, dir, &scope) {
+            Ok(problems) if problems.is_empty() => {
+                err(&format!(
+                    "`{}` is up to date ({} of {})\n",
+                    dir.display(),
+                    plural(files.len(), "file"),
+                    plural(count, "environment")
+                ));
+                ExitStatus::Success
+            }
+            Ok(problems) => {
+                let mut text = String::new();
+                for problem in &problems {
+                    text.push_str(&format!("{}: {problem}\n", dir.display()));
+                }
+                text.push_str(&format!(
+                    "error: `{}` is not what `ck8s-gen render` produces ({}); run `ck8s-gen render` and commit the result\n",
+                    dir.display(),
+                    plural(problems.len(), "problem")
+                ));
+                err(&text);
+                ExitStatus::Failure
+            }
+            Err(e) => fail(e),
+        };
+    }
+    match output::write(&files, dir, &scope) {
+        Ok(report) => {
+            for path in &report.unowned {
+                err(&format!(
+                    "warning: `{}` was not written by ck8s-gen but sits in a directory the GitOps engine applies\n",
+                    dir.join(path).display()
+                ));
+            }
+            err(&format!(
+                "rendered {}: {} changed, {} unchanged, {} removed\n",
+                plural(count, "environment"),
+                plural(report.changed.len(), "file"),
+                report.unchanged,
+                report.removed.len()
+            ));
+            ExitStatus::Success
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The environment names the arguments refer to (by name, file stem or file path).
+fn select(outcome: &Outcome, wanted: &[String], dir: &Path) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    for want in wanted {
+        let found = outcome.environments.iter().find(|c| {
+            let path = &outcome.sources.get(c.loaded.file).path;
+            let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy());
+            c.loaded.name == *want
+                || stem.as_deref() == Some(want.as_str())
+                || Path::new(path) == Path::new(want)
+                || same_file(path, want)
+        });
+        match found {
+            Some(c) if !names.contains(&c.loaded.name) => names.push(c.loaded.name.clone()),
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "no environment named `{want}` in `{}`",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// How environment files are named in file headers: `<directory name>/<file>`, independent of
+/// how the directory was given, so output is the same on every machine.
+fn source_label(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "environments".to_owned())
+}

@@ -1,0 +1,521 @@
+//! Rendering: valid environments → the files a GitOps engine applies.
+//!
+//! Output layout (paths relative to the output directory, default `rendered/`):
+//!
+//! ```text
+//! .ck8s-gen-manifest                     files owned by ck8s-gen (see `output`)
+//! _fleet/applicationset-ck8s-gen-backups.yaml   Argo CD: one app-of-apps per argocd environment
+//! <env>/manifests/<kind>-<name>.yaml     plain objects: Schedules, BackupStorageLocations,
+//!                                        rclone CronJobs (management environments), Namespace
+//! <env>/release/<kind>-<name>.yaml       Flux: HelmRepository or OCIRepository + HelmRelease
+//! <env>/flux/kustomization-<name>.yaml   Flux entry point: Kustomization `ck8s-gen-velero`
+//!                                        (→ release/, waits for the HelmRelease) and
+//!                                        `ck8s-gen-manifests` (→ manifests/, dependsOn it)
+//! <env>/argocd/application-<name>.yaml   Argo CD: the chart (wave 0) and the manifests (wave 1)
+//! ```
+//!
+//! Every file starts with a header naming the tool version and the environment files it comes
+//! from, and `# input-sha256:` over the tool version and the effective environments. No
+//! timestamps: the same input gives the same bytes on every machine.
+//!
+//! Each object is produced by a template (see `templates`), parsed back into its typed form
+//! (see `objects`) and emitted canonically, so a template mistake is an error naming the
+//! template, never a broken file.
+
+pub mod context;
+pub mod objects;
+pub mod offsite;
+pub mod output;
+pub mod templates;
+
+use crate::assets::Assets;
+use crate::model::Environment;
+use crate::validate::Outcome;
+use context::{EnvView, base_labels};
+use objects::Object;
+use objects::velero_values::VeleroValues;
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use templates::{TemplateError, Templates};
+
+/// Tool version written into every header and hashed into every input hash.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Directory of fleet-wide objects.
+pub const FLEET_DIR: &str = "_fleet";
+
+/// Template names (paths under `templates/`).
+pub mod names {
+    pub const SCHEDULE: &str = "velero/schedule.yaml.j2";
+    pub const BSL: &str = "velero/backupstoragelocation.yaml.j2";
+    pub const VALUES: &str = "velero/values.yaml.j2";
+    pub const HELM_REPOSITORY: &str = "flux/helmrepository.yaml.j2";
+    pub const OCI_REPOSITORY: &str = "flux/ocirepository.yaml.j2";
+    pub const HELM_RELEASE: &str = "flux/helmrelease.yaml.j2";
+    pub const KUSTOMIZATION: &str = "flux/kustomization.yaml.j2";
+    pub const APP_CHART: &str = "argocd/application-chart.yaml.j2";
+    pub const APP_MANIFESTS: &str = "argocd/application-manifests.yaml.j2";
+    pub const APPLICATION_SET: &str = "argocd/applicationset.yaml.j2";
+    pub const NAMESPACE: &str = "offsite/namespace.yaml.j2";
+    pub const CRONJOB: &str = "offsite/cronjob.yaml.j2";
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{0}")]
+    Template(#[from] TemplateError),
+    #[error("template `{template}` produced an invalid object: {message}")]
+    Object { template: String, message: String },
+    #[error(transparent)]
+    Context(#[from] context::ContextError),
+    #[error("the environments have validation errors; nothing is rendered")]
+    Invalid,
+    #[error("two objects would be written to `{0}`")]
+    Collision(String),
+}
+
+/// How the tree is labelled.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How environment files are named in headers: `<label>/<file name>`, e.g. `environments`.
+    pub source_label: String,
+}
+
+/// One object of the bundle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedObject {
+    /// The environment whose tree holds it; `None` for fleet objects.
+    pub environment: Option<String>,
+    pub path: String,
+    pub id: objects::ObjectId,
+    /// Canonical YAML of the object, without header or `---`.
+    pub yaml: String,
+}
+
+/// Everything a render produces: file path (relative, `/`-separated) → bytes, plus the objects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bundle {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub objects: Vec<RenderedObject>,
+    /// Names of the rendered environments.
+    pub environments: Vec<String>,
+}
+
+impl Bundle {
+    /// One `---`-separated stream of the objects of `environments` (all, with the fleet, when
+    /// empty), in path order, each preceded by a `# Source:` comment.
+    pub fn stream(&self, environments: &[String]) -> String {
+        let mut out = String::new();
+        for object in &self.objects {
+            let selected = match &object.environment {
+                Some(env) => environments.is_empty() || environments.contains(env),
+                None => environments.is_empty(),
+            };
+            if selected {
+                out.push_str("---\n# Source: ");
+                out.push_str(&object.path);
+                out.push('\n');
+                out.push_str(&object.yaml);
+            }
+        }
+        out
+    }
+}
+
+/// One valid environment to render.
+pub struct Input<'a> {
+    pub environment: &'a Environment,
+    /// The effective (layered) environment, hashed into the header.
+    pub effective: &'a serde_json::Value,
+    /// The environment file as shown in headers.
+    pub file: String,
+}
+
+/// The valid environments of a validation outcome, or `Invalid` when anything failed.
+pub fn inputs<'a>(outcome: &'a Outcome, options: &Options) -> Result<Vec<Input<'a>>, RenderError> {
+    if outcome.has_failures() {
+        return Err(RenderError::Invalid);
+    }
+    Ok(outcome
+        .valid()
+        .map(|(loaded, environment)| {
+            let path = outcome.sources.get(loaded.file).path.clone();
+            let file_name = path.rsplit(['/', '\\']).next().unwrap_or(&path).to_owned();
+            Input {
+                environment,
+                effective: &loaded.value,
+                file: format!("{}/{file_name}", options.source_label),
+            }
+        })
+        .collect())
+}
+
+/// Render every valid environment of `outcome`.
+pub fn render(
+    outcome: &Outcome,
+    assets: &Assets,
+    options: &Options,
+) -> Result<Bundle, RenderError> {
+    render_inputs(&inputs(outcome, options)?, assets)
+}
+
+/// An object before it is placed in a file.
+struct Piece {
+    environment: Option<String>,
+    path: String,
+    /// Environments whose settings the object depends on.
+    inputs: BTreeSet<String>,
+    object: Object,
+}
+
+/// Render a set of environments (assumed valid).
+pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, RenderError> {
+    let templates = Templates::new(assets)?;
+    let views: Vec<EnvView> = inputs
+        .iter()
+        .map(|i| context::env_view(i.environment))
+        .collect::<Result<_, _>>()?;
+    let mut pieces: Vec<Piece> = views
+        .par_iter()
+        .map(|view| environment_pieces(&templates, view))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    pieces.extend(offsite_pieces(&templates, inputs)?);
+    let wrappers = manifest_wrappers(&templates, &views, &pieces)?;
+    pieces.extend(wrappers);
+    let fleet = fleet_pieces(&templates, &views, &pieces)?;
+    pieces.extend(fleet);
+    assemble(inputs, pieces)
+}
+
+fn object(
+    templates: &Templates,
+    name: &str,
+    context: &impl Serialize,
+) -> Result<Object, RenderError> {
+    let text = templates.render(name, context)?;
+    Object::parse(&text).map_err(|message| RenderError::Object {
+        template: name.to_owned(),
+        message,
+    })
+}
+
+/// The file name of an object: `<kind-lowercase>-<name>.yaml`.
+fn file_name(object: &Object) -> String {
+    let id = object.id();
+    format!("{}-{}.yaml", id.kind.to_lowercase(), id.name)
+}
+
+fn piece(env: &str, dir: &str, object: Object) -> Piece {
+    Piece {
+        environment: Some(env.to_owned()),
+        path: format!("{env}/{dir}/{}", file_name(&object)),
+        inputs: BTreeSet::from([env.to_owned()]),
+        object,
+    }
+}
+
+/// The chart values of an environment, typed.
+pub fn chart_values(
+    templates: &Templates,
+    view: &EnvView,
+) -> Result<serde_json::Value, RenderError> {
+    let text = templates.render(names::VALUES, &json!({ "env": view }))?;
+    let invalid = |message: String| RenderError::Object {
+        template: names::VALUES.to_owned(),
+        message,
+    };
+    let value: serde_json::Value =
+        crate::yaml::from_yaml(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
+    let typed = objects::typed::<VeleroValues>(value).map_err(invalid)?;
+    serde_json::to_value(&*typed).map_err(|e| invalid(e.to_string()))
+}
+
+const KUSTOMIZATION_VELERO: &str = "ck8s-gen-velero";
+const KUSTOMIZATION_MANIFESTS: &str = "ck8s-gen-manifests";
+
+fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece>, RenderError> {
+    let env = view.name.as_str();
+    let mut out = Vec::new();
+    let Some(velero) = &view.velero else {
+        return Ok(out);
+    };
+    for schedule in &velero.schedules {
+        let o = object(
+            templates,
+            names::SCHEDULE,
+            &json!({"env": view, "schedule": schedule}),
+        )?;
+        out.push(piece(env, "manifests", o));
+    }
+    for location in &velero.locations {
+        let o = object(
+            templates,
+            names::BSL,
+            &json!({"env": view, "location": location}),
+        )?;
+        out.push(piece(env, "manifests", o));
+    }
+    let values = chart_values(templates, view)?;
+    let ctx = json!({"env": view, "values": values});
+    match view.gitops.engine {
+        "flux" => {
+            let source = if view.gitops.flux.source_kind == "OCIRepository" {
+                names::OCI_REPOSITORY
+            } else {
+                names::HELM_REPOSITORY
+            };
+            out.push(piece(env, "release", object(templates, source, &ctx)?));
+            out.push(piece(
+                env,
+                "release",
+                object(templates, names::HELM_RELEASE, &ctx)?,
+            ));
+            let k = json!({
+                "name": KUSTOMIZATION_VELERO,
+                "path": format!("./{}", view.gitops.release_path),
+                "depends_on": null,
+            });
+            out.push(piece(
+                env,
+                "flux",
+                object(
+                    templates,
+                    names::KUSTOMIZATION,
+                    &json!({"env": view, "kustomization": k}),
+                )?,
+            ));
+        }
+        _ => {
+            let name = format!("{env}-velero");
+            out.push(piece(
+                env,
+                "argocd",
+                object(
+                    templates,
+                    names::APP_CHART,
+                    &json!({"env": view, "name": name, "values": values}),
+                )?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The wrapper applying `<env>/manifests` (Flux Kustomization or Argo CD Application), for
+/// every environment that has manifests.
+fn manifest_wrappers(
+    templates: &Templates,
+    views: &[EnvView],
+    pieces: &[Piece],
+) -> Result<Vec<Piece>, RenderError> {
+    let mut out = Vec::new();
+    for view in views {
+        let env = view.name.as_str();
+        let prefix = format!("{env}/manifests/");
+        if !pieces.iter().any(|p| p.path.starts_with(&prefix)) {
+            continue;
+        }
+        let o = match view.gitops.engine {
+            "flux" => {
+                let k = json!({
+                    "name": KUSTOMIZATION_MANIFESTS,
+                    "path": format!("./{}", view.gitops.manifests_path),
+                    // The Schedules and locations need the CRDs and the server from the release.
+                    "depends_on": view.velero.as_ref().map(|_| KUSTOMIZATION_VELERO),
+                });
+                object(
+                    templates,
+                    names::KUSTOMIZATION,
+                    &json!({"env": view, "kustomization": k}),
+                )?
+            }
+            _ => object(
+                templates,
+                names::APP_MANIFESTS,
+                &json!({"env": view, "name": format!("{env}-velero-manifests")}),
+            )?,
+        };
+        let dir = if view.gitops.engine == "flux" {
+            "flux"
+        } else {
+            "argocd"
+        };
+        out.push(piece(env, dir, o));
+    }
+    Ok(out)
+}
+
+/// rclone CronJobs (and their Namespace) in the trees of the managing environments.
+fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Piece>, RenderError> {
+    let mut out = Vec::new();
+    let mut namespaces: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for input in inputs {
+        let env = input.environment;
+        let Some(manager) = offsite::manager_of(env) else {
+            continue;
+        };
+        // Validation guarantees the manager exists and is a management environment; render
+        // nothing for it when it is not part of this run.
+        if !inputs
+            .iter()
+            .any(|i| i.environment.metadata.name == manager)
+        {
+            continue;
+        }
+        let job = offsite::rclone_job(env, &manager)?;
+        let o = object(templates, names::CRONJOB, &json!({"job": job}))?;
+        let mut p = piece(&manager, "manifests", o);
+        p.inputs.insert(env.metadata.name.clone());
+        namespaces
+            .entry((manager.clone(), job.namespace.clone()))
+            .or_default()
+            .insert(env.metadata.name.clone());
+        out.push(p);
+    }
+    for ((manager, namespace), users) in namespaces {
+        let mut labels = base_labels(&manager);
+        labels.insert(
+            "pod-security.kubernetes.io/enforce".to_owned(),
+            "restricted".to_owned(),
+        );
+        let o = object(
+            templates,
+            names::NAMESPACE,
+            &json!({"namespace": namespace, "labels": labels}),
+        )?;
+        let mut p = piece(&manager, "manifests", o);
+        p.inputs.extend(users);
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// The Argo CD ApplicationSet over every argocd environment that has Applications (one per
+/// Argo CD namespace).
+fn fleet_pieces(
+    templates: &Templates,
+    views: &[EnvView],
+    pieces: &[Piece],
+) -> Result<Vec<Piece>, RenderError> {
+    let has_apps = |v: &EnvView| {
+        let prefix = format!("{}/argocd/", v.name);
+        pieces.iter().any(|p| p.path.starts_with(&prefix))
+    };
+    let mut by_namespace: BTreeMap<String, Vec<&EnvView>> = BTreeMap::new();
+    for view in views
+        .iter()
+        .filter(|v| v.gitops.engine == "argocd" && has_apps(v))
+    {
+        by_namespace
+            .entry(view.gitops.argocd.namespace.clone())
+            .or_default()
+            .push(view);
+    }
+    let mut out = Vec::new();
+    for (namespace, mut members) in by_namespace {
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        let elements: Vec<BTreeMap<&str, String>> = members
+            .iter()
+            .map(|v| {
+                BTreeMap::from([
+                    ("environment", v.name.clone()),
+                    ("namespace", namespace.clone()),
+                    ("project", v.gitops.argocd.project.clone()),
+                    ("path", v.gitops.argocd_path.clone()),
+                    (
+                        "repoURL",
+                        v.gitops.argocd.repo_url.clone().unwrap_or_default(),
+                    ),
+                    ("revision", v.gitops.argocd.revision.clone()),
+                ])
+            })
+            .collect();
+        let o = object(
+            templates,
+            names::APPLICATION_SET,
+            &json!({"namespace": namespace, "elements": elements}),
+        )?;
+        out.push(Piece {
+            environment: None,
+            path: format!("{FLEET_DIR}/{}", file_name(&o)),
+            inputs: members.iter().map(|v| v.name.clone()).collect(),
+            object: o,
+        });
+    }
+    Ok(out)
+}
+
+/// Group pieces into files with headers.
+fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderError> {
+    let by_name: BTreeMap<&str, &Input<'_>> = inputs
+        .iter()
+        .map(|i| (i.environment.metadata.name.as_str(), i))
+        .collect();
+    let mut files: BTreeMap<String, Vec<Piece>> = BTreeMap::new();
+    for p in pieces {
+        files.entry(p.path.clone()).or_default().push(p);
+    }
+    let mut bundle = Bundle {
+        environments: by_name.keys().map(|s| (*s).to_owned()).collect(),
+        ..Bundle::default()
+    };
+    for (path, mut group) in files {
+        group.sort_by_key(|p| p.object.id());
+        if group
+            .windows(2)
+            .any(|w| w[0].object.id() == w[1].object.id())
+            || (group.len() > 1 && !path.starts_with(FLEET_DIR))
+        {
+            return Err(RenderError::Collision(path));
+        }
+        let used: BTreeSet<&str> = group
+            .iter()
+            .flat_map(|p| p.inputs.iter().map(String::as_str))
+            .collect();
+        let mut text = header(&used, &by_name);
+        for (i, p) in group.iter().enumerate() {
+            let yaml = p.object.to_yaml().map_err(|message| RenderError::Object {
+                template: path.clone(),
+                message,
+            })?;
+            if i > 0 {
+                text.push_str("---\n");
+            }
+            text.push_str(&yaml);
+            bundle.objects.push(RenderedObject {
+                environment: p.environment.clone(),
+                path: path.clone(),
+                id: p.object.id(),
+                yaml,
+            });
+        }
+        bundle.files.insert(path, text.into_bytes());
+    }
+    Ok(bundle)
+}
+
+fn header(used: &BTreeSet<&str>, by_name: &BTreeMap<&str, &Input<'_>>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("ck8s-gen {VERSION}\n"));
+    let mut files = Vec::new();
+    for name in used {
+        if let Some(input) = by_name.get(name) {
+            files.push(input.file.as_str());
+            hasher.update(name.as_bytes());
+            hasher.update(b"\n");
+            hasher.update(input.effective.to_string().as_bytes());
+            hasher.update(b"\n");
+        }
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "# Generated by ck8s-gen {VERSION} from {}. Do not edit: change the environment file and run ck8s-gen render.\n# input-sha256: {hex}\n",
+        files.join(", ")
+    )
+}
