@@ -131,6 +131,10 @@ gitops:
     url: https://git.example.org/platform/welkin-gitops.git
     revision: main
     renderedPath: rendered
+backup:
+  scope:
+    # The platform configuration lives in a replicated Git service.
+    platformConfig: true
 documentation:
   policyRef: https://docs.example.org/isms/backup-policy
   owner: Head of Platform Operations
@@ -138,6 +142,7 @@ documentation:
   restoreApproval: true
   erasureProcedureRef: https://docs.example.org/runbooks/gdpr-erasure-replay
   retentionYears: 6
+  dataMapIncludesBackups: true
 ";
 
 /// The name of environment `i`.
@@ -297,6 +302,8 @@ pub fn environment(i: usize) -> String {
              secretName: rclone-crypt\n    objectLock:\n      enabled: true\n      mode: compliance\n      \
              days: 30\n    contractInPlace: true\n",
         );
+    }
+    if tier == "prod" {
         out.push_str(
             "restoreTest:\n  frequencyDays: 180\n  decidedBy: Head of Platform Operations\n  \
              basis: risk-analysis\n  riskAnalysisAt: 2026-02-15\n  lastPerformed: 2026-09-10\n  \

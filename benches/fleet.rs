@@ -1,5 +1,5 @@
-//! In-process figures per environment: parse, layer, validate, serialize (and render once it
-//! exists), over synthetic fleets. `cargo bench --bench fleet` prints a Markdown table.
+//! In-process figures per environment: parse, layer, validate, render, serialize and write,
+//! over synthetic fleets. `cargo bench --bench fleet` prints a Markdown table.
 //!
 //! `FLEET_SIZES=1,100,1000,10000` chooses the fleet sizes (default `1,100,1000`).
 //! End-to-end process timings (start to files written) are in `bench/run.sh`.
@@ -9,6 +9,7 @@ mod synthetic;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::load::{self, Input};
+use ck8s_gen::render::{self, Options, output};
 use ck8s_gen::source::{SourceFile, SourceId};
 use ck8s_gen::validate::Validator;
 use ck8s_gen::yaml;
@@ -74,9 +75,12 @@ fn main() {
         millis(compile)
     );
     println!(
-        "| N | parse µs/env | load+layer µs/env | validate (whole pipeline) µs/env | serialize µs/env | total ms |"
+        "| N | parse µs/env | load+layer µs/env | validate µs/env | render µs/env | serialize µs/env | write µs/env | files | total ms |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let options = Options {
+        source_label: "environments".to_owned(),
+    };
     for &n in &sizes {
         let fleet = synthetic::fleet(n);
         let (common, envs) = inputs(&fleet);
@@ -98,33 +102,66 @@ fn main() {
             validator.validate_inputs(Some(common.clone()), envs.clone())
         });
         let outcome = validator.validate_inputs(Some(common.clone()), envs.clone());
-        let failures = outcome
+        let failures: Vec<String> = outcome
             .diagnostics
             .iter()
             .filter(|d| d.is_failure())
-            .count();
-        assert_eq!(failures, 0, "the synthetic fleet is valid");
+            .map(|d| {
+                format!(
+                    "{} [{}]: {}",
+                    d.code,
+                    d.environment.as_deref().unwrap_or(""),
+                    d.message
+                )
+            })
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "the synthetic fleet is not valid:\n{}",
+            failures.join("\n")
+        );
         assert_eq!(outcome.environments.len(), n);
+        let render = measure(budget, || {
+            render::render(&outcome, &assets, &options).map(|b| b.files.len())
+        });
+        let bundle =
+            render::render(&outcome, &assets, &options).expect("the synthetic fleet renders");
+        // Serialize: the canonical YAML of every rendered object (part of render above).
         let serialize = measure(budget, || {
-            outcome
-                .environments
+            bundle
+                .objects
                 .iter()
-                .map(|c| yaml::to_yaml(&c.loaded.value).map(|t| t.len()).unwrap_or(0))
+                .map(|o| {
+                    yaml::to_yaml(&yaml::documents(&o.yaml).unwrap_or_default())
+                        .map_or(0, |t| t.len())
+                })
                 .sum::<usize>()
         });
-        let total = validate + serialize;
+        let write = measure(budget, || {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let out = dir.path().join("rendered");
+            output::write(&bundle.files, &out, &output::Scope::All).expect("written");
+            dir
+        });
+        let total = validate + render + write;
         println!(
-            "| {n} | {} | {} | {} | {} | {} |",
+            "| {n} | {} | {} | {} | {} | {} | {} | {} | {} |",
             micros(parse, n),
             micros(layer, n),
             micros(validate, n),
+            micros(render, n),
             micros(serialize, n),
+            micros(write, n),
+            bundle.files.len(),
             millis(total),
         );
     }
     println!(
         "\nparse: YAML + span index of one file; load+layer: decode, parse and layer over the \
-         defaults and common.yaml; validate: load+layer, schema, semantic and fleet checks \
-         (parallel); serialize: the effective environment as YAML."
+         defaults and common.yaml; validate: load+layer, schema, semantic, profile and fleet \
+         checks; render: templates, typed objects, canonical YAML and headers, in memory; \
+         serialize: re-reading and re-emitting the rendered objects' YAML (a part of render); \
+         write: the tree written to a new directory (staged, then moved into place); \
+         total: validate + render + write."
     );
 }
