@@ -38,7 +38,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use templates::{TemplateError, Templates};
 
 /// Tool version written into every header and hashed into every input hash.
@@ -306,6 +306,18 @@ fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece
     Ok(out)
 }
 
+/// The environments that have a piece under `<env>/<dir>/` (one pass over the pieces).
+fn environments_with<'a>(pieces: &'a [Piece], dir: &str) -> HashSet<&'a str> {
+    pieces
+        .iter()
+        .filter_map(|p| {
+            let (env, rest) = p.path.split_once('/')?;
+            let rest = rest.strip_prefix(dir)?;
+            rest.starts_with('/').then_some(env)
+        })
+        .collect()
+}
+
 /// The wrapper applying `<env>/manifests` (Flux Kustomization or Argo CD Application), for
 /// every environment that has manifests.
 fn manifest_wrappers(
@@ -313,11 +325,11 @@ fn manifest_wrappers(
     views: &[EnvView],
     pieces: &[Piece],
 ) -> Result<Vec<Piece>, RenderError> {
+    let with_manifests = environments_with(pieces, "manifests");
     let mut out = Vec::new();
     for view in views {
         let env = view.name.as_str();
-        let prefix = format!("{env}/manifests/");
-        if !pieces.iter().any(|p| p.path.starts_with(&prefix)) {
+        if !with_manifests.contains(env) {
             continue;
         }
         let o = match view.gitops.engine {
@@ -354,6 +366,10 @@ fn manifest_wrappers(
 fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Piece>, RenderError> {
     let mut out = Vec::new();
     let mut namespaces: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let rendered: HashSet<&str> = inputs
+        .iter()
+        .map(|i| i.environment.metadata.name.as_str())
+        .collect();
     for input in inputs {
         let env = input.environment;
         let Some(manager) = offsite::manager_of(env) else {
@@ -361,10 +377,7 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
         };
         // Validation guarantees the manager exists and is a management environment; render
         // nothing for it when it is not part of this run.
-        if !inputs
-            .iter()
-            .any(|i| i.environment.metadata.name == manager)
-        {
+        if !rendered.contains(manager.as_str()) {
             continue;
         }
         let job = offsite::rclone_job(env, &manager)?;
@@ -402,10 +415,8 @@ fn fleet_pieces(
     views: &[EnvView],
     pieces: &[Piece],
 ) -> Result<Vec<Piece>, RenderError> {
-    let has_apps = |v: &EnvView| {
-        let prefix = format!("{}/argocd/", v.name);
-        pieces.iter().any(|p| p.path.starts_with(&prefix))
-    };
+    let with_apps = environments_with(pieces, "argocd");
+    let has_apps = |v: &EnvView| with_apps.contains(v.name.as_str());
     let mut by_namespace: BTreeMap<String, Vec<&EnvView>> = BTreeMap::new();
     for view in views
         .iter()
@@ -460,41 +471,66 @@ fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderEr
     for p in pieces {
         files.entry(p.path.clone()).or_default().push(p);
     }
+    let files: Vec<(String, Vec<Piece>)> = files.into_iter().collect();
+    // A header depends only on the rendered environments a file uses: hash each set once
+    // (most files use exactly their own environment), not once per file.
+    let used: Vec<BTreeSet<&str>> = files
+        .iter()
+        .map(|(_, group)| {
+            group
+                .iter()
+                .flat_map(|p| &p.inputs)
+                .filter_map(|name| by_name.get_key_value(name.as_str()).map(|(k, _)| *k))
+                .collect()
+        })
+        .collect();
+    let distinct: BTreeSet<&BTreeSet<&str>> = used.iter().collect();
+    let headers: HashMap<&BTreeSet<&str>, String> = distinct
+        .into_par_iter()
+        .map(|set| (set, header(set, &by_name)))
+        .collect();
+    let assembled: Vec<Result<(String, Vec<u8>, Vec<RenderedObject>), RenderError>> = files
+        .into_par_iter()
+        .zip(used.par_iter())
+        .map(|((path, mut group), used)| {
+            group.sort_by_key(|p| p.object.id());
+            if group
+                .windows(2)
+                .any(|w| w[0].object.id() == w[1].object.id())
+                || (group.len() > 1 && !path.starts_with(FLEET_DIR))
+            {
+                return Err(RenderError::Collision(path));
+            }
+            let mut text = headers[used].clone();
+            let mut objects = Vec::with_capacity(group.len());
+            for (i, p) in group.iter().enumerate() {
+                let yaml = p.object.to_yaml().map_err(|message| RenderError::Object {
+                    template: path.clone(),
+                    message,
+                })?;
+                if i > 0 {
+                    text.push_str("---\n");
+                }
+                text.push_str(&yaml);
+                objects.push(RenderedObject {
+                    environment: p.environment.clone(),
+                    path: path.clone(),
+                    id: p.object.id(),
+                    yaml,
+                });
+            }
+            Ok((path, text.into_bytes(), objects))
+        })
+        .collect();
     let mut bundle = Bundle {
         environments: by_name.keys().map(|s| (*s).to_owned()).collect(),
         ..Bundle::default()
     };
-    for (path, mut group) in files {
-        group.sort_by_key(|p| p.object.id());
-        if group
-            .windows(2)
-            .any(|w| w[0].object.id() == w[1].object.id())
-            || (group.len() > 1 && !path.starts_with(FLEET_DIR))
-        {
-            return Err(RenderError::Collision(path));
-        }
-        let used: BTreeSet<&str> = group
-            .iter()
-            .flat_map(|p| p.inputs.iter().map(String::as_str))
-            .collect();
-        let mut text = header(&used, &by_name);
-        for (i, p) in group.iter().enumerate() {
-            let yaml = p.object.to_yaml().map_err(|message| RenderError::Object {
-                template: path.clone(),
-                message,
-            })?;
-            if i > 0 {
-                text.push_str("---\n");
-            }
-            text.push_str(&yaml);
-            bundle.objects.push(RenderedObject {
-                environment: p.environment.clone(),
-                path: path.clone(),
-                id: p.object.id(),
-                yaml,
-            });
-        }
-        bundle.files.insert(path, text.into_bytes());
+    // Sequentially, so the first problem in path order is the one reported.
+    for result in assembled {
+        let (path, bytes, objects) = result?;
+        bundle.objects.extend(objects);
+        bundle.files.insert(path, bytes);
     }
     Ok(bundle)
 }
