@@ -23,8 +23,10 @@
 //! shipped, so an unknown but well-formed zone is accepted. Statistics are
 //! computed on the schedule's own wall clock and ignore zone offsets and DST.
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
+use std::sync::Mutex;
 
 use crate::duration::{GoDuration, parse_go_duration};
 
@@ -123,7 +125,29 @@ impl std::error::Error for CronError {}
 /// suggested rewrite when the intent is clear (`@every 1d` → `@every 24h`,
 /// `0 0 * * 7` → `0 0 * * 0`, six fields → five without seconds).
 pub fn parse_velero_cron(s: &str) -> Result<CronSchedule, CronError> {
-    parse(s, SUGGESTION_DEPTH)
+    // Every environment's schedules are parsed by several checks, and a fleet shares a handful
+    // of schedules: remember recent results (the statistics walk every calendar day of a
+    // multi-year window).
+    static CACHE: Mutex<Option<HashMap<String, Result<CronSchedule, CronError>>>> =
+        Mutex::new(None);
+    const CACHE_LIMIT: usize = 256;
+    if s.len() > 200 {
+        return parse(s, SUGGESTION_DEPTH);
+    }
+    if let Ok(mut guard) = CACHE.lock()
+        && let Some(hit) = guard.get_or_insert_with(HashMap::new).get(s)
+    {
+        return hit.clone();
+    }
+    let result = parse(s, SUGGESTION_DEPTH);
+    if let Ok(mut guard) = CACHE.lock() {
+        let cache = guard.get_or_insert_with(HashMap::new);
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(s.to_owned(), result.clone());
+    }
+    result
 }
 
 /// How many rewrites a suggestion may go through (`@EVERY 1D` needs two:

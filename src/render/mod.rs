@@ -174,8 +174,10 @@ struct Piece {
 pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, RenderError> {
     let templates = Templates::new(assets)?;
     let views: Vec<EnvView> = inputs
-        .iter()
+        .par_iter()
         .map(|i| context::env_view(i.environment))
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect::<Result<_, _>>()?;
     let mut pieces: Vec<Piece> = views
         .par_iter()
@@ -326,40 +328,41 @@ fn manifest_wrappers(
     pieces: &[Piece],
 ) -> Result<Vec<Piece>, RenderError> {
     let with_manifests = environments_with(pieces, "manifests");
-    let mut out = Vec::new();
-    for view in views {
-        let env = view.name.as_str();
-        if !with_manifests.contains(env) {
-            continue;
-        }
-        let o = match view.gitops.engine {
-            "flux" => {
-                let k = json!({
-                    "name": KUSTOMIZATION_MANIFESTS,
-                    "path": format!("./{}", view.gitops.manifests_path),
-                    // The Schedules and locations need the CRDs and the server from the release.
-                    "depends_on": view.velero.as_ref().map(|_| KUSTOMIZATION_VELERO),
-                });
-                object(
+    views
+        .par_iter()
+        .filter(|view| with_manifests.contains(view.name.as_str()))
+        .map(|view| {
+            let env = view.name.as_str();
+            let o = match view.gitops.engine {
+                "flux" => {
+                    let k = json!({
+                        "name": KUSTOMIZATION_MANIFESTS,
+                        "path": format!("./{}", view.gitops.manifests_path),
+                        // The Schedules and locations need the CRDs and the server from the release.
+                        "depends_on": view.velero.as_ref().map(|_| KUSTOMIZATION_VELERO),
+                    });
+                    object(
+                        templates,
+                        names::KUSTOMIZATION,
+                        &json!({"env": view, "kustomization": k}),
+                    )?
+                }
+                _ => object(
                     templates,
-                    names::KUSTOMIZATION,
-                    &json!({"env": view, "kustomization": k}),
-                )?
-            }
-            _ => object(
-                templates,
-                names::APP_MANIFESTS,
-                &json!({"env": view, "name": format!("{env}-velero-manifests")}),
-            )?,
-        };
-        let dir = if view.gitops.engine == "flux" {
-            "flux"
-        } else {
-            "argocd"
-        };
-        out.push(piece(env, dir, o));
-    }
-    Ok(out)
+                    names::APP_MANIFESTS,
+                    &json!({"env": view, "name": format!("{env}-velero-manifests")}),
+                )?,
+            };
+            let dir = if view.gitops.engine == "flux" {
+                "flux"
+            } else {
+                "argocd"
+            };
+            Ok(piece(env, dir, o))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// rclone CronJobs (and their Namespace) in the trees of the managing environments.
@@ -370,24 +373,34 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
         .iter()
         .map(|i| i.environment.metadata.name.as_str())
         .collect();
-    for input in inputs {
-        let env = input.environment;
-        let Some(manager) = offsite::manager_of(env) else {
+    // The CronJobs in parallel, in input order; then their namespaces.
+    let jobs: Vec<Result<Option<(Piece, String, String, String)>, RenderError>> = inputs
+        .par_iter()
+        .map(|input| {
+            let env = input.environment;
+            let Some(manager) = offsite::manager_of(env) else {
+                return Ok(None);
+            };
+            // Validation guarantees the manager exists and is a management environment; render
+            // nothing for it when it is not part of this run.
+            if !rendered.contains(manager.as_str()) {
+                return Ok(None);
+            }
+            let job = offsite::rclone_job(env, &manager)?;
+            let o = object(templates, names::CRONJOB, &json!({"job": job}))?;
+            let mut p = piece(&manager, "manifests", o);
+            p.inputs.insert(env.metadata.name.clone());
+            Ok(Some((p, manager, job.namespace, env.metadata.name.clone())))
+        })
+        .collect();
+    for job in jobs {
+        let Some((p, manager, namespace, user)) = job? else {
             continue;
         };
-        // Validation guarantees the manager exists and is a management environment; render
-        // nothing for it when it is not part of this run.
-        if !rendered.contains(manager.as_str()) {
-            continue;
-        }
-        let job = offsite::rclone_job(env, &manager)?;
-        let o = object(templates, names::CRONJOB, &json!({"job": job}))?;
-        let mut p = piece(&manager, "manifests", o);
-        p.inputs.insert(env.metadata.name.clone());
         namespaces
-            .entry((manager.clone(), job.namespace.clone()))
+            .entry((manager, namespace))
             .or_default()
-            .insert(env.metadata.name.clone());
+            .insert(user);
         out.push(p);
     }
     for ((manager, namespace), users) in namespaces {

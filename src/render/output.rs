@@ -13,6 +13,7 @@
 //!   directories they leave empty are removed.
 //! - `check` writes nothing and reports stale, missing and extra files.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
@@ -278,13 +279,20 @@ pub fn write(
         .prefix(".ck8s-gen-staging-")
         .tempdir_in(&parent)
         .map_err(io("create a temporary directory in", &parent))?;
-    for (path, bytes) in &changed {
-        let target = staging.path().join(path);
-        if let Some(p) = target.parent() {
-            std::fs::create_dir_all(p).map_err(io("create", p))?;
-        }
-        std::fs::write(&target, bytes).map_err(io("write", &target))?;
-    }
+    // Stage in parallel (a fleet is thousands of files); the first failure in path order is
+    // the one reported.
+    changed
+        .par_iter()
+        .map(|(path, bytes)| {
+            let target = staging.path().join(path);
+            if let Some(p) = target.parent() {
+                std::fs::create_dir_all(p).map_err(io("create", p))?;
+            }
+            std::fs::write(&target, bytes).map_err(io("write", &target))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect::<Result<(), _>>()?;
 
     // 1. Own every file about to appear before it appears.
     let widened: BTreeSet<String> = owned.union(&next).cloned().collect();
