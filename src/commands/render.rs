@@ -4,6 +4,7 @@
 use super::{err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::cli::Global;
+use crate::load::Provenance;
 use crate::render::output::{self, Scope};
 use crate::render::{self, Options};
 use crate::report::{self, Format};
@@ -27,7 +28,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         Err(e) => return fail(e),
     };
     // The whole directory: one environment's output can depend on another's.
-    let outcome = match validate::validate(&Request {
+    let mut outcome = match validate::validate(&Request {
         dir: &global.dir,
         only: &[],
         assets: &assets,
@@ -54,6 +55,12 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     if outcome.has_failures() {
         err("error: nothing rendered: fix the validation errors above first\n");
         return ExitStatus::Failure;
+    }
+    // Rendering needs neither the report nor where each value came from: free them first
+    // (a large fleet's provenance is tens of megabytes).
+    drop(text);
+    for checked in &mut outcome.environments {
+        checked.loaded.provenance = Provenance::default();
     }
     let options = Options {
         source_label: source_label(&global.dir),

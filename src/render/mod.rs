@@ -191,6 +191,7 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
     pieces.extend(wrappers);
     let fleet = fleet_pieces(&templates, &views, &pieces)?;
     pieces.extend(fleet);
+    drop(views);
     assemble(inputs, pieces)
 }
 
