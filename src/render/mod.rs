@@ -32,6 +32,8 @@ use crate::assets::Assets;
 use crate::model::Environment;
 use crate::validate::Outcome;
 use context::{EnvView, base_labels};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
 use objects::Object;
 use objects::velero_values::VeleroValues;
 use rayon::prelude::*;
@@ -247,11 +249,13 @@ fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece
     let Some(velero) = &view.velero else {
         return Ok(out);
     };
+    // Converted once: every template of the environment shares it.
+    let env_value = Value::from(Serde(view));
     for schedule in &velero.schedules {
         let o = object(
             templates,
             names::SCHEDULE,
-            &json!({"env": view, "schedule": schedule}),
+            &context! {env => env_value.clone(), schedule => Value::from(Serde(schedule))},
         )?;
         out.push(piece(env, "manifests", o));
     }
@@ -259,12 +263,13 @@ fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece
         let o = object(
             templates,
             names::BSL,
-            &json!({"env": view, "location": location}),
+            &context! {env => env_value.clone(), location => Value::from(Serde(location))},
         )?;
         out.push(piece(env, "manifests", o));
     }
     let values = chart_values(templates, view)?;
-    let ctx = json!({"env": view, "values": values});
+    let values_value = Value::from(Serde(&values));
+    let ctx = context! {env => env_value.clone(), values => values_value.clone()};
     match view.gitops.engine {
         "flux" => {
             let source = if view.gitops.flux.source_kind == "OCIRepository" {
@@ -289,7 +294,7 @@ fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece
                 object(
                     templates,
                     names::KUSTOMIZATION,
-                    &json!({"env": view, "kustomization": k}),
+                    &context! {env => env_value.clone(), kustomization => Value::from(Serde(&k))},
                 )?,
             ));
         }
@@ -301,7 +306,7 @@ fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece
                 object(
                     templates,
                     names::APP_CHART,
-                    &json!({"env": view, "name": name, "values": values}),
+                    &context! {env => env_value, name => name, values => values_value},
                 )?,
             ));
         }
