@@ -5,6 +5,7 @@
 #
 #   bash bench/run.sh                 # N = 1, 100, 1000, 10000
 #   SIZES="1 1000" bash bench/run.sh  # chosen sizes
+#   BENCH_DIR=/dev/shm bash bench/run.sh   # where the fleets are written (default: $TMPDIR or /tmp)
 #
 # Uses hyperfine when installed (apt-get install hyperfine), else a timing loop; peak memory
 # with GNU time (apt-get install time) when installed.
@@ -16,21 +17,21 @@ target="${CARGO_TARGET_DIR:-target}"
 cargo build --quiet --release --locked --bin ck8s-gen --example gen-fleet
 bin="$(realpath "$target/release/ck8s-gen")"
 gen="$(realpath "$target/release/examples/gen-fleet")"
-work="$(mktemp -d)"
+work="$(mktemp -d -p "${BENCH_DIR:-${TMPDIR:-/tmp}}")"
 trap 'rm -rf "$work"' EXIT
 export CK8S_GEN_TODAY=2026-11-25 NO_COLOR=1
 
 has_render=false
 if "$bin" render --help >/dev/null 2>&1; then has_render=true; fi
 
-# Median wall time of a command in milliseconds. $1: runs, $2: prepare command (may be ""),
-# $3: the command.
+# Median wall time of a command in milliseconds. $1: runs, $2: prepare command for a shell
+# (may be ""), $3: the command, a plain word list run without a shell (paths without spaces).
 time_ms() {
     local runs="$1" prepare="$2" cmd="$3"
     if command -v hyperfine >/dev/null; then
-        local args=(--style none --warmup 1 --runs "$runs" --export-json "$work/h.json")
+        local args=(--style none --shell none --warmup 1 --runs "$runs" --export-json "$work/h.json")
         if [ -n "$prepare" ]; then args+=(--prepare "$prepare"); fi
-        hyperfine "${args[@]}" "$cmd" >/dev/null
+        hyperfine "${args[@]}" "$cmd" >/dev/null 2>>"$work/hyperfine.log"
         python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$work/h.json"
     else
         local samples=()
@@ -38,7 +39,7 @@ time_ms() {
             if [ -n "$prepare" ]; then bash -c "$prepare"; fi
             local t0 t1
             t0=$(date +%s%N)
-            bash -c "$cmd" >/dev/null 2>&1 || true
+            $cmd >/dev/null 2>&1 || true
             t1=$(date +%s%N)
             samples+=($(( (t1 - t0) / 1000 )))
         done
@@ -49,7 +50,8 @@ time_ms() {
 # Peak resident memory in MB of a command.
 peak_mb() {
     if [ -x /usr/bin/time ]; then
-        /usr/bin/time -f '%M' -o "$work/mem" bash -c "$1" >/dev/null 2>&1 || true
+        # shellcheck disable=SC2086 # the command is a plain word list
+        /usr/bin/time -f '%M' -o "$work/mem" $1 >/dev/null 2>&1 || true
         awk '{printf "%.1f\n", $1/1024}' "$work/mem"
     else
         echo "n/a"
@@ -60,7 +62,7 @@ runs_for() { # fewer runs for big fleets
     if [ "$1" -ge 10000 ]; then echo 3; elif [ "$1" -ge 1000 ]; then echo 10; else echo 30; fi
 }
 
-echo "ck8s-gen end-to-end benchmark: $(nproc) cores, $(uname -m), $("$bin" --version)"
+echo "ck8s-gen end-to-end benchmark: $(nproc) cores, $(uname -m), $("$bin" --version), fleets in $(df --output=fstype "$work" | tail -1) ($work)"
 echo
 if $has_render; then
     echo "| N | validate ms | render ms | render ms/env | cp -r of the rendered tree ms | files written | peak RSS validate MB | peak RSS render MB |"
@@ -73,7 +75,7 @@ for n in $sizes; do
     dir="$work/$n"
     "$gen" "$n" "$dir/environments"
     runs="$(runs_for "$n")"
-    validate_cmd="cd '$dir' && '$bin' validate --dir environments"
+    validate_cmd="$bin validate --dir $dir/environments"
     if ! (cd "$dir" && "$bin" validate --dir environments >/dev/null 2>"$work/validate.err"); then
         echo "validate failed on the synthetic fleet of $n:" >&2
         tail -20 "$work/validate.err" >&2
@@ -82,17 +84,17 @@ for n in $sizes; do
     v="$(time_ms "$runs" "" "$validate_cmd")"
     vm="$(peak_mb "$validate_cmd")"
     if $has_render; then
-        render_cmd="cd '$dir' && '$bin' render --dir environments --out rendered"
+        render_cmd="$bin render --dir $dir/environments --out $dir/rendered"
         r="$(time_ms "$runs" "rm -rf '$dir/rendered'" "$render_cmd")"
         rm -rf "$dir/rendered"
-        rm_=$(peak_mb "$render_cmd")
+        rm_="$(peak_mb "$render_cmd")"
         files="$(find "$dir/rendered" -type f | wc -l)"
-        c="$(time_ms "$runs" "rm -rf '$dir/copy'" "cp -r '$dir/rendered' '$dir/copy'")"
+        c="$(time_ms "$runs" "rm -rf '$dir/copy'" "cp -r $dir/rendered $dir/copy")"
         per="$(awk -v t="$r" -v n="$n" 'BEGIN {printf "%.3f", t/n}')"
         echo "| $n | $v | $r | $per | $c | $files | $vm | $rm_ |"
         rm -rf "$dir/rendered" "$dir/copy"
     else
-        c="$(time_ms "$runs" "rm -rf '$dir/copy'" "cp -r '$dir/environments' '$dir/copy'")"
+        c="$(time_ms "$runs" "rm -rf '$dir/copy'" "cp -r $dir/environments $dir/copy")"
         per="$(awk -v t="$v" -v n="$n" 'BEGIN {printf "%.3f", t/n}')"
         echo "| $n | $v | $per | $c | $vm |"
     fi

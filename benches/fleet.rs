@@ -132,7 +132,7 @@ fn main() {
                 .objects
                 .iter()
                 .map(|o| {
-                    yaml::to_yaml(&yaml::documents(&o.yaml).unwrap_or_default())
+                    yaml::to_yaml(&yaml::documents(bundle.yaml(o)).unwrap_or_default())
                         .map_or(0, |t| t.len())
                 })
                 .sum::<usize>()

@@ -74,8 +74,13 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     } else {
         Scope::Environments(selected.clone())
     };
-    // Moved, not copied: the tree of a large fleet is tens of megabytes.
-    let mut files: BTreeMap<String, Vec<u8>> = std::mem::take(&mut bundle.files);
+    // Moved, not copied: the tree of a large fleet is tens of megabytes (`--stdout` prints
+    // the objects from the bundle itself).
+    let mut files: BTreeMap<String, Vec<u8>> = if flags.stdout {
+        BTreeMap::new()
+    } else {
+        std::mem::take(&mut bundle.files)
+    };
     files.retain(|path, _| scope.covers(path));
     let count = if flags.environments.is_empty() {
         bundle.environments.len()

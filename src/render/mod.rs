@@ -92,8 +92,9 @@ pub struct RenderedObject {
     pub environment: Option<String>,
     pub path: String,
     pub id: objects::ObjectId,
-    /// Canonical YAML of the object, without header or `---`.
-    pub yaml: String,
+    /// Where the canonical YAML of the object (without header or `---`) sits in the bytes of
+    /// its file: see [`Bundle::yaml`]. Not a copy: a fleet's tree is tens of megabytes.
+    pub range: std::ops::Range<usize>,
 }
 
 /// Everything a render produces: file path (relative, `/`-separated) → bytes, plus the objects.
@@ -106,6 +107,15 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// The canonical YAML of one of the bundle's objects.
+    pub fn yaml(&self, object: &RenderedObject) -> &str {
+        self.files
+            .get(&object.path)
+            .and_then(|bytes| bytes.get(object.range.clone()))
+            .and_then(|bytes| std::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+
     /// One `---`-separated stream of the objects of `environments` (all, with the fleet, when
     /// empty), in path order, each preceded by a `# Source:` comment.
     pub fn stream(&self, environments: &[String]) -> String {
@@ -119,7 +129,7 @@ impl Bundle {
                 out.push_str("---\n# Source: ");
                 out.push_str(&object.path);
                 out.push('\n');
-                out.push_str(&object.yaml);
+                out.push_str(self.yaml(object));
             }
         }
         out
@@ -530,12 +540,13 @@ fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderEr
                 if i > 0 {
                     text.push_str("---\n");
                 }
+                let start = text.len();
                 text.push_str(&yaml);
                 objects.push(RenderedObject {
                     environment: p.environment.clone(),
                     path: path.clone(),
                     id: p.object.id(),
-                    yaml,
+                    range: start..text.len(),
                 });
             }
             Ok((path, text.into_bytes(), objects))
