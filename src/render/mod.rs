@@ -179,7 +179,14 @@ struct Piece {
     path: String,
     /// Environments whose settings the object depends on.
     inputs: BTreeSet<String>,
-    object: Object,
+    object: Emitted,
+}
+
+/// An object as it goes into a file: its identity and canonical YAML. Typed objects are emitted
+/// as soon as they are made, so a fleet's typed objects never all sit in memory at once.
+struct Emitted {
+    id: objects::ObjectId,
+    yaml: String,
 }
 
 /// Render a set of environments (assumed valid).
@@ -211,21 +218,27 @@ fn object(
     templates: &Templates,
     name: &str,
     context: &impl Serialize,
-) -> Result<Object, RenderError> {
+) -> Result<Emitted, RenderError> {
     let text = templates.render(name, context)?;
-    Object::parse(&text).map_err(|message| RenderError::Object {
+    let invalid = |message| RenderError::Object {
         template: name.to_owned(),
         message,
+    };
+    let object = Object::parse(&text).map_err(invalid)?;
+    let yaml = object.to_yaml().map_err(invalid)?;
+    Ok(Emitted {
+        id: object.id(),
+        yaml,
     })
 }
 
 /// The file name of an object: `<kind-lowercase>-<name>.yaml`.
-fn file_name(object: &Object) -> String {
-    let id = object.id();
+fn file_name(object: &Emitted) -> String {
+    let id = &object.id;
     format!("{}-{}.yaml", id.kind.to_lowercase(), id.name)
 }
 
-fn piece(env: &str, dir: &str, object: Object) -> Piece {
+fn piece(env: &str, dir: &str, object: Emitted) -> Piece {
     Piece {
         environment: Some(env.to_owned()),
         path: format!("{env}/{dir}/{}", file_name(&object)),
@@ -522,30 +535,24 @@ fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderEr
         .into_par_iter()
         .zip(used.par_iter())
         .map(|((path, mut group), used)| {
-            group.sort_by_key(|p| p.object.id());
-            if group
-                .windows(2)
-                .any(|w| w[0].object.id() == w[1].object.id())
+            group.sort_by(|a, b| a.object.id.cmp(&b.object.id));
+            if group.windows(2).any(|w| w[0].object.id == w[1].object.id)
                 || (group.len() > 1 && !path.starts_with(FLEET_DIR))
             {
                 return Err(RenderError::Collision(path));
             }
             let mut text = headers[used].clone();
             let mut objects = Vec::with_capacity(group.len());
-            for (i, p) in group.iter().enumerate() {
-                let yaml = p.object.to_yaml().map_err(|message| RenderError::Object {
-                    template: path.clone(),
-                    message,
-                })?;
+            for (i, p) in group.into_iter().enumerate() {
                 if i > 0 {
                     text.push_str("---\n");
                 }
                 let start = text.len();
-                text.push_str(&yaml);
+                text.push_str(&p.object.yaml);
                 objects.push(RenderedObject {
-                    environment: p.environment.clone(),
+                    environment: p.environment,
                     path: path.clone(),
-                    id: p.object.id(),
+                    id: p.object.id,
                     range: start..text.len(),
                 });
             }
