@@ -153,7 +153,7 @@ fn check_one(
     let structural_errors = found.iter().any(|d| d.severity == Severity::Error);
     let mut environment = None;
     if !structural_errors {
-        match serde_json::from_value::<Environment>(loaded.value.clone()) {
+        match <Environment as serde::Deserialize>::deserialize(&loaded.value) {
             Ok(env) => {
                 let mut semantic = checks::semantic(&loaded, &env);
                 let regulatory = profiles.check(&loaded, &env);

@@ -252,7 +252,7 @@ pub fn chart_values(
     templates: &Templates,
     view: &EnvView,
 ) -> Result<serde_json::Value, RenderError> {
-    let text = templates.render(names::VALUES, &json!({ "env": view }))?;
+    let text = templates.render(names::VALUES, &context! {env => Value::from(Serde(view))})?;
     let invalid = |message: String| RenderError::Object {
         template: names::VALUES.to_owned(),
         message,
@@ -373,13 +373,13 @@ fn manifest_wrappers(
                     object(
                         templates,
                         names::KUSTOMIZATION,
-                        &json!({"env": view, "kustomization": k}),
+                        &context! {env => Value::from(Serde(view)), kustomization => Value::from(Serde(&k))},
                     )?
                 }
                 _ => object(
                     templates,
                     names::APP_MANIFESTS,
-                    &json!({"env": view, "name": format!("{env}-velero-manifests")}),
+                    &context! {env => Value::from(Serde(view)), name => format!("{env}-velero-manifests")},
                 )?,
             };
             let dir = if view.gitops.engine == "flux" {

@@ -16,6 +16,7 @@ pub mod velero_values;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::fmt::Write as _;
 
 pub use k8s_openapi::api::batch::v1::CronJob;
 pub use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
@@ -186,16 +187,18 @@ impl Object {
 /// catches unknown fields in types that ignore them (k8s-openapi), explicit `null`s, and
 /// values coerced on the way in.
 pub fn typed<T: DeserializeOwned + Serialize>(value: Value) -> Result<Box<T>, String> {
-    let object: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    let object = T::deserialize(&value).map_err(|e| e.to_string())?;
     let back = serde_json::to_value(&object).map_err(|e| e.to_string())?;
-    if let Some(problem) = first_difference(&value, &back, "") {
+    if let Some(problem) = first_difference(&value, &back, &mut String::new()) {
         return Err(problem);
     }
     Ok(Box::new(object))
 }
 
 /// Where `written` (the template output) and `typed` (after the round trip) first differ.
-fn first_difference(written: &Value, typed: &Value, path: &str) -> Option<String> {
+/// `path` is the JSON pointer of both values; it is extended and restored while descending, so
+/// no path is built unless there is a difference to report.
+fn first_difference(written: &Value, typed: &Value, path: &mut String) -> Option<String> {
     let at = |p: &str| {
         if p.is_empty() {
             "/".to_owned()
@@ -203,29 +206,32 @@ fn first_difference(written: &Value, typed: &Value, path: &str) -> Option<String
             p.to_owned()
         }
     };
+    let parent = path.len();
     match (written, typed) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, value) in a {
-                let child = format!("{path}/{key}");
+                path.push('/');
+                path.push_str(key);
                 match b.get(key) {
                     None if value.is_null() => {
                         return Some(format!(
                             "`{}` is null; leave optional fields out instead",
-                            at(&child)
+                            at(path)
                         ));
                     }
                     None => {
                         return Some(format!(
                             "`{}` is not a field of this kind (or not at this place)",
-                            at(&child)
+                            at(path)
                         ));
                     }
                     Some(other) => {
-                        if let Some(problem) = first_difference(value, other, &child) {
+                        if let Some(problem) = first_difference(value, other, path) {
                             return Some(problem);
                         }
                     }
                 }
+                path.truncate(parent);
             }
             b.keys().find(|k| !a.contains_key(*k)).map(|key| {
                 format!(
@@ -234,11 +240,16 @@ fn first_difference(written: &Value, typed: &Value, path: &str) -> Option<String
                 )
             })
         }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => a
-            .iter()
-            .zip(b)
-            .enumerate()
-            .find_map(|(i, (x, y))| first_difference(x, y, &format!("{path}/{i}"))),
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                let _ = write!(path, "/{i}");
+                if let Some(problem) = first_difference(x, y, path) {
+                    return Some(problem);
+                }
+                path.truncate(parent);
+            }
+            None
+        }
         (a, b) if a == b => None,
         (a, b) => Some(format!(
             "`{}` changed type or value in the round trip ({} → {})",
