@@ -344,7 +344,8 @@ fn coverage(s: &mut String, c: &Coverage) {
         inline(&c.namespaces_included)
     );
     // Gaps with the same reason share one line: `a`, `b`, `c`: reason.
-    let list = |title: &str, gaps: &[Gap], s: &mut String| {
+    // Names (namespaces, resources) as code; descriptions as text.
+    let list = |title: &str, gaps: &[Gap], names: bool, s: &mut String| {
         if gaps.is_empty() {
             return;
         }
@@ -357,21 +358,24 @@ fn coverage(s: &mut String, c: &Coverage) {
             }
         }
         for (why, whats) in reasons {
-            let whats: Vec<String> = whats.iter().map(|w| code(w)).collect();
+            let whats: Vec<String> = whats
+                .iter()
+                .map(|w| if names { code(w) } else { inline(w) })
+                .collect();
             let _ = writeln!(s, "- {}: {}", whats.join(", "), inline(why));
         }
         s.push('\n');
     };
-    list("Namespaces excluded", &c.namespaces_excluded, s);
-    list("Resources excluded", &c.resources_excluded, s);
+    list("Namespaces excluded", &c.namespaces_excluded, true, s);
+    list("Resources excluded", &c.resources_excluded, true, s);
     let _ = writeln!(
         s,
         "**Cluster-scoped resources:** {}\n\n**Volumes:** {}\n",
         inline(&c.cluster_resources),
         inline(&c.volumes)
     );
-    list("Not covered", &c.volumes_not_covered, s);
-    list("Dashboards", &c.dashboards, s);
+    list("Not covered", &c.volumes_not_covered, false, s);
+    list("Dashboards", &c.dashboards, false, s);
     let _ = writeln!(s, "**Off-site copy:** {}\n", inline(&c.offsite));
 }
 
