@@ -53,6 +53,22 @@ pub struct Global {
     pub color: ColorChoice,
 }
 
+/// Subcommands of `ck8s-gen argocd`.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Print the ConfigManagementPlugin `plugin.yaml` for the repo-server sidecar.
+    Plugin,
+    /// The plugin's `init`: validate the chosen environment; exit non-zero on any error.
+    Init,
+    /// The plugin's `generate`: print the chosen environment's manifests as one YAML stream.
+    ///
+    /// The environment comes from `ARGOCD_ENV_ENVIRONMENT`, the `environment` parameter
+    /// (`ARGOCD_APP_PARAMETERS` or `PARAM_ENVIRONMENT`), or the Application name; the
+    /// directory from `ARGOCD_ENV_DIR` or the `dir` parameter (default `environments`).
+    /// Stdout carries only Kubernetes objects; it is never empty on success.
+    Generate,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -131,6 +147,12 @@ pub enum Command {
         #[arg(long)]
         exit_zero: bool,
     },
+    /// Run as an Argo CD Config Management Plugin, or print its plugin.yaml.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  ck8s-gen argocd plugin > plugin.yaml\n  ARGOCD_ENV_ENVIRONMENT=prod-se-health ck8s-gen argocd generate"
+    )]
+    Argocd(ArgocdCommand),
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Explain a key of the environment file: meaning, type, allowed values, default.

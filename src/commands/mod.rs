@@ -1,6 +1,7 @@
 //! One thin file per subcommand: read the flags, call one library operation, print the result.
 //! This module and its children are the only code that writes to the terminal.
 
+mod argocd;
 mod coverage;
 mod defaults;
 mod diff;
@@ -48,6 +49,7 @@ pub fn run(cli: Cli) -> ExitStatus {
                 exit_zero: *exit_zero,
             },
         ),
+        Command::Argocd(command) => argocd::run(global, command),
         Command::Defaults => defaults::run(global),
         Command::Explain { key, json } => explain::run(global, key, *json),
         Command::Init {
