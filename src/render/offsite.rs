@@ -48,7 +48,7 @@ pub struct EnvVarView {
 }
 
 impl EnvVarView {
-    fn value(name: impl Into<String>, value: impl Into<String>) -> EnvVarView {
+    pub fn value(name: impl Into<String>, value: impl Into<String>) -> EnvVarView {
         EnvVarView {
             name: name.into(),
             value: Some(value.into()),
@@ -57,7 +57,7 @@ impl EnvVarView {
         }
     }
 
-    fn secret(name: impl Into<String>, secret: &str, key: &str) -> EnvVarView {
+    pub fn secret(name: impl Into<String>, secret: &str, key: &str) -> EnvVarView {
         EnvVarView {
             name: name.into(),
             value: None,
