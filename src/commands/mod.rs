@@ -8,6 +8,7 @@ mod explain;
 mod init;
 mod regulations;
 mod render;
+mod restore;
 mod validate;
 
 use crate::ExitStatus;
@@ -30,6 +31,28 @@ pub fn run(cli: Cli) -> ExitStatus {
                 out,
                 check: *check,
                 stdout: *stdout,
+            },
+        ),
+        Command::Restore {
+            environment,
+            from_schedule,
+            backup,
+            from_offsite,
+            namespaces,
+            to_namespace,
+            existing_resource_policy,
+            name,
+        } => restore::run(
+            global,
+            &restore::Flags {
+                environment,
+                from_schedule: from_schedule.as_deref(),
+                backup: backup.as_deref(),
+                from_offsite: *from_offsite,
+                namespaces,
+                to_namespace,
+                existing_resource_policy: *existing_resource_policy,
+                name: name.as_deref(),
             },
         ),
         Command::Regulations { command } => regulations::run(global, command),
