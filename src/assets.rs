@@ -74,6 +74,10 @@ pub const TEMPLATES: &[Embedded] = &[
         include_str!("../templates/argocd/applicationset.yaml.j2"),
     ),
     (
+        "argocd/applicationset-plugin.yaml.j2",
+        include_str!("../templates/argocd/applicationset-plugin.yaml.j2"),
+    ),
+    (
         "flux/helmrelease.yaml.j2",
         include_str!("../templates/flux/helmrelease.yaml.j2"),
     ),

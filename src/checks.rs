@@ -636,8 +636,8 @@ fn check_restore_test(cx: &mut Ctx<'_>, env: &Environment) {
             );
         }
     }
-    let daily = env.backup.enabled
-        && (env.cluster.role == Role::Workload || env.backup.dashboards.grafana);
+    let daily =
+        env.backup.enabled && (env.cluster.role == Role::Workload || env.backup.dashboards.grafana);
     let reason = if test.frequency_days.is_none() {
         Some((
             "/restoreTest/namespaces",

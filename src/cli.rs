@@ -54,6 +54,22 @@ pub struct Global {
     pub color: ColorChoice,
 }
 
+/// Subcommands of `ck8s-gen argocd`.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Print the ConfigManagementPlugin `plugin.yaml` for the repo-server sidecar.
+    Plugin,
+    /// The plugin's `init`: validate the chosen environment; exit non-zero on any error.
+    Init,
+    /// The plugin's `generate`: print the chosen environment's manifests as one YAML stream.
+    ///
+    /// The environment comes from `ARGOCD_ENV_ENVIRONMENT`, the `environment` parameter
+    /// (`ARGOCD_APP_PARAMETERS` or `PARAM_ENVIRONMENT`), or the Application name; the
+    /// directory from `ARGOCD_ENV_DIR` or the `dir` parameter (default `environments`).
+    /// Stdout carries only Kubernetes objects; it is never empty on success.
+    Generate,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -140,6 +156,42 @@ pub enum Command {
         #[command(subcommand)]
         command: RegulationsCommand,
     },
+    /// Show what a change does to the rendered manifests and to compliance.
+    ///
+    /// Renders the environments at a git revision (read with `git archive`, the working tree is
+    /// untouched) or reads a committed rendered tree, renders the working tree, and compares
+    /// them object by object (apiVersion/kind/namespace/name: reordering is no change). Above
+    /// the manifest diff: the settings that changed and the findings introduced or resolved.
+    /// `--format markdown` prints a pull-request comment; `--format json` a document.
+    /// Exit status: 0 no changes, 1 changes, 2 error.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen diff --base origin/main\n  ck8s-gen diff --base origin/main --format markdown --exit-zero > comment.md\n  ck8s-gen diff --against rendered            # compare with the committed tree"
+    )]
+    Diff {
+        /// Compare with the environments at this git revision (branch, tag or commit).
+        #[arg(
+            long,
+            value_name = "REV",
+            conflicts_with = "against",
+            required_unless_present = "against"
+        )]
+        base: Option<String>,
+        /// Compare with a rendered tree on disk (e.g. the committed `rendered/`).
+        #[arg(long, value_name = "DIR")]
+        against: Option<PathBuf>,
+        /// Limit the diff to these environments.
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Exit 0 even when there are changes (for comment jobs).
+        #[arg(long)]
+        exit_zero: bool,
+    },
+    /// Run as an Argo CD Config Management Plugin, or print its plugin.yaml.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  ck8s-gen argocd plugin > plugin.yaml\n  ARGOCD_ENV_ENVIRONMENT=prod-se-health ck8s-gen argocd generate"
+    )]
+    Argocd(ArgocdCommand),
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Explain a key of the environment file: meaning, type, allowed values, default.

@@ -152,16 +152,31 @@ fn show(value: &Value) -> String {
 /// Every key of the schema, dotted, for "did you mean" and completion.
 pub fn all_keys(schema: &EnvironmentSchema) -> Vec<String> {
     let mut out = Vec::new();
-    collect(schema, schema.raw(), String::new(), &mut out, 0);
+    collect(schema, schema.raw(), String::new(), 0, &mut |key, _| {
+        out.push(key.to_owned())
+    });
     out
 }
 
+/// Dotted keys the schema marks `x-sensitive: true`: their values are masked in diffs.
+pub fn sensitive_keys(schema: &EnvironmentSchema) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    collect(schema, schema.raw(), String::new(), 0, &mut |key, node| {
+        if node.get("x-sensitive") == Some(&Value::Bool(true)) {
+            found.insert(key.to_owned());
+        }
+    });
+    found
+}
+
+/// Walk every property of the schema (following `$defs` references), calling `visit` with
+/// its dotted key (`[]` for list items) and its schema node.
 fn collect(
     schema: &EnvironmentSchema,
     node: &Value,
     prefix: String,
-    out: &mut Vec<String>,
     depth: usize,
+    visit: &mut dyn FnMut(&str, &Value),
 ) {
     if depth > 8 {
         return;
@@ -185,12 +200,12 @@ fn collect(
             } else {
                 format!("{prefix}.{k}")
             };
-            out.push(key.clone());
-            collect(schema, v, key, out, depth + 1);
+            visit(&key, v);
+            collect(schema, v, key, depth + 1, visit);
         }
     }
     if let Some(items) = node.get("items") {
-        collect(schema, items, format!("{prefix}[]"), out, depth + 1);
+        collect(schema, items, format!("{prefix}[]"), depth + 1, visit);
     }
 }
 
@@ -263,5 +278,6 @@ mod tests {
         assert!(e.children.iter().any(|(k, _)| k == "bucket"));
         assert!(explain(&s, &defaults(), "backup.retension").is_none());
         assert!(all_keys(&s).contains(&"backup.retention.ttl".to_owned()));
+        assert!(sensitive_keys(&s).contains("storage.encryption.kmsKeyId"));
     }
 }

@@ -15,6 +15,8 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (annotations on the pull request).
     Github,
+    /// A Markdown table, for a pull-request comment or a job summary.
+    Markdown,
 }
 
 /// Render diagnostics in `format`. `color` applies to the human format only.
@@ -28,6 +30,7 @@ pub fn render(
         Format::Human => human(diagnostics, sources, color),
         Format::Json => json(diagnostics, sources),
         Format::Github => github(diagnostics, sources),
+        Format::Markdown => markdown(diagnostics, sources),
     }
 }
 
@@ -292,6 +295,41 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             "::{command} {}::{}\n",
             properties.join(","),
             escape_data(&message)
+        ));
+    }
+    out
+}
+
+/// A Markdown summary: counts, then one table row per finding.
+pub fn markdown(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = format!("## ck8s-gen validate: {}\n", summary(diagnostics));
+    if diagnostics.is_empty() {
+        return out;
+    }
+    out.push_str("\n| | rule | environment | where | finding |\n|---|---|---|---|---|\n");
+    for d in diagnostics {
+        let icon = match (d.severity, d.accepted.is_some()) {
+            (_, true) => "✅ accepted",
+            (Severity::Error, _) => "❌ error",
+            (Severity::Warning, _) => "⚠️ warning",
+            (Severity::Note, _) => "ℹ️ note",
+        };
+        let place = d.primary.as_ref().map_or(String::new(), |l| {
+            format!("`{}`", sources.describe(l.location))
+        });
+        let mut text = d.message.clone();
+        if let Some(c) = &d.citation {
+            text.push_str(&format!(" ({})", c.reference));
+        }
+        if let Some(h) = &d.help {
+            text.push_str(&format!("<br>*{h}*"));
+        }
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        out.push_str(&format!(
+            "| {icon} | `{}` | {} | {place} | {} |\n",
+            d.code,
+            cell(d.environment.as_deref().unwrap_or("")),
+            cell(&text)
         ));
     }
     out

@@ -108,6 +108,11 @@ fn checker() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared"));
     let path = shared.join("conformance/check-manifests");
+    assert!(
+        path.is_file() || std::env::var_os("CI").is_none(),
+        "CI must have the conformance checker at {}",
+        path.display()
+    );
     path.is_file().then_some(path)
 }
 
@@ -127,6 +132,10 @@ fn conformance(dir: &Path) -> bool {
         return false;
     };
     if !python_has("yaml, jsonschema") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have python3 with PyYAML and jsonschema"
+        );
         println!("note: python3 with PyYAML and jsonschema not available; conformance skipped");
         return false;
     }

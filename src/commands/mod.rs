@@ -1,8 +1,10 @@
 //! One thin file per subcommand: read the flags, call one library operation, print the result.
 //! This module and its children are the only code that writes to the terminal.
 
+mod argocd;
 mod coverage;
 mod defaults;
+mod diff;
 mod docs;
 mod explain;
 mod init;
@@ -56,6 +58,21 @@ pub fn run(cli: Cli) -> ExitStatus {
             },
         ),
         Command::Regulations { command } => regulations::run(global, command),
+        Command::Diff {
+            base,
+            against,
+            environments,
+            exit_zero,
+        } => diff::run(
+            global,
+            &diff::Flags {
+                base: base.as_deref(),
+                against: against.as_deref(),
+                environments,
+                exit_zero: *exit_zero,
+            },
+        ),
+        Command::Argocd(command) => argocd::run(global, command),
         Command::Defaults => defaults::run(global),
         Command::Explain { key, json } => explain::run(global, key, *json),
         Command::Init {

@@ -116,6 +116,9 @@ pub fn text(report: &DiffReport, color: bool) -> String {
                 out.push('\n');
             }
         }
+        if let Some(note) = &change.note {
+            out.push_str(&format!("  note: {note}\n"));
+        }
         if !change.objects.is_empty() {
             out.push_str("  objects:\n");
             for o in &change.objects {
@@ -230,10 +233,18 @@ fn markdown_section(group: &ChangeGroup) -> String {
         }
         s.push_str("```\n\n");
     }
+    if let Some(note) = &c.note {
+        s.push_str(&format!("> {note}\n\n"));
+    }
     if !c.objects.is_empty() {
         s.push_str("**Objects**\n\n");
         for o in &c.objects {
-            s.push_str(&format!("- {} `{}`\n", object_sign(o.kind), o.object));
+            let word = match o.kind {
+                ObjectChangeKind::Added => "added",
+                ObjectChangeKind::Removed => "removed",
+                ObjectChangeKind::Changed => "changed",
+            };
+            s.push_str(&format!("- {word} `{}`\n", o.object));
         }
         s.push_str("\n```diff\n");
         for o in &c.objects {
@@ -261,4 +272,45 @@ pub fn to_json(report: &DiffReport) -> String {
         serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{EnvironmentChange, ObjectChange, ObjectKey};
+
+    #[test]
+    fn markdown_stays_under_the_comment_limit_with_a_note() {
+        let big = format!("@@ -1 +1 @@\n{}", "-x\n+y\n".repeat(2_000));
+        let groups = (0..40)
+            .map(|i| ChangeGroup {
+                environments: vec![format!("env-{i:02}")],
+                change: EnvironmentChange {
+                    environment: format!("env-{i:02}"),
+                    status: EnvironmentStatus::Changed,
+                    settings: Vec::new(),
+                    findings: Vec::new(),
+                    objects: vec![ObjectChange {
+                        kind: ObjectChangeKind::Changed,
+                        object: ObjectKey::new("v1", "ConfigMap", Some("velero"), &format!("c{i}")),
+                        diff: format!("{big}{i}\n"),
+                    }],
+                    note: None,
+                },
+            })
+            .collect();
+        let report = DiffReport {
+            base: "main".into(),
+            head: "working tree".into(),
+            groups,
+            unchanged_environments: 0,
+        };
+        let text = markdown(&report);
+        assert!(text.len() <= MARKDOWN_LIMIT, "{}", text.len());
+        assert!(text.contains("**Truncated:**"));
+        assert!(
+            text.contains("| env-39 |"),
+            "the summary table lists every environment"
+        );
+    }
 }

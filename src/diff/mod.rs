@@ -62,6 +62,9 @@ pub struct EnvironmentChange {
     pub settings: Vec<SettingChange>,
     pub findings: Vec<FindingChange>,
     pub objects: Vec<ObjectChange>,
+    /// Why objects are not compared, when one side could not be rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl EnvironmentChange {
@@ -137,12 +140,25 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> DiffReport {
         let empty = snapshot::EnvironmentSnapshot::default();
         let before = before.unwrap_or(&empty);
         let after = after.unwrap_or(&empty);
+        let unrenderable = [(before, &base.label), (after, &head.label)]
+            .into_iter()
+            .find(|(s, _)| s.unrenderable);
+        let (objects, note) = match unrenderable {
+            Some((_, label)) => (
+                Vec::new(),
+                Some(format!(
+                    "objects not compared: the environment has structural errors in {label}"
+                )),
+            ),
+            None => (object_changes(&before.objects, &after.objects), None),
+        };
         let change = EnvironmentChange {
             environment: name.clone(),
             status,
             settings: setting_changes(&before.settings, &after.settings),
             findings: finding_changes(&before.findings, &after.findings),
-            objects: object_changes(&before.objects, &after.objects),
+            objects,
+            note,
         };
         if status == EnvironmentStatus::Changed
             && change.settings.is_empty()

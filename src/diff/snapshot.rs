@@ -56,6 +56,9 @@ pub struct Finding {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvironmentSnapshot {
+    /// `false` when the environment could not be rendered (structural errors): its objects are
+    /// unknown, not absent.
+    pub unrenderable: bool,
     /// Effective settings, flattened to dotted keys.
     pub settings: BTreeMap<String, String>,
     pub findings: BTreeSet<Finding>,
@@ -96,6 +99,7 @@ impl Snapshot {
             label: label.to_owned(),
             environments: BTreeMap::new(),
         };
+        let mut sensitive_values = BTreeSet::new();
         for checked in &outcome.environments {
             let env = snapshot
                 .environments
@@ -104,7 +108,8 @@ impl Snapshot {
             flatten(&checked.loaded.value, String::new(), &mut env.settings);
             for (key, value) in env.settings.iter_mut() {
                 if sensitive.contains(&unindexed(key)) {
-                    *value = MASK.to_owned();
+                    // The value may also be rendered into an object (a KMS key in a BSL).
+                    sensitive_values.insert(std::mem::replace(value, MASK.to_owned()));
                 }
             }
         }
@@ -127,7 +132,7 @@ impl Snapshot {
                     message: d.message.clone(),
                 });
         }
-        snapshot.add_files(files)?;
+        snapshot.add_files(files, &sensitive_values)?;
         Ok(snapshot)
     }
 
@@ -139,11 +144,15 @@ impl Snapshot {
             label: label.to_owned(),
             environments: BTreeMap::new(),
         };
-        snapshot.add_files(&files)?;
+        snapshot.add_files(&files, &BTreeSet::new())?;
         Ok(snapshot)
     }
 
-    fn add_files(&mut self, files: &Files) -> Result<(), SnapshotError> {
+    fn add_files(
+        &mut self,
+        files: &Files,
+        sensitive_values: &BTreeSet<String>,
+    ) -> Result<(), SnapshotError> {
         for (path, text) in files {
             if !(path.ends_with(".yaml") || path.ends_with(".yml")) {
                 continue;
@@ -159,6 +168,7 @@ impl Snapshot {
                     continue;
                 };
                 mask(&mut document, key.kind == "Secret");
+                mask_values(&mut document, sensitive_values);
                 let canonical = crate::yaml::to_yaml(&document).unwrap_or_default();
                 self.environments
                     .entry(group.clone())
@@ -168,6 +178,25 @@ impl Snapshot {
             }
         }
         Ok(())
+    }
+}
+
+/// Replace every string equal to one of `values` (or containing it) with [`MASK`].
+fn mask_values(value: &mut Value, values: &BTreeSet<String>) {
+    if values.is_empty() {
+        return;
+    }
+    match value {
+        Value::Object(map) => map.values_mut().for_each(|v| mask_values(v, values)),
+        Value::Array(items) => items.iter_mut().for_each(|v| mask_values(v, values)),
+        Value::String(s)
+            if values
+                .iter()
+                .any(|v| !v.is_empty() && s.contains(v.as_str())) =>
+        {
+            *s = MASK.to_owned()
+        }
+        _ => {}
     }
 }
 

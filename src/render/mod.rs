@@ -60,6 +60,7 @@ pub mod names {
     pub const APP_CHART: &str = "argocd/application-chart.yaml.j2";
     pub const APP_MANIFESTS: &str = "argocd/application-manifests.yaml.j2";
     pub const APPLICATION_SET: &str = "argocd/applicationset.yaml.j2";
+    pub const APPLICATION_SET_PLUGIN: &str = "argocd/applicationset-plugin.yaml.j2";
     pub const NAMESPACE: &str = "offsite/namespace.yaml.j2";
     pub const CRONJOB: &str = "offsite/cronjob.yaml.j2";
     pub const PROMETHEUS_RULE: &str = "monitoring/prometheusrule.yaml.j2";
@@ -491,18 +492,23 @@ fn fleet_pieces(
         let prefix = format!("{}/argocd/", v.name);
         pieces.iter().any(|p| p.path.starts_with(&prefix))
     };
-    let mut by_namespace: BTreeMap<String, Vec<&EnvView>> = BTreeMap::new();
+    // Two ApplicationSets per Argo CD namespace at most: one over the committed rendered tree,
+    // one over environments that Argo CD renders itself with the ck8s-gen plugin.
+    let mut by_namespace: BTreeMap<(String, bool), Vec<&EnvView>> = BTreeMap::new();
     for view in views
         .iter()
         .filter(|v| v.gitops.engine == "argocd" && has_apps(v))
     {
         by_namespace
-            .entry(view.gitops.argocd.namespace.clone())
+            .entry((
+                view.gitops.argocd.namespace.clone(),
+                view.gitops.argocd.plugin,
+            ))
             .or_default()
             .push(view);
     }
     let mut out = Vec::new();
-    for (namespace, mut members) in by_namespace {
+    for ((namespace, plugin), mut members) in by_namespace {
         members.sort_by(|a, b| a.name.cmp(&b.name));
         let elements: Vec<BTreeMap<&str, String>> = members
             .iter()
@@ -520,10 +526,20 @@ fn fleet_pieces(
                 ])
             })
             .collect();
+        let template = if plugin {
+            names::APPLICATION_SET_PLUGIN
+        } else {
+            names::APPLICATION_SET
+        };
+        let plugin_name = format!(
+            "{}-{}",
+            crate::argocd::PLUGIN_NAME,
+            crate::argocd::PLUGIN_VERSION
+        );
         let o = object(
             templates,
-            names::APPLICATION_SET,
-            &json!({"namespace": namespace, "elements": elements}),
+            template,
+            &json!({"namespace": namespace, "elements": elements, "plugin": plugin_name}),
         )?;
         out.push(Piece {
             environment: None,

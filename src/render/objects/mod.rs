@@ -139,29 +139,29 @@ impl Object {
         Ok(object)
     }
 
-    /// The object as canonical YAML (sorted maps, YAML-1.1-safe quoting, no `---`).
+    /// The object as canonical YAML (every key sorted, YAML-1.1-safe quoting, no `---`).
     pub fn to_yaml(&self) -> Result<String, String> {
         match self {
-            Object::Schedule(o) => crate::yaml::to_yaml(o),
-            Object::BackupStorageLocation(o) => crate::yaml::to_yaml(o),
-            Object::VolumeSnapshotLocation(o) => crate::yaml::to_yaml(o),
-            Object::Restore(o) => crate::yaml::to_yaml(o),
-            Object::HelmRepository(o) => crate::yaml::to_yaml(o),
-            Object::OciRepository(o) => crate::yaml::to_yaml(o),
-            Object::HelmRelease(o) => crate::yaml::to_yaml(o),
-            Object::Kustomization(o) => crate::yaml::to_yaml(o),
-            Object::Application(o) => crate::yaml::to_yaml(o),
-            Object::ApplicationSet(o) => crate::yaml::to_yaml(o),
-            Object::PrometheusRule(o) => crate::yaml::to_yaml(o),
-            Object::Namespace(o) => crate::yaml::to_yaml(o),
-            Object::ConfigMap(o) => crate::yaml::to_yaml(o),
-            Object::ServiceAccount(o) => crate::yaml::to_yaml(o),
-            Object::CronJob(o) => crate::yaml::to_yaml(o),
-            Object::Job(o) => crate::yaml::to_yaml(o),
-            Object::Role(o) => crate::yaml::to_yaml(o),
-            Object::RoleBinding(o) => crate::yaml::to_yaml(o),
-            Object::ClusterRole(o) => crate::yaml::to_yaml(o),
-            Object::ClusterRoleBinding(o) => crate::yaml::to_yaml(o),
+            Object::Schedule(o) => crate::yaml::to_canonical_yaml(o),
+            Object::BackupStorageLocation(o) => crate::yaml::to_canonical_yaml(o),
+            Object::VolumeSnapshotLocation(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Restore(o) => crate::yaml::to_canonical_yaml(o),
+            Object::HelmRepository(o) => crate::yaml::to_canonical_yaml(o),
+            Object::OciRepository(o) => crate::yaml::to_canonical_yaml(o),
+            Object::HelmRelease(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Kustomization(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Application(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ApplicationSet(o) => crate::yaml::to_canonical_yaml(o),
+            Object::PrometheusRule(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Namespace(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ConfigMap(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ServiceAccount(o) => crate::yaml::to_canonical_yaml(o),
+            Object::CronJob(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Job(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Role(o) => crate::yaml::to_canonical_yaml(o),
+            Object::RoleBinding(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ClusterRole(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ClusterRoleBinding(o) => crate::yaml::to_canonical_yaml(o),
         }
     }
 

@@ -1,0 +1,147 @@
+//! `ck8s-gen diff`: compare the fleet at a git revision (or a rendered tree) with the working
+//! tree, and print the changes as text, Markdown or JSON.
+
+use super::{assets, err, fail, out, use_color};
+use crate::ExitStatus;
+use crate::assets::{Assets, ENVIRONMENT_SCHEMA};
+use crate::cli::Global;
+use crate::diff::{self, Snapshot, snapshot::Files};
+use crate::render::{self, Input};
+use crate::report::Format;
+use crate::validate::{self, Outcome, Request};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+pub struct Flags<'a> {
+    pub base: Option<&'a str>,
+    pub against: Option<&'a Path>,
+    pub environments: &'a [String],
+    pub exit_zero: bool,
+}
+
+pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
+    let assets = match assets(global) {
+        Ok(a) => a,
+        Err(status) => return status,
+    };
+    let sensitive = match crate::schema::EnvironmentSchema::compile(
+        assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"),
+    ) {
+        Ok(schema) => crate::explain::sensitive_keys(&schema),
+        Err(e) => return fail(e),
+    };
+    let head = match snapshot_of(&global.dir, "working tree", &assets, &sensitive) {
+        Ok(s) => s,
+        Err(status) => return status,
+    };
+    let (base, head) = match (flags.base, flags.against) {
+        (Some(revision), _) => {
+            let tmp = match tempfile::tempdir() {
+                Ok(t) => t,
+                Err(e) => return fail(format!("cannot create a temporary directory: {e}")),
+            };
+            let base = match diff::snapshot::extract_revision(revision, &global.dir, tmp.path()) {
+                Ok(Some(dir)) => match snapshot_of(&dir, revision, &assets, &sensitive) {
+                    Ok(s) => s,
+                    Err(status) => return status,
+                },
+                Ok(None) => Snapshot {
+                    label: revision.to_owned(),
+                    ..Snapshot::default()
+                },
+                Err(e) => return fail(e),
+            };
+            (base, head)
+        }
+        (None, Some(dir)) => match Snapshot::from_rendered_dir(&dir.display().to_string(), dir) {
+            // A rendered tree has no settings or findings: compare objects only.
+            Ok(base) => (base, objects_only(head)),
+            Err(e) => return fail(e),
+        },
+        (None, None) => return fail("give --base REV or --against DIR"),
+    };
+    let (base, head) = (
+        only(base, flags.environments),
+        only(head, flags.environments),
+    );
+    let report = diff::compare(&base, &head);
+    let text = match global.format {
+        Format::Markdown => diff::markdown(&report),
+        Format::Json => diff::to_json(&report),
+        Format::Human | Format::Github => diff::text(
+            &report,
+            use_color(global.color) && std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        ),
+    };
+    if out(&text) == ExitStatus::Error {
+        return ExitStatus::Error;
+    }
+    if report.is_empty() || flags.exit_zero {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    }
+}
+
+/// Validate and render the environments in `dir`. Invalid environments still contribute their
+/// settings and findings; only valid ones are rendered.
+fn snapshot_of(
+    dir: &Path,
+    label: &str,
+    assets: &Assets,
+    sensitive: &BTreeSet<String>,
+) -> Result<Snapshot, ExitStatus> {
+    let outcome: Outcome = validate::validate(&Request {
+        dir,
+        only: &[],
+        assets,
+    })
+    .map_err(|e| fail(format!("{label}: {e}")))?;
+    // Every environment the schema accepted is rendered, even with regulatory findings, so a
+    // reviewer sees what the change does to the manifests as well as to compliance.
+    let inputs: Vec<Input<'_>> = outcome
+        .environments
+        .iter()
+        .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
+        .map(|(loaded, environment)| {
+            let path = &outcome.sources.get(loaded.file).path;
+            let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+            Input {
+                environment,
+                effective: &loaded.value,
+                file: format!("environments/{file_name}"),
+            }
+        })
+        .collect();
+    let bundle =
+        render::render_inputs(&inputs, assets).map_err(|e| fail(format!("{label}: {e}")))?;
+    let files: Files = bundle
+        .files
+        .iter()
+        .map(|(p, b)| (p.clone(), String::from_utf8_lossy(b).into_owned()))
+        .collect();
+    if outcome.has_failures() {
+        err(&format!(
+            "note: {label} has validation errors (shown in the compliance part of the diff)\n"
+        ));
+    }
+    Snapshot::from_outcome(label, &outcome, &files, sensitive).map_err(fail)
+}
+
+fn objects_only(mut snapshot: Snapshot) -> Snapshot {
+    for env in snapshot.environments.values_mut() {
+        env.settings.clear();
+        env.findings.clear();
+    }
+    snapshot.environments.retain(|_, e| !e.objects.is_empty());
+    snapshot
+}
+
+fn only(mut snapshot: Snapshot, environments: &[String]) -> Snapshot {
+    if !environments.is_empty() {
+        snapshot
+            .environments
+            .retain(|name, _| environments.contains(name));
+    }
+    snapshot
+}
