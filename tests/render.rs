@@ -611,6 +611,35 @@ fn every_renderer_branch_passes_the_upstream_conformance_checker() {
     assert!(
         text("wl-ssec/argocd/application-wl-ssec-velero.yaml").contains("name: wl-ssec-cluster")
     );
+    // Restore tests: in the backup's time zone, twelve hours after it; from a mirrored image.
+    let test = text("wl-csi/manifests/cronjob-velero-restore-test.yaml");
+    assert!(
+        test.contains("timeZone: Europe/Stockholm")
+            && test.contains("image: registry.example.org/mirror/k8s:1.34.1"),
+        "{test}"
+    );
+    assert!(
+        test.contains("schedule: 30 13 * * "),
+        "weekly for 30 days: {test}"
+    );
+    assert!(!files.contains_key("wl-csi/manifests/prometheusrule-velero-backup-alerts.yaml"));
+    let gcs_test = text("wl-gcs/manifests/clusterrole-ck8s-gen-velero-restore-test.yaml");
+    assert!(
+        gcs_test.contains("- shop-restore-test\n  - db-restore-test"),
+        "{gcs_test}"
+    );
+    // Tier alerts: the weekly Schedule's gap (168 h) + 2 h, twice the gap + 2 h.
+    let alerts = text("wl-gcs/manifests/prometheusrule-velero-backup-alerts.yaml");
+    assert!(
+        alerts.contains("alert: VeleroTierBackupMissed\n")
+            && alerts.contains(r#"{schedule="velero-weekly-backup"} > 612000"#)
+            && alerts.contains(r#"{schedule="velero-weekly-backup"} > 1216800"#),
+        "{alerts}"
+    );
+    // Sync alerts of every replicated environment in the management tree, not in the workload's.
+    assert!(files.contains_key("mgmt-b/manifests/prometheusrule-rclone-sync-wl-azure.yaml"));
+    // Prometheus templates never reach an ApplicationSet.
+    assert!(!fleet.contains("$labels"));
     // A label value `on` stays a string for YAML 1.1 readers.
     assert!(release.contains("tier: \"on\""));
     conformance(&rendered);
