@@ -14,6 +14,7 @@ Examples:
   ck8s-gen diff --base origin/main --format markdown
   ck8s-gen restore prod-se-health --from-schedule daily --namespace shop | kubectl create -f -
   ck8s-gen regulations explain HSLF-07
+  ck8s-gen report --as html --out evidence.html
 
 Exit status: 0 success, 1 findings (validation errors, stale output, differences), 2 usage or I/O error.";
 
@@ -243,6 +244,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the compliance evidence report for auditors: every rule per environment, the fleet
+    /// side by side, backup coverage, and a header to reproduce it.
+    ///
+    /// The report lists every environment, valid or not (an invalid one shows as failing); the
+    /// findings are in the report, not on stderr, and the global `--format` does not apply. The
+    /// header records the tool version, the git commit of the repository holding --dir
+    /// (`git rev-parse HEAD`, with `-dirty` when it has uncommitted changes; set
+    /// `CK8S_GEN_COMMIT` to record another value, or an empty value for none), the day date rules
+    /// were evaluated on (`CK8S_GEN_TODAY`) and SHA-256 hashes of the effective environments and
+    /// of the schemas. Exit status 1 when any environment has an error-level finding.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen report                               Markdown on stdout\n  ck8s-gen report --as html --out evidence.html  one self-contained, printable page\n  ck8s-gen report prod-se-health --out prod.json  format from the extension\n  CK8S_GEN_TODAY=2026-11-25 ck8s-gen report --as json   reproduce a report of that day"
+    )]
+    Report {
+        /// Environment names or files (default: every environment in --dir).
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Report format [default: from the --out extension (.html, .json, .md), else markdown].
+        #[arg(long = "as", value_enum, value_name = "FORMAT")]
+        report_format: Option<ReportFormat>,
+        /// Write the report to FILE (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).
     Schema,
     /// Print shell completions.
@@ -263,6 +288,30 @@ pub enum Command {
 pub enum ExistingResourcePolicy {
     None,
     Update,
+}
+
+/// Format of the evidence report (`report --as`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// GitHub-flavoured Markdown with tables.
+    Markdown,
+    /// One self-contained HTML page (no script, no network), printable.
+    Html,
+    /// JSON with a `version` field (shape documented in the README).
+    Json,
+}
+
+impl ReportFormat {
+    /// The format a file name asks for: `.html`/`.htm`, `.json`, `.md`/`.markdown`.
+    pub fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "html" | "htm" => Some(ReportFormat::Html),
+            "json" => Some(ReportFormat::Json),
+            "md" | "markdown" => Some(ReportFormat::Markdown),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ mod explain;
 mod init;
 mod regulations;
 mod render;
+mod report;
 mod restore;
 mod validate;
 
@@ -96,6 +97,11 @@ pub fn run(cli: Cli) -> ExitStatus {
             },
         ),
         Command::Coverage { environments, json } => coverage::run(global, environments, *json),
+        Command::Report {
+            environments,
+            report_format,
+            out,
+        } => report::run(global, environments, *report_format, out.as_deref()),
         Command::Schema => defaults::schema(global),
         Command::Completions { shell } => docs::completions(*shell),
         Command::Man => docs::man(),
