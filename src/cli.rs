@@ -1,7 +1,7 @@
 //! The command line: flags and subcommands (clap derive). Doc comments are the help text.
 
 use crate::report::Format;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -12,6 +12,7 @@ Examples:
   ck8s-gen render --check                fail (exit 1) when ./rendered is stale
   ck8s-gen render prod-se-health --stdout
   ck8s-gen diff --base origin/main --format markdown
+  ck8s-gen restore prod-se-health --from-schedule daily --namespace shop | kubectl create -f -
   ck8s-gen regulations explain HSLF-07
   ck8s-gen report --as html --out evidence.html
 
@@ -109,6 +110,44 @@ pub enum Command {
         /// Print one multi-document YAML stream to stdout instead of writing files.
         #[arg(long)]
         stdout: bool,
+    },
+    /// Print a Velero Restore (or the off-site disaster-recovery plan) for an environment.
+    ///
+    /// The objects go to stdout as a YAML stream, the checklist (what to delete first, pausing
+    /// the off-site replication, GDPR erasure replay, how to follow the restore) to stderr.
+    /// Nothing is applied: pipe the stream to `kubectl` in the cluster the checklist names.
+    #[command(
+        group(ArgGroup::new("source").required(true).args(["from_schedule", "backup", "from_offsite"])),
+        after_help = "Examples:\n  ck8s-gen restore prod-se-health --from-schedule daily | kubectl create -f -\n  ck8s-gen restore prod-se-health --backup velero-daily-backup-20261124000000 --namespace shop --to-namespace shop=shop-restored\n  ck8s-gen restore prod-se-health --from-offsite   # disaster recovery: apply in the management cluster"
+    )]
+    Restore {
+        /// The environment whose backups are restored (name, file stem or file).
+        #[arg(value_name = "ENV")]
+        environment: String,
+        /// Restore the latest completed backup of a Schedule: `daily`, a tier name, or the full
+        /// Schedule name (`velero-daily-backup`).
+        #[arg(long, value_name = "NAME")]
+        from_schedule: Option<String>,
+        /// Restore one backup, by name (`velero backup get`).
+        #[arg(long, value_name = "NAME")]
+        backup: Option<String>,
+        /// Disaster recovery from the off-site copy: a read-only BackupStorageLocation when it is
+        /// not encrypted, or the Job copying it back (decrypting) with replication paused.
+        #[arg(long, conflicts_with_all = ["namespaces", "to_namespace", "existing_resource_policy", "name"])]
+        from_offsite: bool,
+        /// Restore only this namespace (repeat for more; default: everything in the backup).
+        #[arg(long = "namespace", value_name = "NS")]
+        namespaces: Vec<String>,
+        /// Restore namespace OLD as NEW (repeat for more).
+        #[arg(long, value_name = "OLD=NEW")]
+        to_namespace: Vec<String>,
+        /// What to do with objects that already exist: `none` skips them (the default: nothing
+        /// is overwritten), `update` patches them to their backed-up state.
+        #[arg(long, value_enum, value_name = "POLICY")]
+        existing_resource_policy: Option<ExistingResourcePolicy>,
+        /// Name of the Restore (default: `<env>-<source>-<hash of the request>`).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
     },
     /// List the regulatory profiles, or explain a profile or a rule with its citation.
     #[command(
@@ -242,6 +281,13 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
     Man,
+}
+
+/// `existingResourcePolicy` of a Velero Restore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExistingResourcePolicy {
+    None,
+    Update,
 }
 
 /// Format of the evidence report (`report --as`).

@@ -23,6 +23,7 @@ pub mod init;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod restore;
 pub mod schema;
 pub mod secrets;
 pub mod source;

@@ -11,6 +11,7 @@ mod init;
 mod regulations;
 mod render;
 mod report;
+mod restore;
 mod validate;
 
 use crate::ExitStatus;
@@ -33,6 +34,28 @@ pub fn run(cli: Cli) -> ExitStatus {
                 out,
                 check: *check,
                 stdout: *stdout,
+            },
+        ),
+        Command::Restore {
+            environment,
+            from_schedule,
+            backup,
+            from_offsite,
+            namespaces,
+            to_namespace,
+            existing_resource_policy,
+            name,
+        } => restore::run(
+            global,
+            &restore::Flags {
+                environment,
+                from_schedule: from_schedule.as_deref(),
+                backup: backup.as_deref(),
+                from_offsite: *from_offsite,
+                namespaces,
+                to_namespace,
+                existing_resource_policy: *existing_resource_policy,
+                name: name.as_deref(),
             },
         ),
         Command::Regulations { command } => regulations::run(global, command),

@@ -454,7 +454,7 @@ pub const OFFSITE_CREDENTIALS: &str = "velero-offsite-credentials";
 
 /// A `ReadOnly` location on an unencrypted off-site copy, ready for disaster recovery. An
 /// encrypted copy cannot be read by Velero (it must first be restored with rclone).
-fn offsite_location(env: &Environment) -> Option<LocationView> {
+pub fn offsite_location(env: &Environment) -> Option<LocationView> {
     let offsite = &env.replication.offsite;
     if !offsite.enabled || offsite.encrypt.enabled {
         return None;

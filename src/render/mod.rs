@@ -22,10 +22,12 @@
 //! (see `objects`) and emitted canonically, so a template mistake is an error naming the
 //! template, never a broken file.
 
+pub mod alerts;
 pub mod context;
 pub mod objects;
 pub mod offsite;
 pub mod output;
+pub mod restore_test;
 pub mod templates;
 
 use crate::assets::Assets;
@@ -61,6 +63,13 @@ pub mod names {
     pub const APPLICATION_SET_PLUGIN: &str = "argocd/applicationset-plugin.yaml.j2";
     pub const NAMESPACE: &str = "offsite/namespace.yaml.j2";
     pub const CRONJOB: &str = "offsite/cronjob.yaml.j2";
+    pub const PROMETHEUS_RULE: &str = "monitoring/prometheusrule.yaml.j2";
+    pub const RESTORE: &str = "restore/restore.yaml.j2";
+    pub const TEST_CONFIGMAP: &str = "restore-test/configmap.yaml.j2";
+    pub const TEST_CRONJOB: &str = "restore-test/cronjob.yaml.j2";
+    pub const TEST_ROLE: &str = "restore-test/role.yaml.j2";
+    pub const TEST_ROLEBINDING: &str = "restore-test/rolebinding.yaml.j2";
+    pub const TEST_SERVICEACCOUNT: &str = "restore-test/serviceaccount.yaml.j2";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -178,9 +187,10 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
         .iter()
         .map(|i| context::env_view(i.environment))
         .collect::<Result<_, _>>()?;
-    let mut pieces: Vec<Piece> = views
+    let mut pieces: Vec<Piece> = inputs
         .par_iter()
-        .map(|view| environment_pieces(&templates, view))
+        .zip(views.par_iter())
+        .map(|(input, view)| environment_pieces(&templates, input.environment, view))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
@@ -193,7 +203,7 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
     assemble(inputs, pieces)
 }
 
-fn object(
+pub(crate) fn object(
     templates: &Templates,
     name: &str,
     context: &impl Serialize,
@@ -239,12 +249,26 @@ pub fn chart_values(
 const KUSTOMIZATION_VELERO: &str = "ck8s-gen-velero";
 const KUSTOMIZATION_MANIFESTS: &str = "ck8s-gen-manifests";
 
-fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece>, RenderError> {
+fn environment_pieces(
+    templates: &Templates,
+    environment: &Environment,
+    view: &EnvView,
+) -> Result<Vec<Piece>, RenderError> {
     let env = view.name.as_str();
     let mut out = Vec::new();
     let Some(velero) = &view.velero else {
         return Ok(out);
     };
+    let test = restore_test::view(environment, view)?;
+    if let Some(test) = &test {
+        for o in restore_test_objects(templates, test)? {
+            out.push(piece(env, "manifests", o));
+        }
+    }
+    if let Some(rule) = alerts::backup_rules(environment, view, test.as_ref()) {
+        let o = object(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
+        out.push(piece(env, "manifests", o));
+    }
     for schedule in &velero.schedules {
         let o = object(
             templates,
@@ -304,6 +328,57 @@ fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece
             ));
         }
     }
+    Ok(out)
+}
+
+/// The restore test's objects: ConfigMap (script and Restore), ServiceAccount, Role and
+/// RoleBinding (Velero Restores), ClusterRole and ClusterRoleBinding (the scratch namespaces,
+/// by name), CronJob.
+pub fn restore_test_objects(
+    templates: &Templates,
+    test: &restore_test::RestoreTestView,
+) -> Result<Vec<Object>, RenderError> {
+    let roles = [
+        (
+            "Role",
+            "RoleBinding",
+            &test.name,
+            Some(&test.namespace),
+            &test.velero_rules,
+        ),
+        (
+            "ClusterRole",
+            "ClusterRoleBinding",
+            &test.cluster_name,
+            None,
+            &test.cluster_rules,
+        ),
+    ];
+    let mut out = vec![
+        object(templates, names::TEST_CONFIGMAP, &json!({ "test": test }))?,
+        object(
+            templates,
+            names::TEST_SERVICEACCOUNT,
+            &json!({ "test": test }),
+        )?,
+    ];
+    for (kind, binding, name, namespace, rules) in roles {
+        out.push(object(
+            templates,
+            names::TEST_ROLE,
+            &json!({"test": test, "kind": kind, "name": name, "namespace": namespace, "rules": rules}),
+        )?);
+        out.push(object(
+            templates,
+            names::TEST_ROLEBINDING,
+            &json!({"test": test, "kind": binding, "role_kind": kind, "name": name, "namespace": namespace}),
+        )?);
+    }
+    out.push(object(
+        templates,
+        names::TEST_CRONJOB,
+        &json!({ "test": test }),
+    )?);
     Ok(out)
 }
 
@@ -372,6 +447,16 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
         let o = object(templates, names::CRONJOB, &json!({"job": job}))?;
         let mut p = piece(&manager, "manifests", o);
         p.inputs.insert(env.metadata.name.clone());
+        let manager_metrics = inputs
+            .iter()
+            .find(|i| i.environment.metadata.name == manager)
+            .is_some_and(|i| i.environment.gitops.metrics);
+        if let Some(rule) = alerts::sync_rules(env, &job, manager_metrics) {
+            let o = object(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
+            let mut r = piece(&manager, "manifests", o);
+            r.inputs.insert(env.metadata.name.clone());
+            out.push(r);
+        }
         namespaces
             .entry((manager.clone(), job.namespace.clone()))
             .or_default()
