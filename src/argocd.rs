@@ -114,7 +114,54 @@ pub fn plugin_yaml(environment_title: &str, environment_help: &str) -> String {
         "# Argo CD Config Management Plugin: ck8s-gen renders an environment on sync.\n# Mount as /home/argocd/cmp-server/config/plugin.yaml in a repo-server sidecar (see README).\n",
     );
     text.push_str(&crate::yaml::to_yaml(&config).unwrap_or_default());
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
     text
+}
+
+/// The objects Argo CD applies for `environment` when it renders with the plugin: the chart
+/// Application (sync wave 0) and the plain manifests (wave 1, dry run skipped until the Velero
+/// CRDs exist). Flux entry points and the Application that would read `rendered/` from Git are
+/// left out: with the plugin nothing is committed.
+pub fn plugin_stream(bundle: &crate::render::Bundle, environment: &str) -> Result<String, String> {
+    let mut out = String::new();
+    for object in bundle
+        .objects
+        .iter()
+        .filter(|o| o.environment.as_deref() == Some(environment))
+    {
+        let path = object.path.as_str();
+        let in_dir = |dir: &str| path.starts_with(&format!("{environment}/{dir}/"));
+        if in_dir("flux") || (in_dir("argocd") && path.ends_with("-manifests.yaml")) {
+            continue;
+        }
+        let mut value: serde_json::Value = crate::yaml::from_yaml(bundle.yaml(object))?;
+        if in_dir("manifests") {
+            let annotations = value
+                .pointer_mut("/metadata")
+                .and_then(|m| m.as_object_mut())
+                .map(|m| {
+                    m.entry("annotations")
+                        .or_insert_with(|| serde_json::json!({}))
+                });
+            if let Some(serde_json::Value::Object(a)) = annotations {
+                a.insert("argocd.argoproj.io/sync-wave".into(), "1".into());
+                a.insert(
+                    "argocd.argoproj.io/sync-options".into(),
+                    "SkipDryRunOnMissingResource=true".into(),
+                );
+            }
+        }
+        out.push_str(
+            "---
+# Source: ",
+        );
+        out.push_str(path);
+        out.push('\n');
+        out.push_str(&crate::yaml::to_yaml(&value)?);
+    }
+    Ok(out)
 }
 
 /// What the CMP server told us: the environment to render and its directory.

@@ -74,6 +74,10 @@ pub const TEMPLATES: &[Embedded] = &[
         include_str!("../templates/argocd/applicationset.yaml.j2"),
     ),
     (
+        "argocd/applicationset-plugin.yaml.j2",
+        include_str!("../templates/argocd/applicationset-plugin.yaml.j2"),
+    ),
+    (
         "flux/helmrelease.yaml.j2",
         include_str!("../templates/flux/helmrelease.yaml.j2"),
     ),
@@ -90,12 +94,40 @@ pub const TEMPLATES: &[Embedded] = &[
         include_str!("../templates/flux/ocirepository.yaml.j2"),
     ),
     (
+        "monitoring/prometheusrule.yaml.j2",
+        include_str!("../templates/monitoring/prometheusrule.yaml.j2"),
+    ),
+    (
         "offsite/cronjob.yaml.j2",
         include_str!("../templates/offsite/cronjob.yaml.j2"),
     ),
     (
         "offsite/namespace.yaml.j2",
         include_str!("../templates/offsite/namespace.yaml.j2"),
+    ),
+    (
+        "restore-test/configmap.yaml.j2",
+        include_str!("../templates/restore-test/configmap.yaml.j2"),
+    ),
+    (
+        "restore-test/cronjob.yaml.j2",
+        include_str!("../templates/restore-test/cronjob.yaml.j2"),
+    ),
+    (
+        "restore-test/role.yaml.j2",
+        include_str!("../templates/restore-test/role.yaml.j2"),
+    ),
+    (
+        "restore-test/rolebinding.yaml.j2",
+        include_str!("../templates/restore-test/rolebinding.yaml.j2"),
+    ),
+    (
+        "restore-test/serviceaccount.yaml.j2",
+        include_str!("../templates/restore-test/serviceaccount.yaml.j2"),
+    ),
+    (
+        "restore/restore.yaml.j2",
+        include_str!("../templates/restore/restore.yaml.j2"),
     ),
     (
         "velero/backupstoragelocation.yaml.j2",

@@ -73,6 +73,8 @@ pub fn semantic(loaded: &LoadedEnvironment, env: &Environment) -> Vec<Diagnostic
     check_offsite(&mut cx, env);
     check_scope(&mut cx, env);
     check_gitops(&mut cx, env);
+    check_restore_test(&mut cx, env);
+    check_alerts(&mut cx, env);
     cx.out
 }
 
@@ -512,24 +514,6 @@ fn check_scope(cx: &mut Ctx<'_>, env: &Environment) {
             );
         }
     }
-    if let Some(test) = &env.restore_test {
-        let excluded = scope.all_excluded_namespaces();
-        for (i, ns) in test.namespaces.iter().enumerate() {
-            if excluded.contains(ns) && env.cluster.role == Role::Workload {
-                cx.push(
-                    Diagnostic::warning(
-                        "restore-test-of-excluded-namespace",
-                        format!("the restore test restores `{ns}`, which the backup excludes"),
-                    )
-                    .at(
-                        cx.at(&format!("/restoreTest/namespaces/{i}")),
-                        "excluded from backups",
-                    )
-                    .help("test a namespace that is backed up"),
-                );
-            }
-        }
-    }
     if env.backup.scope.volumes == crate::model::VolumeMethod::CsiSnapshot {
         cx.push(
             Diagnostic::warning("snapshot-is-not-a-backup", "CSI snapshots without the data mover stay on the cluster's own storage system")
@@ -602,6 +586,94 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
                 "`gitops.argocd.source` only applies with `engine: argocd`",
             )
             .at(cx.at("/gitops/argocd/source"), "ignored"),
+        );
+    }
+}
+
+/// The scheduled restore test (`restoreTest.namespaces`): what it restores must be in the daily
+/// backup, its scratch namespaces must be valid names, and it needs a frequency and a backup.
+fn check_restore_test(cx: &mut Ctx<'_>, env: &Environment) {
+    let Some(test) = &env.restore_test else {
+        return;
+    };
+    if test.namespaces.is_empty() {
+        return;
+    }
+    let scope = &env.backup.scope;
+    let excluded = scope.all_excluded_namespaces();
+    for (i, ns) in test.namespaces.iter().enumerate() {
+        let pointer = format!("/restoreTest/namespaces/{i}");
+        // The management cluster's daily backup holds the user Grafana in `monitoring` only.
+        let left_out = match env.cluster.role {
+            Role::Workload => excluded.contains(ns),
+            Role::Management => ns != "monitoring",
+        };
+        if left_out {
+            cx.push(
+                Diagnostic::warning(
+                    "restore-test-of-excluded-namespace",
+                    format!("the restore test restores `{ns}`, which the backup excludes"),
+                )
+                .at(cx.at(&pointer), "excluded from backups")
+                .help(if env.cluster.role == Role::Management {
+                    "a management cluster's backup holds only `monitoring` (the user Grafana): test that"
+                } else {
+                    "test a namespace that is backed up"
+                }),
+            );
+        }
+        let scratch = crate::render::restore_test::scratch_namespace(ns);
+        if scratch.len() > 63 {
+            cx.push(
+                Diagnostic::error(
+                    "restore-test-namespace-too-long",
+                    format!(
+                        "the restore test would restore `{ns}` into `{scratch}`, longer than the 63 characters of a namespace name"
+                    ),
+                )
+                .at(cx.at(&pointer), "at most 50 characters")
+                .help("test a namespace with a name of at most 50 characters"),
+            );
+        }
+    }
+    let daily =
+        env.backup.enabled && (env.cluster.role == Role::Workload || env.backup.dashboards.grafana);
+    let reason = if test.frequency_days.is_none() {
+        Some((
+            "/restoreTest/namespaces",
+            "the restore test has namespaces but no `frequencyDays`: it is not scheduled",
+            "set `restoreTest.frequencyDays` (e.g. 180)",
+        ))
+    } else if !daily {
+        Some((
+            "/restoreTest/namespaces",
+            "the restore test has no daily backup to restore (backups are off, or a management cluster without `backup.dashboards.grafana`): it is not rendered",
+            "turn the backup on, or remove `restoreTest.namespaces`",
+        ))
+    } else {
+        None
+    };
+    if let Some((pointer, message, help)) = reason {
+        cx.push(
+            Diagnostic::warning("restore-test-not-rendered", message)
+                .at(cx.at(pointer), "not scheduled")
+                .help(help),
+        );
+    }
+}
+
+/// `monitoring.alertOnFailure` renders PrometheusRules only where metrics are scraped (the
+/// chart's ServiceMonitor, `gitops.metrics`): without them the alerts would never fire.
+fn check_alerts(cx: &mut Ctx<'_>, env: &Environment) {
+    if env.monitoring.alert_on_failure && !env.gitops.metrics && env.backup.enabled {
+        cx.push(
+            Diagnostic::warning(
+                "alerts-without-metrics",
+                "`monitoring.alertOnFailure` is on but Velero's metrics are off: no alert rules are rendered, and backup failures go unnoticed",
+            )
+            .at(cx.at("/gitops/metrics"), "metrics off")
+            .also(cx.at("/monitoring/alertOnFailure"), "alerts wanted")
+            .help("set `gitops.metrics: true` (the chart's ServiceMonitor; needs the Prometheus Operator)"),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The command line: flags and subcommands (clap derive). Doc comments are the help text.
 
 use crate::report::Format;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -12,7 +12,9 @@ Examples:
   ck8s-gen render --check                fail (exit 1) when ./rendered is stale
   ck8s-gen render prod-se-health --stdout
   ck8s-gen diff --base origin/main --format markdown
+  ck8s-gen restore prod-se-health --from-schedule daily --namespace shop | kubectl create -f -
   ck8s-gen regulations explain HSLF-07
+  ck8s-gen report --as html --out evidence.html
 
 Exit status: 0 success, 1 findings (validation errors, stale output, differences), 2 usage or I/O error.";
 
@@ -51,6 +53,22 @@ pub struct Global {
     /// When to use colours (`NO_COLOR` is respected in `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+}
+
+/// Subcommands of `ck8s-gen argocd`.
+#[derive(Debug, Subcommand)]
+pub enum ArgocdCommand {
+    /// Print the ConfigManagementPlugin `plugin.yaml` for the repo-server sidecar.
+    Plugin,
+    /// The plugin's `init`: validate the chosen environment; exit non-zero on any error.
+    Init,
+    /// The plugin's `generate`: print the chosen environment's manifests as one YAML stream.
+    ///
+    /// The environment comes from `ARGOCD_ENV_ENVIRONMENT`, the `environment` parameter
+    /// (`ARGOCD_APP_PARAMETERS` or `PARAM_ENVIRONMENT`), or the Application name; the
+    /// directory from `ARGOCD_ENV_DIR` or the `dir` parameter (default `environments`).
+    /// Stdout carries only Kubernetes objects; it is never empty on success.
+    Generate,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -93,6 +111,44 @@ pub enum Command {
         #[arg(long)]
         stdout: bool,
     },
+    /// Print a Velero Restore (or the off-site disaster-recovery plan) for an environment.
+    ///
+    /// The objects go to stdout as a YAML stream, the checklist (what to delete first, pausing
+    /// the off-site replication, GDPR erasure replay, how to follow the restore) to stderr.
+    /// Nothing is applied: pipe the stream to `kubectl` in the cluster the checklist names.
+    #[command(
+        group(ArgGroup::new("source").required(true).args(["from_schedule", "backup", "from_offsite"])),
+        after_help = "Examples:\n  ck8s-gen restore prod-se-health --from-schedule daily | kubectl create -f -\n  ck8s-gen restore prod-se-health --backup velero-daily-backup-20261124000000 --namespace shop --to-namespace shop=shop-restored\n  ck8s-gen restore prod-se-health --from-offsite   # disaster recovery: apply in the management cluster"
+    )]
+    Restore {
+        /// The environment whose backups are restored (name, file stem or file).
+        #[arg(value_name = "ENV")]
+        environment: String,
+        /// Restore the latest completed backup of a Schedule: `daily`, a tier name, or the full
+        /// Schedule name (`velero-daily-backup`).
+        #[arg(long, value_name = "NAME")]
+        from_schedule: Option<String>,
+        /// Restore one backup, by name (`velero backup get`).
+        #[arg(long, value_name = "NAME")]
+        backup: Option<String>,
+        /// Disaster recovery from the off-site copy: a read-only BackupStorageLocation when it is
+        /// not encrypted, or the Job copying it back (decrypting) with replication paused.
+        #[arg(long, conflicts_with_all = ["namespaces", "to_namespace", "existing_resource_policy", "name"])]
+        from_offsite: bool,
+        /// Restore only this namespace (repeat for more; default: everything in the backup).
+        #[arg(long = "namespace", value_name = "NS")]
+        namespaces: Vec<String>,
+        /// Restore namespace OLD as NEW (repeat for more).
+        #[arg(long, value_name = "OLD=NEW")]
+        to_namespace: Vec<String>,
+        /// What to do with objects that already exist: `none` skips them (the default: nothing
+        /// is overwritten), `update` patches them to their backed-up state.
+        #[arg(long, value_enum, value_name = "POLICY")]
+        existing_resource_policy: Option<ExistingResourcePolicy>,
+        /// Name of the Restore (default: `<env>-<source>-<hash of the request>`).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
     /// List the regulatory profiles, or explain a profile or a rule with its citation.
     #[command(
         after_help = "Examples:\n  ck8s-gen regulations list\n  ck8s-gen regulations explain hslf-fs-2016-40\n  ck8s-gen regulations explain HSLF-07\n  ck8s-gen regulations explain GDPR-02 --format json"
@@ -131,6 +187,12 @@ pub enum Command {
         #[arg(long)]
         exit_zero: bool,
     },
+    /// Run as an Argo CD Config Management Plugin, or print its plugin.yaml.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  ck8s-gen argocd plugin > plugin.yaml\n  ARGOCD_ENV_ENVIRONMENT=prod-se-health ck8s-gen argocd generate"
+    )]
+    Argocd(ArgocdCommand),
     /// Print the built-in defaults that every environment is layered on.
     Defaults,
     /// Explain a key of the environment file: meaning, type, allowed values, default.
@@ -182,6 +244,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the compliance evidence report for auditors: every rule per environment, the fleet
+    /// side by side, backup coverage, and a header to reproduce it.
+    ///
+    /// The report lists every environment, valid or not (an invalid one shows as failing); the
+    /// findings are in the report, not on stderr, and the global `--format` does not apply. The
+    /// header records the tool version, the git commit of the repository holding --dir
+    /// (`git rev-parse HEAD`, with `-dirty` when it has uncommitted changes; set
+    /// `CK8S_GEN_COMMIT` to record another value, or an empty value for none), the day date rules
+    /// were evaluated on (`CK8S_GEN_TODAY`) and SHA-256 hashes of the effective environments and
+    /// of the schemas. Exit status 1 when any environment has an error-level finding.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen report                               Markdown on stdout\n  ck8s-gen report --as html --out evidence.html  one self-contained, printable page\n  ck8s-gen report prod-se-health --out prod.json  format from the extension\n  CK8S_GEN_TODAY=2026-11-25 ck8s-gen report --as json   reproduce a report of that day"
+    )]
+    Report {
+        /// Environment names or files (default: every environment in --dir).
+        #[arg(value_name = "ENV")]
+        environments: Vec<String>,
+        /// Report format [default: from the --out extension (.html, .json, .md), else markdown].
+        #[arg(long = "as", value_enum, value_name = "FORMAT")]
+        report_format: Option<ReportFormat>,
+        /// Write the report to FILE (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).
     Schema,
     /// Print shell completions.
@@ -195,6 +281,37 @@ pub enum Command {
     /// Print the man page (roff).
     #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
     Man,
+}
+
+/// `existingResourcePolicy` of a Velero Restore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExistingResourcePolicy {
+    None,
+    Update,
+}
+
+/// Format of the evidence report (`report --as`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// GitHub-flavoured Markdown with tables.
+    Markdown,
+    /// One self-contained HTML page (no script, no network), printable.
+    Html,
+    /// JSON with a `version` field (shape documented in the README).
+    Json,
+}
+
+impl ReportFormat {
+    /// The format a file name asks for: `.html`/`.htm`, `.json`, `.md`/`.markdown`.
+    pub fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "html" | "htm" => Some(ReportFormat::Html),
+            "json" => Some(ReportFormat::Json),
+            "md" | "markdown" => Some(ReportFormat::Markdown),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

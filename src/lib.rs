@@ -6,6 +6,8 @@
 //! - `load`: reading `environments/`, layering defaults ← common ← environment, provenance.
 //! - `schema`, `checks`: structural (JSON Schema) and semantic validation into `model` types.
 //! - `diagnostic`, `report`: one finding model, rendered as human text, JSON or annotations.
+//! - `compliance`, `coverage`, `evidence`: regulatory profiles rule by rule, what is in the
+//!   backups, and the evidence report for auditors (Markdown, HTML, JSON).
 //! - `render`: templates → typed objects → canonical YAML files, written atomically.
 //! - `source`, `yaml`: files, spans and the only YAML reader and writer.
 
@@ -15,11 +17,13 @@ pub mod coverage;
 pub mod dates;
 pub mod diagnostic;
 pub mod diff;
+pub mod evidence;
 pub mod explain;
 pub mod init;
 pub mod load;
 pub mod model;
 pub mod report;
+pub mod restore;
 pub mod schema;
 pub mod secrets;
 pub mod source;

@@ -426,6 +426,8 @@ pub struct RestoreTest {
     pub includes_integrity_check: Option<bool>,
     #[serde(default)]
     pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

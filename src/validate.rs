@@ -27,6 +27,9 @@ pub struct Checked {
     pub environment: Option<Environment>,
     /// Whether any unaccepted error was found for this environment.
     pub failed: bool,
+    /// Every rule of the environment's regulatory profiles with its status (empty when it
+    /// lists no profile, or when the schema rejected it and the profiles could not run).
+    pub rules: Vec<crate::compliance::RuleResult>,
 }
 
 #[derive(Debug)]
@@ -152,14 +155,16 @@ fn check_one(
     found.extend(checks::secrets_in_values(&loaded));
     let structural_errors = found.iter().any(|d| d.severity == Severity::Error);
     let mut environment = None;
+    let mut rules = Vec::new();
     if !structural_errors {
         match <Environment as serde::Deserialize>::deserialize(&loaded.value) {
             Ok(env) => {
                 let mut semantic = checks::semantic(&loaded, &env);
-                let regulatory = profiles.check(&loaded, &env);
-                profiles.drop_replaced(&mut semantic, &regulatory);
+                let evaluation = profiles.evaluate(&loaded, &env);
+                profiles.drop_replaced(&mut semantic, &evaluation.findings);
                 found.extend(semantic);
-                found.extend(regulatory);
+                found.extend(evaluation.findings);
+                rules = evaluation.results;
                 environment = Some(env);
             }
             Err(e) => found.push(
@@ -173,6 +178,7 @@ fn check_one(
         }
     }
     crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found);
+    crate::compliance::settle(&mut rules, &found);
     for d in &mut found {
         if d.environment.is_none() {
             d.environment = Some(loaded.name.clone());
@@ -184,6 +190,7 @@ fn check_one(
             loaded,
             environment,
             failed,
+            rules,
         },
         found,
     )

@@ -321,6 +321,14 @@ pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string_with_options(value, emit_options()).map_err(|e| e.to_string())
 }
 
+/// Serialize a Kubernetes object canonically: every mapping's keys sorted (as `kubectl get -o
+/// yaml` prints them; for objects that puts `apiVersion`, `kind`, `metadata`, `spec` first),
+/// YAML-1.1-safe quoting, no `---`.
+pub fn to_canonical_yaml<T: Serialize>(value: &T) -> Result<String, String> {
+    let tree = serde_json::to_value(value).map_err(|e| e.to_string())?;
+    to_yaml(&tree)
+}
+
 /// Parse YAML text produced by a template (trusted shape, but checked) into a typed value.
 pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     let mut options = parse_options();

@@ -112,3 +112,80 @@ fn a_missing_directory_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not exist"));
 }
+
+/// Walk every mapping of a rich environment, add an unknown key there, and check each one is
+/// reported as `unknown-key` on the line where it was added.
+#[test]
+fn an_unknown_key_is_reported_at_every_level() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(repo.join("environments/prod-se-health.yaml")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Every line that opens a mapping (`key:` with nothing after it, not a list item).
+    let openers: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            // `labels:` is a free-form map: any key is allowed there.
+            !t.starts_with('#') && !t.starts_with('-') && t.ends_with(':') && t != "labels:"
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        openers.len() >= 15,
+        "expected many nested mappings, found {}",
+        openers.len()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let envs = dir.path().join("environments");
+    std::fs::create_dir(&envs).unwrap();
+    std::fs::copy(
+        repo.join("environments/common.yaml"),
+        envs.join("common.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("environments/mgmt-se.yaml"),
+        envs.join("mgmt-se.yaml"),
+    )
+    .unwrap();
+    for &opener in std::iter::once(&usize::MAX).chain(&openers) {
+        let mut edited: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        let (at, indent) = if opener == usize::MAX {
+            (edited.len(), String::new())
+        } else {
+            // The first child line decides the indentation of the new key.
+            let child = &lines[opener + 1];
+            let indent: String = child.chars().take_while(|c| *c == ' ').collect();
+            let indent = if child.trim_start().starts_with('-') {
+                format!("{indent}  ")
+            } else {
+                indent
+            };
+            (opener + 1, indent)
+        };
+        if lines
+            .get(opener.wrapping_add(1))
+            .is_some_and(|l| l.trim_start().starts_with('-'))
+        {
+            continue; // a list, not a mapping
+        }
+        edited.insert(at, format!("{indent}zzUnknownKey: 1"));
+        std::fs::write(envs.join("prod.yaml"), edited.join("\n") + "\n").unwrap();
+        let (output, _) = validate_dir(&envs);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expected_line = format!("prod.yaml:{}:", at + 1);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "level at line {}:\n{stderr}",
+            at + 1
+        );
+        assert!(
+            stderr.contains("error[unknown-key]: unknown key `zzUnknownKey`")
+                && stderr.contains(&expected_line),
+            "level at line {}: expected unknown-key at {expected_line}\n{stderr}",
+            at + 1
+        );
+    }
+}

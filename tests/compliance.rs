@@ -282,6 +282,7 @@ const FAILS: &[(&str, &[&str], &str, Severity)] = &[
     ("DORA-02", DORA, "documentation: {restoreProcedureRef: null}", Severity::Error),
     ("DORA-03", DORA, "restoreTest: {frequencyDays: 400}", Severity::Error),
     ("DORA-04", DORA, "restoreTest: {target: production}", Severity::Error),
+    ("DORA-04-IN-CLUSTER", DORA, "restoreTest: {namespaces: [monitoring]}", Severity::Warning),
     ("DORA-05", DORA, "replication: {offsite: {enabled: false}}", Severity::Error),
     ("DORA-06", DORA, "cluster: {doraEntity: financial-entity}\nreplication: {offsite: {destination: {region: sto1}}}", Severity::Warning),
     ("DORA-06-CSD", DORA, "replication: {offsite: {destination: {region: sto1}}}", Severity::Error),

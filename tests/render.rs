@@ -108,6 +108,11 @@ fn checker() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared"));
     let path = shared.join("conformance/check-manifests");
+    assert!(
+        path.is_file() || std::env::var_os("CI").is_none(),
+        "CI must have the conformance checker at {}",
+        path.display()
+    );
     path.is_file().then_some(path)
 }
 
@@ -127,6 +132,10 @@ fn conformance(dir: &Path) -> bool {
         return false;
     };
     if !python_has("yaml, jsonschema") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have python3 with PyYAML and jsonschema"
+        );
         println!("note: python3 with PyYAML and jsonschema not available; conformance skipped");
         return false;
     }
@@ -246,7 +255,7 @@ fn render_writes_then_check_passes_and_a_second_render_changes_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     assert!(
-        stderr(&out).contains("rendered 3 environments: 20 files changed, 0 unchanged, 0 removed"),
+        stderr(&out).contains("rendered 3 environments: 39 files changed, 0 unchanged, 0 removed"),
         "{}",
         stderr(&out)
     );
@@ -255,7 +264,7 @@ fn render_writes_then_check_passes_and_a_second_render_changes_nothing() {
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     let again = ck8s_gen(tmp.path(), &["render"]);
     assert!(
-        stderr(&again).contains("0 files changed, 20 unchanged, 0 removed"),
+        stderr(&again).contains("0 files changed, 39 unchanged, 0 removed"),
         "{}",
         stderr(&again)
     );
@@ -426,7 +435,7 @@ fn stdout_prints_one_stream_of_the_selected_environments() {
         .split("---\n")
         .filter(|d| !d.trim().is_empty())
         .collect();
-    assert_eq!(documents.len(), 6, "{text}");
+    assert_eq!(documents.len(), 14, "{text}");
     for doc in documents {
         let value: serde_json::Value = ck8s_gen::yaml::from_yaml(doc).unwrap();
         assert!(
@@ -441,7 +450,7 @@ fn stdout_prints_one_stream_of_the_selected_environments() {
     // Every environment plus the fleet when none is named.
     let all = ck8s_gen(tmp.path(), &["render", "--stdout"]);
     let all = String::from_utf8(all.stdout).unwrap();
-    assert_eq!(all.matches("---\n").count(), 20);
+    assert_eq!(all.matches("---\n").count(), 39);
     assert!(all.contains("# Source: _fleet/applicationset-ck8s-gen-backups.yaml"));
 }
 
@@ -602,6 +611,35 @@ fn every_renderer_branch_passes_the_upstream_conformance_checker() {
     assert!(
         text("wl-ssec/argocd/application-wl-ssec-velero.yaml").contains("name: wl-ssec-cluster")
     );
+    // Restore tests: in the backup's time zone, twelve hours after it; from a mirrored image.
+    let test = text("wl-csi/manifests/cronjob-velero-restore-test.yaml");
+    assert!(
+        test.contains("timeZone: Europe/Stockholm")
+            && test.contains("image: registry.example.org/mirror/k8s:1.34.1"),
+        "{test}"
+    );
+    assert!(
+        test.contains("schedule: 30 13 * * "),
+        "weekly for 30 days: {test}"
+    );
+    assert!(!files.contains_key("wl-csi/manifests/prometheusrule-velero-backup-alerts.yaml"));
+    let gcs_test = text("wl-gcs/manifests/clusterrole-ck8s-gen-velero-restore-test.yaml");
+    assert!(
+        gcs_test.contains("- shop-restore-test\n  - db-restore-test"),
+        "{gcs_test}"
+    );
+    // Tier alerts: the weekly Schedule's gap (168 h) + 2 h, twice the gap + 2 h.
+    let alerts = text("wl-gcs/manifests/prometheusrule-velero-backup-alerts.yaml");
+    assert!(
+        alerts.contains("alert: VeleroTierBackupMissed\n")
+            && alerts.contains(r#"{schedule="velero-weekly-backup"} > 612000"#)
+            && alerts.contains(r#"{schedule="velero-weekly-backup"} > 1216800"#),
+        "{alerts}"
+    );
+    // Sync alerts of every replicated environment in the management tree, not in the workload's.
+    assert!(files.contains_key("mgmt-b/manifests/prometheusrule-rclone-sync-wl-azure.yaml"));
+    // Prometheus templates never reach an ApplicationSet.
+    assert!(!fleet.contains("$labels"));
     // A label value `on` stays a string for YAML 1.1 readers.
     assert!(release.contains("tier: \"on\""));
     conformance(&rendered);
@@ -693,4 +731,255 @@ fn a_template_mistake_is_an_error_naming_the_template_and_writes_nothing() {
         "{err}"
     );
     assert!(err.contains("undefined"), "{err}");
+}
+
+/// The text of a rendered file without its header.
+fn rendered_text(bundle: &Bundle, path: &str) -> String {
+    let bytes = bundle
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("{path} not rendered"));
+    String::from_utf8(bytes.clone()).unwrap()
+}
+
+#[test]
+fn the_restore_test_is_scheduled_least_privileged_and_its_restore_is_a_valid_velero_restore() {
+    let bundle = render_dir(&repo().join("environments"));
+    let cronjob = rendered_text(
+        &bundle,
+        "prod-se-health/manifests/cronjob-velero-restore-test.yaml",
+    );
+    // frequencyDays 180 → every four months (half-yearly would leave a 184-day gap), twelve
+    // hours after the 00:00 backup.
+    assert!(cronjob.contains("schedule: 0 12 25 1,5,9 *"), "{cronjob}");
+    for needle in [
+        "runAsNonRoot: true",
+        "type: RuntimeDefault",
+        "- ALL",
+        "readOnlyRootFilesystem: true",
+        "allowPrivilegeEscalation: false",
+        "backoffLimit: 0",
+        "concurrencyPolicy: Forbid",
+        "serviceAccountName: velero-restore-test",
+        // rtoHours: 8 → the restore must finish within eight hours.
+        "activeDeadlineSeconds: 28800",
+    ] {
+        assert!(cronjob.contains(needle), "{needle}\n{cronjob}");
+    }
+    let cluster_role = rendered_text(
+        &bundle,
+        "prod-se-health/manifests/clusterrole-ck8s-gen-velero-restore-test.yaml",
+    );
+    assert!(
+        cluster_role.contains("resourceNames:\n  - patient-records-restore-test")
+            && !cluster_role.contains("create"),
+        "{cluster_role}"
+    );
+    let role = rendered_text(
+        &bundle,
+        "prod-se-health/manifests/role-velero-restore-test.yaml",
+    );
+    assert!(
+        role.contains("- restores") && role.contains("- create"),
+        "{role}"
+    );
+    // The Restore the script creates: the latest daily backup into the scratch namespace.
+    let configmap = rendered_text(
+        &bundle,
+        "prod-se-health/manifests/configmap-velero-restore-test.yaml",
+    );
+    let value: serde_json::Value =
+        ck8s_gen::yaml::from_yaml(configmap.split_once('\n').unwrap().1).unwrap();
+    let restore = value["data"]["restore.yaml"].as_str().unwrap();
+    assert!(
+        restore.contains("scheduleName: velero-daily-backup"),
+        "{restore}"
+    );
+    assert!(
+        restore.contains("patient-records: patient-records-restore-test")
+            && restore.contains("existingResourcePolicy: none"),
+        "{restore}"
+    );
+    // The checker wants a name: the API server makes one from generateName.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("restore.yaml"),
+        restore.replace("generateName: restore-test-", "name: restore-test-x"),
+    )
+    .unwrap();
+    conformance(tmp.path());
+    // Nothing for an environment without a restore test.
+    assert!(
+        !bundle
+            .files
+            .keys()
+            .any(|p| p.starts_with("dev-se/") && p.contains("restore-test"))
+    );
+}
+
+#[test]
+fn alerts_cover_backups_offsite_sync_and_the_restore_test_with_prometheus_templates_intact() {
+    let bundle = render_dir(&repo().join("environments"));
+    let backups = rendered_text(
+        &bundle,
+        "prod-se-health/manifests/prometheusrule-velero-backup-alerts.yaml",
+    );
+    for needle in [
+        "alert: VeleroBackupHaveFailed24Hours",
+        "alert: VeleroBackupHaveFailed48Hours",
+        r#"velero_backup_last_successful_timestamp{schedule="velero-daily-backup"}"#,
+        "alert: RestoreTestFailed",
+        "alert: RestoreTestOverdue",
+        // 180 + 1 days.
+        "> 15638400",
+        "{{ $labels.schedule }}",
+        "{{ $value | humanizeDuration }}",
+    ] {
+        assert!(backups.contains(needle), "{needle}\n{backups}");
+    }
+    // The off-site sync of the workload cluster is watched where it runs.
+    let sync = rendered_text(
+        &bundle,
+        "mgmt-se/manifests/prometheusrule-rclone-sync-prod-se-health.yaml",
+    );
+    for needle in [
+        "namespace: rclone",
+        "alert: OffsiteSyncFailed",
+        "alert: OffsiteSyncOverdue",
+        "alert: OffsiteSyncSuspended",
+        r#"job_name=~"rclone-sync-prod-se-health-[0-9]+""#,
+        "{{ $labels.job_name }}",
+    ] {
+        assert!(sync.contains(needle), "{needle}\n{sync}");
+    }
+    assert!(
+        !bundle
+            .files
+            .keys()
+            .any(|p| p.starts_with("prod-se-health/") && p.contains("rclone"))
+    );
+    // No alerts without metrics (no Prometheus Operator objects to evaluate them).
+    let tmp = scratch();
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap();
+    std::fs::write(
+        &dev,
+        text.replace(
+            "gitops:\n  engine: argocd\n",
+            "gitops:\n  engine: argocd\n  metrics: false\n",
+        ),
+    )
+    .unwrap();
+    let bundle = render_dir(&tmp.path().join("environments"));
+    assert!(
+        !bundle
+            .files
+            .contains_key("dev-se/manifests/prometheusrule-velero-backup-alerts.yaml")
+    );
+}
+
+/// Run the restore-test script with a stub `kubectl` that plays the API server.
+fn run_script(phase: &str, namespace_restored: bool, delete_fails: bool) -> (i32, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = tmp.path().join("calls");
+    let stub = format!(
+        r#"#!/bin/sh
+echo "$*" >> '{log}'
+case "$*" in
+  "create -f /etc/restore-test/restore.yaml -o name") echo restore.velero.io/restore-test-abc12 ;;
+  *"jsonpath={{.status.phase}}"*) echo '{phase}' ;;
+  *"jsonpath={{.spec.backupName}}"*) echo velero-daily-backup-20261124000000 ;;
+  *"jsonpath="*) echo 0 ;;
+  "get namespace "*) {get} ;;
+  "delete namespace "*) {delete} ;;
+esac
+"#,
+        log = log.display(),
+        get = if namespace_restored {
+            "echo namespace/x"
+        } else {
+            "exit 1"
+        },
+        // The first deletion of each namespace (of leftovers) works, the second fails.
+        delete = if delete_fails {
+            let m = format!("{}/deleted-$3", tmp.path().display());
+            format!(r#"[ -f "{m}" ] && exit 1; touch "{m}""#)
+        } else {
+            ":".to_owned()
+        },
+    );
+    let kubectl = bin.join("kubectl");
+    std::fs::write(&kubectl, stub).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = tmp.path().join("restore-test.sh");
+    std::fs::write(&script, ck8s_gen::render::restore_test::SCRIPT).unwrap();
+    let out = Command::new("sh")
+        .arg(&script)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("VELERO_NAMESPACE", "velero")
+        .env("SCHEDULE", "velero-daily-backup")
+        .env("SCRATCH_NAMESPACES", "a-restore-test b-restore-test")
+        .env("CLEANUP_TIMEOUT", "1m")
+        .output()
+        .unwrap();
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{calls}---\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn the_restore_test_script_passes_fails_and_always_cleans_up() {
+    if !Command::new("sh")
+        .arg("-c")
+        .arg(":")
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        println!("note: no sh; script test skipped");
+        return;
+    }
+    let (status, out) = run_script("Completed", true, false);
+    assert_eq!(status, 0, "{out}");
+    assert!(out.contains("PASSED"), "{out}");
+    // Leftovers are removed before, the copies after; the copies are labelled out of backups.
+    assert_eq!(
+        out.matches("delete namespace a-restore-test").count(),
+        2,
+        "{out}"
+    );
+    assert!(out.contains("label namespace b-restore-test velero.io/exclude-from-backup=true"));
+    let (status, out) = run_script("PartiallyFailed", true, false);
+    assert_eq!(status, 1, "{out}");
+    assert!(
+        out.contains("FAILED")
+            && out.contains("delete namespace b-restore-test --ignore-not-found --timeout=1m\n---"),
+        "{out}"
+    );
+    // A namespace missing from the backup fails the test.
+    let (status, out) = run_script("Completed", false, false);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("was not restored"), "{out}");
+    // A copy that cannot be deleted fails an otherwise passed test.
+    let (status, out) = run_script("Completed", true, true);
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("the restored copy is still there"), "{out}");
 }

@@ -1,6 +1,7 @@
 //! One thin file per subcommand: read the flags, call one library operation, print the result.
 //! This module and its children are the only code that writes to the terminal.
 
+mod argocd;
 mod coverage;
 mod defaults;
 mod diff;
@@ -9,6 +10,8 @@ mod explain;
 mod init;
 mod regulations;
 mod render;
+mod report;
+mod restore;
 mod validate;
 
 use crate::ExitStatus;
@@ -33,6 +36,28 @@ pub fn run(cli: Cli) -> ExitStatus {
                 stdout: *stdout,
             },
         ),
+        Command::Restore {
+            environment,
+            from_schedule,
+            backup,
+            from_offsite,
+            namespaces,
+            to_namespace,
+            existing_resource_policy,
+            name,
+        } => restore::run(
+            global,
+            &restore::Flags {
+                environment,
+                from_schedule: from_schedule.as_deref(),
+                backup: backup.as_deref(),
+                from_offsite: *from_offsite,
+                namespaces,
+                to_namespace,
+                existing_resource_policy: *existing_resource_policy,
+                name: name.as_deref(),
+            },
+        ),
         Command::Regulations { command } => regulations::run(global, command),
         Command::Diff {
             base,
@@ -48,6 +73,7 @@ pub fn run(cli: Cli) -> ExitStatus {
                 exit_zero: *exit_zero,
             },
         ),
+        Command::Argocd(command) => argocd::run(global, command),
         Command::Defaults => defaults::run(global),
         Command::Explain { key, json } => explain::run(global, key, *json),
         Command::Init {
@@ -71,6 +97,11 @@ pub fn run(cli: Cli) -> ExitStatus {
             },
         ),
         Command::Coverage { environments, json } => coverage::run(global, environments, *json),
+        Command::Report {
+            environments,
+            report_format,
+            out,
+        } => report::run(global, environments, *report_format, out.as_deref()),
         Command::Schema => defaults::schema(global),
         Command::Completions { shell } => docs::completions(*shell),
         Command::Man => docs::man(),

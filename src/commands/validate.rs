@@ -1,18 +1,15 @@
 //! `ck8s-gen validate`: structural, semantic and regulatory checks of environments.
 
-use super::{err, fail, out, use_color};
+use super::{assets, err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::cli::Global;
 use crate::report::{self, Format};
 use crate::validate::{self, Request};
 
 pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
-    let assets = match crate::assets::Assets::with_overrides(
-        global.schemas.as_deref(),
-        global.templates.as_deref(),
-    ) {
+    let assets = match assets(global) {
         Ok(assets) => assets,
-        Err(e) => return fail(e),
+        Err(status) => return status,
     };
     let outcome = match validate::validate(&Request {
         dir: &global.dir,

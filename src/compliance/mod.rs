@@ -7,6 +7,10 @@
 //! are Rust functions ([`native`]) carrying the same metadata ([`catalog`]). Every finding is
 //! one diagnostic per rule, with the rule id as its code, the citation, and the fix, located
 //! at the offending key in the user's file (or at the `compliance:` entry of the profile).
+//!
+//! [`Profiles::evaluate`] also says how the environment fares against every rule of its
+//! profiles (pass, fail, not applicable), which the evidence report lists; [`settle`] marks
+//! the failures a documented deviation accepts once [`apply_deviations`] has run.
 
 pub mod catalog;
 pub mod derived;
@@ -23,6 +27,7 @@ use catalog::{Catalog, Rule};
 use derived::{Facts, source_pointer};
 use jsonschema::error::ValidationErrorKind;
 use native::Failure;
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -30,8 +35,57 @@ use std::collections::BTreeSet;
 struct Compiled {
     /// The rule's schema (everything but `x-rule`).
     validator: jsonschema::Validator,
-    /// For native rules: when they apply (the schema's top-level `if`).
+    /// When the rule applies: the schema's top-level `if` (for native rules it also gates the
+    /// check; for schema rules it only tells "not applicable" from "pass").
     applies: Option<jsonschema::Validator>,
+}
+
+/// How an environment fares against one rule of its profiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The rule is met (a note-level finding may still inform).
+    Pass,
+    /// The rule is not met: an error, or a warning no deviation accepts.
+    Fail,
+    /// The rule is not met, and a documented deviation accepts it (warnings only).
+    Accepted,
+    /// The rule's condition does not hold (e.g. it is for high protection need only, or a
+    /// conflict between profiles the environment does not combine).
+    NotApplicable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Accepted => "accepted",
+            Status::NotApplicable => "not-applicable",
+        }
+    }
+}
+
+/// One rule's result for one environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleResult {
+    /// Id of the rule's profile.
+    pub profile: String,
+    /// The rule id, also the code of its finding.
+    pub rule: String,
+    pub status: Status,
+    /// For a rule not met whose finding another rule reports instead (the conflict that
+    /// explains it, or the profile rule a cross-cutting rule yields to): that rule's id.
+    pub reported_by: Option<String>,
+}
+
+/// Every rule of the profiles an environment lists, and the findings of those not met.
+#[derive(Clone, Debug, Default)]
+pub struct Evaluation {
+    /// In catalogue order: the listed profiles in `compliance:` order, then the implicit ones.
+    pub results: Vec<RuleResult>,
+    /// One finding per rule not met (notes included), and one per unknown profile.
+    pub findings: Vec<Diagnostic>,
 }
 
 /// Every regulatory profile, compiled once.
@@ -56,9 +110,9 @@ impl Profiles {
             let mut rules = Vec::new();
             for r in &p.rules {
                 let what = format!("{} rule {}", p.file, r.meta.id);
-                let applies = match (&r.meta.native, r.schema.get("if")) {
-                    (Some(_), Some(condition)) => Some(compile(condition, &what)?),
-                    _ => None,
+                let applies = match r.schema.get("if") {
+                    Some(condition) => Some(compile(condition, &what)?),
+                    None => None,
                 };
                 rules.push(Compiled {
                     validator: compile(&r.schema, &what)?,
@@ -95,6 +149,13 @@ impl Profiles {
     /// Findings of the profiles an environment lists (plus the cross-cutting rules and the
     /// conflicts, which apply with any profile).
     pub fn check(&self, loaded: &LoadedEnvironment, env: &Environment) -> Vec<Diagnostic> {
+        self.evaluate(loaded, env).findings
+    }
+
+    /// Every rule of the profiles an environment lists (plus the cross-cutting rules and the
+    /// conflicts), each with its status, and the findings of the rules not met. A rule with a
+    /// failure is never "not applicable"; deviations are not applied here (see [`settle`]).
+    pub fn evaluate(&self, loaded: &LoadedEnvironment, env: &Environment) -> Evaluation {
         let mut out = Vec::new();
         // Which profiles, and the `compliance:` entry that selected each.
         let mut selected: Vec<(usize, Option<usize>)> = Vec::new();
@@ -110,7 +171,10 @@ impl Profiles {
             }
         }
         if selected.is_empty() {
-            return out;
+            return Evaluation {
+                results: Vec::new(),
+                findings: out,
+            };
         }
         for (p, profile) in self.catalog.profiles.iter().enumerate() {
             if profile.meta.implicit {
@@ -131,29 +195,33 @@ impl Profiles {
             let profile = &self.catalog.profiles[*p];
             for (r, rule) in profile.rules.iter().enumerate() {
                 let compiled = &self.compiled[*p][r];
+                let cx = native::Ctx {
+                    env,
+                    facts: &facts,
+                    active: &active,
+                    params: &rule.meta.params,
+                };
+                let mut applies = compiled
+                    .applies
+                    .as_ref()
+                    .is_none_or(|v| v.is_valid(&instance));
                 let mut failures = schema_failures(rule, compiled, &instance);
-                if let Some(name) = &rule.meta.native
-                    && compiled
-                        .applies
-                        .as_ref()
-                        .is_none_or(|v| v.is_valid(&instance))
-                {
-                    failures.extend(native::run(
-                        name,
-                        &native::Ctx {
-                            env,
-                            facts: &facts,
-                            active: &active,
-                            params: &rule.meta.params,
-                        },
-                    ));
+                if let Some(name) = &rule.meta.native {
+                    if applies {
+                        failures.extend(native::run(name, &cx));
+                    }
+                    applies = applies && native::applies(name, &cx);
                 }
                 let mut seen = BTreeSet::new();
                 failures.retain(|f| seen.insert((f.pointer.clone(), f.message.clone())));
                 results.push(Outcome {
+                    profile: &profile.meta.id,
                     rule,
                     entry: *entry,
+                    applies,
+                    failed: !failures.is_empty(),
                     failures,
+                    reported_by: None,
                 });
             }
         }
@@ -161,7 +229,10 @@ impl Profiles {
         for result in results.iter().filter(|r| !r.failures.is_empty()) {
             out.push(self.diagnostic(loaded, &instance, result));
         }
-        out
+        Evaluation {
+            results: results.iter().map(Outcome::result).collect(),
+            findings: out,
+        }
     }
 
     /// Drop semantic findings (`checks.rs`) that a profile finding in `found` already reports
@@ -313,29 +384,75 @@ impl Profiles {
 
 /// The findings of one rule for one environment.
 struct Outcome<'a> {
+    profile: &'a str,
     rule: &'a Rule,
     /// Index of the `compliance:` entry that selected the profile (`None`: implicit).
     entry: Option<usize>,
+    /// Whether the rule's condition holds.
+    applies: bool,
+    /// Whether the rule found a failure (before another rule took it over).
+    failed: bool,
     failures: Vec<Failure>,
+    /// The rule that took over failures of this one.
+    reported_by: Option<String>,
+}
+
+impl Outcome<'_> {
+    fn result(&self) -> RuleResult {
+        let reported_by = match self.failures.is_empty() {
+            true => self.reported_by.clone(),
+            false => None,
+        };
+        let status = if self.failed && self.rule.meta.severity != catalog::Level::Note {
+            Status::Fail
+        } else if self.failed || self.applies {
+            Status::Pass
+        } else {
+            Status::NotApplicable
+        };
+        RuleResult {
+            profile: self.profile.to_owned(),
+            rule: self.rule.meta.id.clone(),
+            status,
+            reported_by: reported_by.filter(|_| status == Status::Fail),
+        }
+    }
+}
+
+/// Mark failing rules whose finding in `found` a deviation accepted (see
+/// [`apply_deviations`]) as [`Status::Accepted`]; a rule whose failure another rule reports
+/// follows that rule.
+pub fn settle(results: &mut [RuleResult], found: &[Diagnostic]) {
+    let accepted = |code: &str| found.iter().any(|d| d.code == code && d.accepted.is_some());
+    for r in results.iter_mut() {
+        let by = r.reported_by.as_deref().unwrap_or(&r.rule);
+        if r.status == Status::Fail && accepted(by) {
+            r.status = Status::Accepted;
+        }
+    }
 }
 
 /// Conflicts replace the rules they name; cross-cutting rules yield to a profile rule that
 /// reports at the same key.
 fn supersede(results: &mut [Outcome<'_>]) {
-    let mut drops: Vec<(String, Option<String>)> = Vec::new();
+    let mut drops: Vec<(String, String, Option<String>)> = Vec::new();
     for r in results.iter().filter(|r| !r.failures.is_empty()) {
         for s in &r.rule.meta.supersedes {
-            drops.push((s.rule.clone(), s.under.clone()));
+            drops.push((r.rule.meta.id.clone(), s.rule.clone(), s.under.clone()));
         }
     }
     for r in results.iter_mut() {
-        for (rule, under) in &drops {
+        for (by, rule, under) in &drops {
             if &r.rule.meta.id == rule {
+                let before = r.failures.len();
                 r.failures.retain(|f| {
                     under
                         .as_deref()
                         .is_some_and(|u| f.pointer != u && !f.pointer.starts_with(&format!("{u}/")))
                 });
+                if r.failures.len() < before {
+                    r.reported_by.get_or_insert_with(|| by.clone());
+                }
             }
         }
     }
@@ -351,7 +468,11 @@ fn supersede(results: &mut [Outcome<'_>]) {
     for r in results.iter_mut() {
         for by in &r.rule.meta.superseded_by {
             if let Some((_, pointers)) = taken.iter().find(|(id, _)| id == by) {
+                let before = r.failures.len();
                 r.failures.retain(|f| !pointers.contains(&f.pointer));
+                if r.failures.len() < before {
+                    r.reported_by.get_or_insert_with(|| by.clone());
+                }
             }
         }
     }

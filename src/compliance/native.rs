@@ -113,6 +113,31 @@ pub fn run(name: &str, cx: &Ctx<'_>) -> Vec<Failure> {
     }
 }
 
+/// Whether the native check `name` applies to this environment at all, beyond its schema's
+/// `if`: a conflict applies only when the environment combines the profiles in tension. (A
+/// check that finds a failure always applies; this only tells "pass" from "not applicable".)
+pub fn applies(name: &str, cx: &Ctx<'_>) -> bool {
+    match name {
+        "conflict-retention" => cx.has(HSLF) && cx.has(GDPR),
+        "conflict-object-lock" => cx.has(GDPR) && (cx.has(NIS2) || cx.has(DORA)),
+        "conflict-hipaa-6y" => cx.has(HIPAA),
+        "conflict-transfer" => {
+            let micro = cx.env.cluster.dora_entity.as_deref() == Some("microenterprise");
+            let high = cx.env.cluster.protection_need.as_deref() == Some("high");
+            cx.has(GDPR)
+                && (cx.has(ISO)
+                    || cx.has(HSLF)
+                    || cx.has(NIS2)
+                    || (cx.has(DORA) && !micro)
+                    || cx.has(HIPAA)
+                    || cx.has(MSBFS)
+                    || (cx.has(BSI) && high))
+        }
+        "conflict-restore-test" => cx.has(DORA) && (cx.has(HSLF) || cx.has(ISO)),
+        _ => true,
+    }
+}
+
 fn hours_text(hours: f64) -> String {
     if hours.fract() == 0.0 {
         format!("{hours:.0}")

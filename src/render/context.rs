@@ -142,6 +142,8 @@ pub struct ArgoView {
     pub chart_repo_url: String,
     /// `skipCrds`: true when the chart's upgrade Job owns the CRDs.
     pub skip_crds: bool,
+    /// `gitops.argocd.source: plugin`: Argo CD renders with the ck8s-gen plugin on sync.
+    pub plugin: bool,
 }
 
 /// The Velero plugin provider name of a storage API.
@@ -452,7 +454,7 @@ pub const OFFSITE_CREDENTIALS: &str = "velero-offsite-credentials";
 
 /// A `ReadOnly` location on an unencrypted off-site copy, ready for disaster recovery. An
 /// encrypted copy cannot be read by Velero (it must first be restored with rclone).
-fn offsite_location(env: &Environment) -> Option<LocationView> {
+pub fn offsite_location(env: &Environment) -> Option<LocationView> {
     let offsite = &env.replication.offsite;
     if !offsite.enabled || offsite.encrypt.enabled {
         return None;
@@ -564,6 +566,7 @@ fn gitops_view(env: &Environment) -> Result<GitOpsView, ContextError> {
             },
         },
         argocd: ArgoView {
+            plugin: g.argocd.source == "plugin",
             namespace: g.argocd.namespace.clone(),
             project: g.argocd.project.clone(),
             destination_server: g

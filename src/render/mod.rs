@@ -22,10 +22,12 @@
 //! (see `objects`) and emitted canonically, so a template mistake is an error naming the
 //! template, never a broken file.
 
+pub mod alerts;
 pub mod context;
 pub mod objects;
 pub mod offsite;
 pub mod output;
+pub mod restore_test;
 pub mod templates;
 
 use crate::assets::Assets;
@@ -60,8 +62,16 @@ pub mod names {
     pub const APP_CHART: &str = "argocd/application-chart.yaml.j2";
     pub const APP_MANIFESTS: &str = "argocd/application-manifests.yaml.j2";
     pub const APPLICATION_SET: &str = "argocd/applicationset.yaml.j2";
+    pub const APPLICATION_SET_PLUGIN: &str = "argocd/applicationset-plugin.yaml.j2";
     pub const NAMESPACE: &str = "offsite/namespace.yaml.j2";
     pub const CRONJOB: &str = "offsite/cronjob.yaml.j2";
+    pub const PROMETHEUS_RULE: &str = "monitoring/prometheusrule.yaml.j2";
+    pub const RESTORE: &str = "restore/restore.yaml.j2";
+    pub const TEST_CONFIGMAP: &str = "restore-test/configmap.yaml.j2";
+    pub const TEST_CRONJOB: &str = "restore-test/cronjob.yaml.j2";
+    pub const TEST_ROLE: &str = "restore-test/role.yaml.j2";
+    pub const TEST_ROLEBINDING: &str = "restore-test/rolebinding.yaml.j2";
+    pub const TEST_SERVICEACCOUNT: &str = "restore-test/serviceaccount.yaml.j2";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,11 +192,19 @@ struct Piece {
     object: Emitted,
 }
 
-/// An object as it goes into a file: its identity and canonical YAML. Typed objects are emitted
-/// as soon as they are made, so a fleet's typed objects never all sit in memory at once.
+/// An object as it goes into a file: its identity and canonical YAML (or why it could not be
+/// written, reported when the file is assembled). Typed objects are emitted as soon as they are
+/// made, so a fleet's typed objects never all sit in memory at once.
 struct Emitted {
     id: objects::ObjectId,
-    yaml: String,
+    yaml: Result<String, String>,
+}
+
+fn emit(object: Object) -> Emitted {
+    Emitted {
+        id: object.id(),
+        yaml: object.to_yaml(),
+    }
 }
 
 /// Render a set of environments (assumed valid).
@@ -198,9 +216,10 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<_, _>>()?;
-    let mut pieces: Vec<Piece> = views
+    let mut pieces: Vec<Piece> = inputs
         .par_iter()
-        .map(|view| environment_pieces(&templates, view))
+        .zip(views.par_iter())
+        .map(|(input, view)| environment_pieces(&templates, input.environment, view))
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flatten()
@@ -214,36 +233,30 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
     assemble(inputs, pieces)
 }
 
-fn object(
+pub(crate) fn object(
     templates: &Templates,
     name: &str,
     context: &impl Serialize,
-) -> Result<Emitted, RenderError> {
+) -> Result<Object, RenderError> {
     let text = templates.render(name, context)?;
-    let invalid = |message| RenderError::Object {
+    Object::parse(&text).map_err(|message| RenderError::Object {
         template: name.to_owned(),
         message,
-    };
-    let object = Object::parse(&text).map_err(invalid)?;
-    let yaml = object.to_yaml().map_err(invalid)?;
-    Ok(Emitted {
-        id: object.id(),
-        yaml,
     })
 }
 
 /// The file name of an object: `<kind-lowercase>-<name>.yaml`.
-fn file_name(object: &Emitted) -> String {
-    let id = &object.id;
+fn file_name(object: &Object) -> String {
+    let id = object.id();
     format!("{}-{}.yaml", id.kind.to_lowercase(), id.name)
 }
 
-fn piece(env: &str, dir: &str, object: Emitted) -> Piece {
+fn piece(env: &str, dir: &str, object: Object) -> Piece {
     Piece {
         environment: Some(env.to_owned()),
         path: format!("{env}/{dir}/{}", file_name(&object)),
         inputs: BTreeSet::from([env.to_owned()]),
-        object,
+        object: emit(object),
     }
 }
 
@@ -266,12 +279,26 @@ pub fn chart_values(
 const KUSTOMIZATION_VELERO: &str = "ck8s-gen-velero";
 const KUSTOMIZATION_MANIFESTS: &str = "ck8s-gen-manifests";
 
-fn environment_pieces(templates: &Templates, view: &EnvView) -> Result<Vec<Piece>, RenderError> {
+fn environment_pieces(
+    templates: &Templates,
+    environment: &Environment,
+    view: &EnvView,
+) -> Result<Vec<Piece>, RenderError> {
     let env = view.name.as_str();
     let mut out = Vec::new();
     let Some(velero) = &view.velero else {
         return Ok(out);
     };
+    let test = restore_test::view(environment, view)?;
+    if let Some(test) = &test {
+        for o in restore_test_objects(templates, test)? {
+            out.push(piece(env, "manifests", o));
+        }
+    }
+    if let Some(rule) = alerts::backup_rules(environment, view, test.as_ref()) {
+        let o = object(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
+        out.push(piece(env, "manifests", o));
+    }
     // Converted once: every template of the environment shares it.
     let env_value = Value::from(Serde(view));
     for schedule in &velero.schedules {
@@ -349,6 +376,57 @@ fn environments_with<'a>(pieces: &'a [Piece], dir: &str) -> HashSet<&'a str> {
         .collect()
 }
 
+/// The restore test's objects: ConfigMap (script and Restore), ServiceAccount, Role and
+/// RoleBinding (Velero Restores), ClusterRole and ClusterRoleBinding (the scratch namespaces,
+/// by name), CronJob.
+pub fn restore_test_objects(
+    templates: &Templates,
+    test: &restore_test::RestoreTestView,
+) -> Result<Vec<Object>, RenderError> {
+    let roles = [
+        (
+            "Role",
+            "RoleBinding",
+            &test.name,
+            Some(&test.namespace),
+            &test.velero_rules,
+        ),
+        (
+            "ClusterRole",
+            "ClusterRoleBinding",
+            &test.cluster_name,
+            None,
+            &test.cluster_rules,
+        ),
+    ];
+    let mut out = vec![
+        object(templates, names::TEST_CONFIGMAP, &json!({ "test": test }))?,
+        object(
+            templates,
+            names::TEST_SERVICEACCOUNT,
+            &json!({ "test": test }),
+        )?,
+    ];
+    for (kind, binding, name, namespace, rules) in roles {
+        out.push(object(
+            templates,
+            names::TEST_ROLE,
+            &json!({"test": test, "kind": kind, "name": name, "namespace": namespace, "rules": rules}),
+        )?);
+        out.push(object(
+            templates,
+            names::TEST_ROLEBINDING,
+            &json!({"test": test, "kind": binding, "role_kind": kind, "name": name, "namespace": namespace}),
+        )?);
+    }
+    out.push(object(
+        templates,
+        names::TEST_CRONJOB,
+        &json!({ "test": test }),
+    )?);
+    Ok(out)
+}
+
 /// The wrapper applying `<env>/manifests` (Flux Kustomization or Argo CD Application), for
 /// every environment that has manifests.
 fn manifest_wrappers(
@@ -402,8 +480,18 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
         .iter()
         .map(|i| i.environment.metadata.name.as_str())
         .collect();
-    // The CronJobs in parallel, in input order; then their namespaces.
-    let jobs: Vec<Result<Option<(Piece, String, String, String)>, RenderError>> = inputs
+    let metrics: HashMap<&str, bool> = inputs
+        .iter()
+        .map(|i| {
+            (
+                i.environment.metadata.name.as_str(),
+                i.environment.gitops.metrics,
+            )
+        })
+        .collect();
+    // The CronJobs (and their alerts) in parallel, in input order; then their namespaces.
+    type Job = (Piece, Option<Piece>, String, String, String);
+    let jobs: Vec<Result<Option<Job>, RenderError>> = inputs
         .par_iter()
         .map(|input| {
             let env = input.environment;
@@ -419,13 +507,30 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
             let o = object(templates, names::CRONJOB, &json!({"job": job}))?;
             let mut p = piece(&manager, "manifests", o);
             p.inputs.insert(env.metadata.name.clone());
-            Ok(Some((p, manager, job.namespace, env.metadata.name.clone())))
+            let manager_metrics = metrics.get(manager.as_str()).copied().unwrap_or(false);
+            let alert = match alerts::sync_rules(env, &job, manager_metrics) {
+                Some(rule) => {
+                    let o = object(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
+                    let mut r = piece(&manager, "manifests", o);
+                    r.inputs.insert(env.metadata.name.clone());
+                    Some(r)
+                }
+                None => None,
+            };
+            Ok(Some((
+                p,
+                alert,
+                manager,
+                job.namespace,
+                env.metadata.name.clone(),
+            )))
         })
         .collect();
     for job in jobs {
-        let Some((p, manager, namespace, user)) = job? else {
+        let Some((p, alert, manager, namespace, user)) = job? else {
             continue;
         };
+        out.extend(alert);
         namespaces
             .entry((manager, namespace))
             .or_default()
@@ -459,18 +564,23 @@ fn fleet_pieces(
 ) -> Result<Vec<Piece>, RenderError> {
     let with_apps = environments_with(pieces, "argocd");
     let has_apps = |v: &EnvView| with_apps.contains(v.name.as_str());
-    let mut by_namespace: BTreeMap<String, Vec<&EnvView>> = BTreeMap::new();
+    // Two ApplicationSets per Argo CD namespace at most: one over the committed rendered tree,
+    // one over environments that Argo CD renders itself with the ck8s-gen plugin.
+    let mut by_namespace: BTreeMap<(String, bool), Vec<&EnvView>> = BTreeMap::new();
     for view in views
         .iter()
         .filter(|v| v.gitops.engine == "argocd" && has_apps(v))
     {
         by_namespace
-            .entry(view.gitops.argocd.namespace.clone())
+            .entry((
+                view.gitops.argocd.namespace.clone(),
+                view.gitops.argocd.plugin,
+            ))
             .or_default()
             .push(view);
     }
     let mut out = Vec::new();
-    for (namespace, mut members) in by_namespace {
+    for ((namespace, plugin), mut members) in by_namespace {
         members.sort_by(|a, b| a.name.cmp(&b.name));
         let elements: Vec<BTreeMap<&str, String>> = members
             .iter()
@@ -488,16 +598,26 @@ fn fleet_pieces(
                 ])
             })
             .collect();
+        let template = if plugin {
+            names::APPLICATION_SET_PLUGIN
+        } else {
+            names::APPLICATION_SET
+        };
+        let plugin_name = format!(
+            "{}-{}",
+            crate::argocd::PLUGIN_NAME,
+            crate::argocd::PLUGIN_VERSION
+        );
         let o = object(
             templates,
-            names::APPLICATION_SET,
-            &json!({"namespace": namespace, "elements": elements}),
+            template,
+            &json!({"namespace": namespace, "elements": elements, "plugin": plugin_name}),
         )?;
         out.push(Piece {
             environment: None,
             path: format!("{FLEET_DIR}/{}", file_name(&o)),
             inputs: members.iter().map(|v| v.name.clone()).collect(),
-            object: o,
+            object: emit(o),
         });
     }
     Ok(out)
@@ -547,8 +667,12 @@ fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderEr
                 if i > 0 {
                     text.push_str("---\n");
                 }
+                let yaml = p.object.yaml.map_err(|message| RenderError::Object {
+                    template: path.clone(),
+                    message,
+                })?;
                 let start = text.len();
-                text.push_str(&p.object.yaml);
+                text.push_str(&yaml);
                 objects.push(RenderedObject {
                     environment: p.environment,
                     path: path.clone(),

@@ -28,6 +28,8 @@ pub struct RcloneJobView {
     pub labels: BTreeMap<String, String>,
     pub schedule: String,
     pub time_zone: Option<String>,
+    /// `spec.suspend: true`: the replication is paused (disaster recovery in progress).
+    pub suspend: bool,
     pub active_deadline_seconds: u32,
     pub image: String,
     pub args: Vec<String>,
@@ -46,7 +48,7 @@ pub struct EnvVarView {
 }
 
 impl EnvVarView {
-    fn value(name: impl Into<String>, value: impl Into<String>) -> EnvVarView {
+    pub fn value(name: impl Into<String>, value: impl Into<String>) -> EnvVarView {
         EnvVarView {
             name: name.into(),
             value: Some(value.into()),
@@ -55,7 +57,7 @@ impl EnvVarView {
         }
     }
 
-    fn secret(name: impl Into<String>, secret: &str, key: &str) -> EnvVarView {
+    pub fn secret(name: impl Into<String>, secret: &str, key: &str) -> EnvVarView {
         EnvVarView {
             name: name.into(),
             value: None,
@@ -177,43 +179,49 @@ fn remote_env(remote: &str, r: &Remote<'_>, out: &mut Vec<EnvVarView>, env_from:
     }
 }
 
-/// The CronJob for `env`'s replication, placed in the tree of `manager`.
-pub fn rclone_job(env: &Environment, manager: &str) -> Result<RcloneJobView, ContextError> {
-    let name = &env.metadata.name;
-    let fail = |message: &str| ContextError {
-        environment: name.clone(),
+/// Name of the Secret with rclone's credentials for *writing* `env`'s primary bucket when the
+/// off-site copy is restored into it (the replication's own source Secret should be read-only).
+pub fn restore_secret(env: &Environment) -> String {
+    format!("rclone-restore-{}", env.metadata.name)
+}
+
+fn context_error(env: &Environment, message: &str) -> ContextError {
+    ContextError {
+        environment: env.metadata.name.clone(),
         message: message.to_owned(),
-    };
-    let offsite = &env.replication.offsite;
-    let dest = offsite
+    }
+}
+
+/// The primary bucket as an rclone remote, with the credentials in `secret`.
+fn primary_remote(env: &Environment, secret: String) -> Remote<'_> {
+    let s = &env.storage;
+    Remote {
+        provider: s.provider,
+        endpoint: s.endpoint.as_deref(),
+        region: s.region.as_deref(),
+        force_path_style: s.force_path_style,
+        azure_account: s.azure.as_ref().and_then(|a| a.storage_account.as_deref()),
+        secret,
+    }
+}
+
+/// The off-site bucket as an rclone remote, with the destination's credentials.
+fn offsite_remote(env: &Environment) -> Result<(Remote<'_>, &str), ContextError> {
+    let dest = env
+        .replication
+        .offsite
         .destination
         .as_ref()
-        .ok_or_else(|| fail("off-site replication is enabled without a destination"))?;
-    let dest_secret = dest
+        .ok_or_else(|| {
+            context_error(env, "off-site replication is enabled without a destination")
+        })?;
+    let secret = dest
         .credentials
         .as_ref()
         .map(|c: &SecretRef| c.secret_name.clone())
-        .ok_or_else(|| fail("the off-site destination has no credentials"))?;
-    let prefix = env.storage.effective_prefix(env.cluster.role);
-    let s = &env.storage;
-    let mut vars = Vec::new();
-    let mut env_from = Vec::new();
-    remote_env(
-        "SRC",
-        &Remote {
-            provider: s.provider,
-            endpoint: s.endpoint.as_deref(),
-            region: s.region.as_deref(),
-            force_path_style: s.force_path_style,
-            azure_account: s.azure.as_ref().and_then(|a| a.storage_account.as_deref()),
-            secret: source_secret(env),
-        },
-        &mut vars,
-        &mut env_from,
-    );
-    remote_env(
-        "DST",
-        &Remote {
+        .ok_or_else(|| context_error(env, "the off-site destination has no credentials"))?;
+    Ok((
+        Remote {
             provider: dest.provider,
             endpoint: dest.endpoint.as_deref(),
             region: dest.region.as_deref(),
@@ -222,94 +230,209 @@ pub fn rclone_job(env: &Environment, manager: &str) -> Result<RcloneJobView, Con
                 .azure
                 .as_ref()
                 .and_then(|a| a.storage_account.as_deref()),
-            secret: dest_secret,
+            secret,
         },
-        &mut vars,
-        &mut env_from,
-    );
-    let source = format!("src:{}/{prefix}", s.bucket);
-    let destination_path = format!("dst:{}/{prefix}", dest.bucket);
-    let target = if offsite.encrypt.enabled {
-        let secret = offsite
-            .encrypt
-            .secret_name
-            .as_deref()
-            .ok_or_else(|| fail("off-site encryption is enabled without `secretName`"))?;
-        vars.push(EnvVarView::value("RCLONE_CONFIG_CRYPT_TYPE", "crypt"));
-        vars.push(EnvVarView::value(
-            "RCLONE_CONFIG_CRYPT_REMOTE",
-            destination_path,
-        ));
-        vars.push(EnvVarView::value(
-            "RCLONE_CONFIG_CRYPT_FILENAME_ENCRYPTION",
-            if offsite.encrypt.file_names {
-                "standard"
-            } else {
-                "off"
-            },
-        ));
-        vars.push(EnvVarView::value(
-            "RCLONE_CONFIG_CRYPT_DIRECTORY_NAME_ENCRYPTION",
-            offsite.encrypt.directory_names.to_string(),
-        ));
-        vars.push(EnvVarView::secret(
-            "RCLONE_CONFIG_CRYPT_PASSWORD",
-            secret,
-            CRYPT_PASSWORD_KEY,
-        ));
-        vars.push(EnvVarView::secret(
-            "RCLONE_CONFIG_CRYPT_PASSWORD2",
-            secret,
-            CRYPT_SALT_KEY,
-        ));
-        "crypt:".to_owned()
-    } else {
-        destination_path
-    };
-    // No config file: rclone reads its remotes from the variables above; /tmp is the only
-    // writable path (readOnlyRootFilesystem).
+        dest.bucket.as_str(),
+    ))
+}
+
+/// The `CRYPT` remote over `wrapped` (the off-site path) when the copy is encrypted: its
+/// variables are appended and the remote to use instead of `wrapped` is returned.
+fn crypt_remote(
+    env: &Environment,
+    wrapped: String,
+    vars: &mut Vec<EnvVarView>,
+) -> Result<String, ContextError> {
+    let encrypt = &env.replication.offsite.encrypt;
+    if !encrypt.enabled {
+        return Ok(wrapped);
+    }
+    let secret = encrypt
+        .secret_name
+        .as_deref()
+        .ok_or_else(|| context_error(env, "off-site encryption is enabled without `secretName`"))?;
+    vars.push(EnvVarView::value("RCLONE_CONFIG_CRYPT_TYPE", "crypt"));
+    vars.push(EnvVarView::value("RCLONE_CONFIG_CRYPT_REMOTE", wrapped));
+    vars.push(EnvVarView::value(
+        "RCLONE_CONFIG_CRYPT_FILENAME_ENCRYPTION",
+        if encrypt.file_names {
+            "standard"
+        } else {
+            "off"
+        },
+    ));
+    vars.push(EnvVarView::value(
+        "RCLONE_CONFIG_CRYPT_DIRECTORY_NAME_ENCRYPTION",
+        encrypt.directory_names.to_string(),
+    ));
+    vars.push(EnvVarView::secret(
+        "RCLONE_CONFIG_CRYPT_PASSWORD",
+        secret,
+        CRYPT_PASSWORD_KEY,
+    ));
+    vars.push(EnvVarView::secret(
+        "RCLONE_CONFIG_CRYPT_PASSWORD2",
+        secret,
+        CRYPT_SALT_KEY,
+    ));
+    Ok("crypt:".to_owned())
+}
+
+/// No config file: rclone reads its remotes from the variables; /tmp is the only writable
+/// path (readOnlyRootFilesystem).
+fn runtime_env(vars: &mut Vec<EnvVarView>) {
     vars.push(EnvVarView::value("HOME", "/tmp"));
     vars.push(EnvVarView::value("RCLONE_CONFIG", "/tmp/rclone.conf"));
     vars.push(EnvVarView::value("RCLONE_CACHE_DIR", "/tmp/cache"));
+}
+
+fn rclone_args(verb: &str, from: String, to: String) -> Vec<String> {
+    vec![
+        verb.to_owned(),
+        from,
+        to,
+        "--log-level=INFO".to_owned(),
+        "--stats=5m".to_owned(),
+        "--stats-one-line".to_owned(),
+    ]
+}
+
+/// Labels of an rclone workload (`app` is `rclone-sync` or `rclone-restore`).
+fn job_labels(env: &Environment, manager: &str, app: &str) -> BTreeMap<String, String> {
+    let mut labels = base_labels(manager);
+    labels.insert("app.kubernetes.io/name".to_owned(), app.to_owned());
+    labels.insert(
+        "ck8s-gen.io/source-environment".to_owned(),
+        env.metadata.name.clone(),
+    );
+    labels
+}
+
+/// The namespace of `env`'s replication jobs in the management cluster.
+pub fn namespace_of(env: &Environment) -> String {
+    env.replication
+        .offsite
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "rclone".to_owned())
+}
+
+/// The replication schedule of `env`, split into cron and time zone.
+pub fn sync_schedule(env: &Environment) -> (String, Option<String>) {
+    split_time_zone(
+        env.replication
+            .offsite
+            .schedule
+            .as_deref()
+            .unwrap_or("0 5 * * *"),
+    )
+}
+
+/// `activeDeadlineSeconds` of `env`'s replication job.
+pub fn sync_deadline_seconds(env: &Environment) -> u32 {
+    env.replication
+        .offsite
+        .active_deadline_seconds
+        .unwrap_or(14_400)
+}
+
+fn image(env: &Environment) -> String {
+    env.replication
+        .offsite
+        .image
+        .clone()
+        .unwrap_or_else(|| "docker.io/rclone/rclone:1.72.0".to_owned())
+}
+
+/// The CronJob for `env`'s replication, placed in the tree of `manager`.
+pub fn rclone_job(env: &Environment, manager: &str) -> Result<RcloneJobView, ContextError> {
+    let name = &env.metadata.name;
+    let offsite = &env.replication.offsite;
+    let prefix = env.storage.effective_prefix(env.cluster.role);
+    let mut vars = Vec::new();
+    let mut env_from = Vec::new();
+    remote_env(
+        "SRC",
+        &primary_remote(env, source_secret(env)),
+        &mut vars,
+        &mut env_from,
+    );
+    let (dest, dest_bucket) = offsite_remote(env)?;
+    remote_env("DST", &dest, &mut vars, &mut env_from);
+    let source = format!("src:{}/{prefix}", env.storage.bucket);
+    let target = crypt_remote(env, format!("dst:{dest_bucket}/{prefix}"), &mut vars)?;
+    runtime_env(&mut vars);
     let verb = match offsite.mode.as_deref() {
         Some("copy") => "copy",
         _ => "sync",
     };
-    let (schedule, time_zone) = split_time_zone(offsite.schedule.as_deref().unwrap_or("0 5 * * *"));
-    let mut labels = base_labels(manager);
-    labels.insert(
-        "app.kubernetes.io/name".to_owned(),
-        "rclone-sync".to_owned(),
-    );
-    labels.insert("ck8s-gen.io/source-environment".to_owned(), name.clone());
+    let (schedule, time_zone) = sync_schedule(env);
     Ok(RcloneJobView {
         name: format!("rclone-sync-{name}"),
-        namespace: offsite
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "rclone".to_owned()),
+        namespace: namespace_of(env),
         manager: manager.to_owned(),
         source_environment: name.clone(),
-        labels,
+        labels: job_labels(env, manager, "rclone-sync"),
         schedule,
         time_zone,
-        active_deadline_seconds: offsite.active_deadline_seconds.unwrap_or(14_400),
-        image: offsite
-            .image
-            .clone()
-            .unwrap_or_else(|| "docker.io/rclone/rclone:1.72.0".to_owned()),
-        args: vec![
-            verb.to_owned(),
-            source,
-            target,
-            "--log-level=INFO".to_owned(),
-            "--stats=5m".to_owned(),
-            "--stats-one-line".to_owned(),
-        ],
+        suspend: false,
+        active_deadline_seconds: sync_deadline_seconds(env),
+        image: image(env),
+        args: rclone_args(verb, source, target),
         env: vars,
         env_from_secrets: env_from,
     })
 }
+
+/// Disaster recovery from the off-site copy: the reverse of `env`'s replication, run once in
+/// `manager`'s cluster. It reads the off-site copy (decrypting it through the `CRYPT` remote
+/// when it is encrypted) and copies it into the primary bucket and prefix, where Velero finds
+/// the backups again.
+///
+/// `copy`, not `sync`: it only adds and updates objects, so backups written to the primary
+/// after the last replication (and anything else there) survive. Velero's own garbage
+/// collection removes expired backups afterwards. The primary side uses the write credentials
+/// of [`restore_secret`], not the replication's read-only source Secret.
+///
+/// The result is laid out like the replication CronJob (same template, schedule unused); turn
+/// it into the one-shot Job with [`crate::render::objects`]'s CronJob → Job conversion.
+pub fn rclone_restore_job(env: &Environment, manager: &str) -> Result<RcloneJobView, ContextError> {
+    let name = &env.metadata.name;
+    let prefix = env.storage.effective_prefix(env.cluster.role);
+    let mut vars = Vec::new();
+    let mut env_from = Vec::new();
+    let (offsite, offsite_bucket) = offsite_remote(env)?;
+    remote_env("OFFSITE", &offsite, &mut vars, &mut env_from);
+    remote_env(
+        "PRIMARY",
+        &primary_remote(env, restore_secret(env)),
+        &mut vars,
+        &mut env_from,
+    );
+    let source = crypt_remote(env, format!("offsite:{offsite_bucket}/{prefix}"), &mut vars)?;
+    let target = format!("primary:{}/{prefix}", env.storage.bucket);
+    runtime_env(&mut vars);
+    let (schedule, time_zone) = sync_schedule(env);
+    Ok(RcloneJobView {
+        name: format!("rclone-restore-{name}"),
+        namespace: namespace_of(env),
+        manager: manager.to_owned(),
+        source_environment: name.clone(),
+        labels: job_labels(env, manager, "rclone-restore"),
+        schedule,
+        time_zone,
+        suspend: false,
+        // A whole bucket may take long; a re-run resumes (copy skips what is already there).
+        active_deadline_seconds: sync_deadline_seconds(env).max(RESTORE_DEADLINE_SECONDS),
+        image: image(env),
+        args: rclone_args("copy", source, target),
+        env: vars,
+        env_from_secrets: env_from,
+    })
+}
+
+/// The least `activeDeadlineSeconds` of the off-site restore Job (24 hours).
+pub const RESTORE_DEADLINE_SECONDS: u32 = 86_400;
 
 #[cfg(test)]
 mod tests {

@@ -18,8 +18,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt::Write as _;
 
-pub use k8s_openapi::api::batch::v1::CronJob;
+pub use k8s_openapi::api::batch::v1::{CronJob, Job};
 pub use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
+pub use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 
 /// One emitted object, typed.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,6 +40,11 @@ pub enum Object {
     ConfigMap(Box<ConfigMap>),
     ServiceAccount(Box<ServiceAccount>),
     CronJob(Box<CronJob>),
+    Job(Box<Job>),
+    Role(Box<Role>),
+    RoleBinding(Box<RoleBinding>),
+    ClusterRole(Box<ClusterRole>),
+    ClusterRoleBinding(Box<ClusterRoleBinding>),
 }
 
 /// `apiVersion`, `kind`, namespace and name of an object.
@@ -67,7 +73,15 @@ pub const KINDS: &[(&str, &str)] = &[
     ("v1", "ConfigMap"),
     ("v1", "ServiceAccount"),
     ("batch/v1", "CronJob"),
+    ("batch/v1", "Job"),
+    (RBAC, "Role"),
+    (RBAC, "RoleBinding"),
+    (RBAC, "ClusterRole"),
+    (RBAC, "ClusterRoleBinding"),
 ];
+
+/// The API version of the RBAC kinds.
+pub const RBAC: &str = "rbac.authorization.k8s.io/v1";
 
 impl Object {
     /// Parse one YAML document produced by a template into its typed object.
@@ -107,6 +121,11 @@ impl Object {
             ("v1", "ConfigMap") => Object::ConfigMap(typed(value)?),
             ("v1", "ServiceAccount") => Object::ServiceAccount(typed(value)?),
             ("batch/v1", "CronJob") => Object::CronJob(typed(value)?),
+            ("batch/v1", "Job") => Object::Job(typed(value)?),
+            (RBAC, "Role") => Object::Role(typed(value)?),
+            (RBAC, "RoleBinding") => Object::RoleBinding(typed(value)?),
+            (RBAC, "ClusterRole") => Object::ClusterRole(typed(value)?),
+            (RBAC, "ClusterRoleBinding") => Object::ClusterRoleBinding(typed(value)?),
             _ => {
                 return Err(format!(
                     "ck8s-gen does not emit `{kind}` of `{api_version}`; known kinds: {}",
@@ -121,24 +140,29 @@ impl Object {
         Ok(object)
     }
 
-    /// The object as canonical YAML (sorted maps, YAML-1.1-safe quoting, no `---`).
+    /// The object as canonical YAML (every key sorted, YAML-1.1-safe quoting, no `---`).
     pub fn to_yaml(&self) -> Result<String, String> {
         match self {
-            Object::Schedule(o) => crate::yaml::to_yaml(o),
-            Object::BackupStorageLocation(o) => crate::yaml::to_yaml(o),
-            Object::VolumeSnapshotLocation(o) => crate::yaml::to_yaml(o),
-            Object::Restore(o) => crate::yaml::to_yaml(o),
-            Object::HelmRepository(o) => crate::yaml::to_yaml(o),
-            Object::OciRepository(o) => crate::yaml::to_yaml(o),
-            Object::HelmRelease(o) => crate::yaml::to_yaml(o),
-            Object::Kustomization(o) => crate::yaml::to_yaml(o),
-            Object::Application(o) => crate::yaml::to_yaml(o),
-            Object::ApplicationSet(o) => crate::yaml::to_yaml(o),
-            Object::PrometheusRule(o) => crate::yaml::to_yaml(o),
-            Object::Namespace(o) => crate::yaml::to_yaml(o),
-            Object::ConfigMap(o) => crate::yaml::to_yaml(o),
-            Object::ServiceAccount(o) => crate::yaml::to_yaml(o),
-            Object::CronJob(o) => crate::yaml::to_yaml(o),
+            Object::Schedule(o) => crate::yaml::to_canonical_yaml(o),
+            Object::BackupStorageLocation(o) => crate::yaml::to_canonical_yaml(o),
+            Object::VolumeSnapshotLocation(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Restore(o) => crate::yaml::to_canonical_yaml(o),
+            Object::HelmRepository(o) => crate::yaml::to_canonical_yaml(o),
+            Object::OciRepository(o) => crate::yaml::to_canonical_yaml(o),
+            Object::HelmRelease(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Kustomization(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Application(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ApplicationSet(o) => crate::yaml::to_canonical_yaml(o),
+            Object::PrometheusRule(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Namespace(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ConfigMap(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ServiceAccount(o) => crate::yaml::to_canonical_yaml(o),
+            Object::CronJob(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Job(o) => crate::yaml::to_canonical_yaml(o),
+            Object::Role(o) => crate::yaml::to_canonical_yaml(o),
+            Object::RoleBinding(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ClusterRole(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ClusterRoleBinding(o) => crate::yaml::to_canonical_yaml(o),
         }
     }
 
@@ -179,6 +203,11 @@ impl Object {
             Object::ConfigMap(o) => core("v1", "ConfigMap", &o.metadata),
             Object::ServiceAccount(o) => core("v1", "ServiceAccount", &o.metadata),
             Object::CronJob(o) => core("batch/v1", "CronJob", &o.metadata),
+            Object::Job(o) => core("batch/v1", "Job", &o.metadata),
+            Object::Role(o) => core(RBAC, "Role", &o.metadata),
+            Object::RoleBinding(o) => core(RBAC, "RoleBinding", &o.metadata),
+            Object::ClusterRole(o) => core(RBAC, "ClusterRole", &o.metadata),
+            Object::ClusterRoleBinding(o) => core(RBAC, "ClusterRoleBinding", &o.metadata),
         }
     }
 }

@@ -182,3 +182,25 @@ pub struct RestoreSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_operation_timeout: Option<String>,
 }
+
+/// A Restore created at run time by `kubectl create`, named by the API server from
+/// `metadata.generateName` (the restore test: one Restore per run, kept as evidence until
+/// Velero's garbage collection removes it with its backup).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GeneratedRestore {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: GeneratedMeta,
+    pub spec: RestoreSpec,
+}
+
+/// `metadata` of an object named by the API server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GeneratedMeta {
+    pub generate_name: String,
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+}

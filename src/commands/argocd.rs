@@ -1,0 +1,136 @@
+//! `ck8s-gen argocd plugin|init|generate`: the Argo CD Config Management Plugin.
+
+use super::{assets, err, fail, out};
+use crate::ExitStatus;
+use crate::argocd::{self, Selection};
+use crate::assets::ENVIRONMENT_SCHEMA;
+use crate::cli::{ArgocdCommand, Global};
+use crate::render::{self, Options};
+use crate::report::{self, Format};
+use crate::validate::{self, Outcome, Request};
+use std::path::PathBuf;
+
+pub fn run(global: &Global, command: &ArgocdCommand) -> ExitStatus {
+    match command {
+        ArgocdCommand::Plugin => plugin(global),
+        ArgocdCommand::Init => match prepare(global) {
+            Ok((selection, _)) => {
+                err(&format!("ck8s-gen: `{}` is valid\n", selection.environment));
+                ExitStatus::Success
+            }
+            Err(status) => status,
+        },
+        ArgocdCommand::Generate => generate(global),
+    }
+}
+
+fn plugin(global: &Global) -> ExitStatus {
+    let assets = match assets(global) {
+        Ok(a) => a,
+        Err(status) => return status,
+    };
+    let (title, help) = match crate::schema::EnvironmentSchema::compile(
+        assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"),
+    ) {
+        Ok(schema) => schema.annotations_at("/metadata/name"),
+        Err(e) => return fail(e),
+    };
+    out(&argocd::plugin_yaml(&title, &help))
+}
+
+/// Choose and validate the environment. Findings go to stderr; any error stops the run.
+fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
+    let vars = std::env::vars().collect();
+    let selection = argocd::select(&vars).map_err(fail)?;
+    let dir = if global.dir.as_path() == std::path::Path::new("environments") {
+        PathBuf::from(&selection.dir)
+    } else {
+        global.dir.clone()
+    };
+    let assets = assets(global)?;
+    let outcome = validate::validate(&Request {
+        dir: &dir,
+        only: &[],
+        assets: &assets,
+    })
+    .map_err(fail)?;
+    if !outcome
+        .environments
+        .iter()
+        .any(|c| c.loaded.name == selection.environment)
+    {
+        let names: Vec<&str> = outcome
+            .environments
+            .iter()
+            .map(|c| c.loaded.name.as_str())
+            .collect();
+        let hint = crate::suggest::did_you_mean(&selection.environment, names.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Err(fail(format!(
+            "no environment named `{}` (from {}) in `{}`{hint}",
+            selection.environment,
+            selection.source,
+            dir.display()
+        )));
+    }
+    // The CMP server shows stderr in the UI: findings as plain text, never colour; another
+    // environment's warnings are not this Application's business, its errors are (they stop
+    // the render of the whole directory).
+    let relevant: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.is_failure()
+                || d.environment
+                    .as_deref()
+                    .is_none_or(|e| e == selection.environment)
+        })
+        .cloned()
+        .collect();
+    let text = report::render(Format::Human, &relevant, &outcome.sources, false);
+    if outcome.has_failures() {
+        err(&text);
+        err(
+            "error: ck8s-gen refuses to render: fix the validation errors above (nothing was printed, so Argo CD prunes nothing)\n",
+        );
+        return Err(ExitStatus::Failure);
+    }
+    if !relevant.is_empty() {
+        err(&text);
+    }
+    Ok((selection, outcome))
+}
+
+fn generate(global: &Global) -> ExitStatus {
+    let (selection, outcome) = match prepare(global) {
+        Ok(ok) => ok,
+        Err(status) => return status,
+    };
+    let assets = match assets(global) {
+        Ok(a) => a,
+        Err(status) => return status,
+    };
+    let bundle = match render::render(
+        &outcome,
+        &assets,
+        &Options {
+            source_label: selection.dir.clone(),
+        },
+    ) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let stream = match argocd::plugin_stream(&bundle, &selection.environment) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if stream.trim().is_empty() {
+        // An empty stream with auto-prune would delete every resource of the Application.
+        return fail(format!(
+            "`{}` renders no objects; refusing to print an empty stream",
+            selection.environment
+        ));
+    }
+    out(&stream)
+}

@@ -1,0 +1,188 @@
+//! The Argo CD Config Management Plugin, run the way the CMP server runs it: environment
+//! variables, the repository as working directory, no TTY, stdout captured.
+
+// Tests say so (on stdout) when the optional external checker is absent outside CI.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/conformance/check-manifests` (or under `$CK8S_SHARED`). Missing is a failure in
+/// CI and a printed skip elsewhere.
+fn checker() -> Option<PathBuf> {
+    let shared = std::env::var_os("CK8S_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"));
+    let path = shared.join("conformance/check-manifests");
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have the conformance checker at {}",
+        path.display()
+    );
+    println!("note: {} not found; conformance skipped", path.display());
+    None
+}
+
+fn check_stream(stream: &[u8]) {
+    let Some(script) = checker() else { return };
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "check-manifests failed:\n{report}");
+    assert!(report.contains("PASS"), "{report}");
+}
+
+/// Run like argocd-cmp-server: a clean environment plus the CMP variables.
+fn cmp(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command
+        .env("CK8S_GEN_TODAY", "2026-11-25")
+        .env("ARGOCD_APP_NAMESPACE", "velero")
+        .env("ARGOCD_APP_PROJECT_NAME", "default");
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    command.stdin(Stdio::null()).output().unwrap()
+}
+
+fn copy_environments(to: &Path) {
+    let envs = to.join("environments");
+    std::fs::create_dir_all(&envs).unwrap();
+    for entry in std::fs::read_dir(repo().join("environments")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, envs.join(path.file_name().unwrap())).unwrap();
+    }
+}
+
+#[test]
+fn generate_prints_a_conformant_stream_for_every_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    for (env, vars) in [
+        ("dev-se", vec![("ARGOCD_ENV_ENVIRONMENT", "dev-se")]),
+        (
+            "prod-se-health",
+            vec![(
+                "ARGOCD_APP_PARAMETERS",
+                r#"[{"name":"environment","string":"prod-se-health"}]"#,
+            )],
+        ),
+        ("mgmt-se", vec![("ARGOCD_APP_NAME", "argocd_mgmt-se")]),
+    ] {
+        let out = cmp(tmp.path(), &["argocd", "generate"], &vars);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{env}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.starts_with("---\n"), "{env}: {stdout}");
+        assert!(stdout.contains("kind: Schedule"), "{env}: {stdout}");
+        assert!(
+            !stdout.contains("kind: Kustomization"),
+            "Flux entry points are not for Argo CD"
+        );
+        assert!(!stdout.contains("\u{1b}["), "no colour codes");
+        check_stream(&out.stdout);
+    }
+}
+
+#[test]
+fn an_invalid_environment_fails_with_nothing_on_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev)
+        .unwrap()
+        .replace("ttl: 168h", "ttl: 7d");
+    std::fs::write(&dev, text).unwrap();
+    let out = cmp(
+        tmp.path(),
+        &["argocd", "generate"],
+        &[("ARGOCD_ENV_ENVIRONMENT", "dev-se")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "stdout must stay empty: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid-duration") && stderr.contains("168h"),
+        "{stderr}"
+    );
+    let init = cmp(
+        tmp.path(),
+        &["argocd", "init"],
+        &[("ARGOCD_ENV_ENVIRONMENT", "dev-se")],
+    );
+    assert_eq!(init.status.code(), Some(1));
+}
+
+#[test]
+fn an_unknown_or_missing_environment_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    let out = cmp(
+        tmp.path(),
+        &["argocd", "generate"],
+        &[("ARGOCD_ENV_ENVIRONMENT", "prod-se-helth")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `prod-se-health`"));
+    let none = cmp(tmp.path(), &["argocd", "generate"], &[]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(none.stdout.is_empty());
+}
+
+#[test]
+fn the_plugin_yaml_passes_the_checker() {
+    let out = cmp(&repo(), &["argocd", "plugin"], &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("kind: ConfigManagementPlugin"));
+    check_stream(&out.stdout);
+}
+
+#[test]
+fn plugin_mode_environments_get_a_plugin_applicationset() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap().replace(
+        "  engine: argocd\n",
+        "  engine: argocd\n  argocd:\n    source: plugin\n",
+    );
+    std::fs::write(&dev, text).unwrap();
+    let out = cmp(tmp.path(), &["render", "--stdout"], &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("name: ck8s-gen-backups-plugin"), "{stdout}");
+    assert!(stdout.contains("name: ck8s-gen-v1"), "{stdout}");
+    check_stream(&out.stdout);
+}
