@@ -161,7 +161,7 @@ fn provider_index(i: usize) -> usize {
 }
 
 fn is_management(i: usize) -> bool {
-    i % GROUP == 0 && i > 0
+    i.is_multiple_of(GROUP) && i > 0
 }
 
 fn tier(i: usize) -> &'static str {
@@ -232,7 +232,7 @@ pub fn environment(i: usize) -> String {
     );
     match (management, tier) {
         (true, _) => out.push_str("compliance:\n  - iso-27001-a.12.3.1\n"),
-        (false, "prod") if i % 3 == 0 => out.push_str(
+        (false, "prod") if i.is_multiple_of(3) => out.push_str(
             "compliance:\n  - gdpr-art-17\n  - hslf-fs-2016-40\n  - iso-27001-a.12.3.1\n",
         ),
         (false, "prod") => out.push_str("compliance:\n  - gdpr-art-17\n  - iso-27001-a.12.3.1\n"),
@@ -254,7 +254,7 @@ pub fn environment(i: usize) -> String {
              decidedAt: 2026-03-01\n    justification: Risk analysis RA-2026-04.\n  \
              rpoHours: 24\n  rtoHours: 8\n",
         );
-        if !management && i % 2 == 0 {
+        if !management && i.is_multiple_of(2) {
             out.push_str(
                 "  tiers:\n    - name: weekly\n      schedule: \"0 2 * * 0\"\n      ttl: 2160h\n",
             );

@@ -381,17 +381,17 @@ impl Input {
 }
 
 /// Check raw bytes before parsing: bounded size, no NUL bytes, valid UTF-8 (a BOM is dropped).
-pub fn decode(bytes: &[u8], display: &str) -> Result<String, Diagnostic> {
+pub fn decode(bytes: &[u8], display: &str) -> Result<String, Box<Diagnostic>> {
     if bytes.len() > yaml::MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             "file-too-large",
             format!("`{display}` is larger than {} KiB", yaml::MAX_FILE_BYTES / 1024),
         )
-        .help("an environment file is a few KiB of YAML; check that the right file is in the environment directory"));
+        .help("an environment file is a few KiB of YAML; check that the right file is in the environment directory")));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(Diagnostic::error("binary-file", format!("`{display}` is a binary file (NUL byte at offset {at})"))
-            .help("environment files are UTF-8 YAML text; move other files out of the environment directory"));
+        return Err(Box::new(Diagnostic::error("binary-file", format!("`{display}` is a binary file (NUL byte at offset {at})"))
+            .help("environment files are UTF-8 YAML text; move other files out of the environment directory")));
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_owned()),
@@ -400,11 +400,11 @@ pub fn decode(bytes: &[u8], display: &str) -> Result<String, Diagnostic> {
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
             let line = prefix.matches('\n').count() + 1;
             let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Err(Diagnostic::error(
+            Err(Box::new(Diagnostic::error(
                 "invalid-utf8",
                 format!("`{display}` is not valid UTF-8 (first invalid byte at line {line}, column {column})"),
             )
-            .help("save the file as UTF-8"))
+            .help("save the file as UTF-8")))
         }
     }
 }
@@ -534,7 +534,7 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
     if let Some(id) = common.and_then(|common| add_source(&mut workspace, common)) {
         match parse_layer(&workspace.sources, id, "Defaults") {
             Ok(layer) => layers.push(layer),
-            Err(diagnostic) => workspace.diagnostics.push(diagnostic),
+            Err(diagnostic) => workspace.diagnostics.push(*diagnostic),
         }
     }
     // Layer the defaults and common.yaml once; every environment starts from a copy.
@@ -553,7 +553,7 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
         })
         .collect();
     let sources = &workspace.sources;
-    let loaded: Vec<Result<LoadedEnvironment, Diagnostic>> = decoded
+    let loaded: Vec<Result<LoadedEnvironment, Box<Diagnostic>>> = decoded
         .into_par_iter()
         .map(|(id, stem)| {
             let layer = parse_layer(sources, id, "Environment")?;
@@ -575,7 +575,7 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
     for result in loaded {
         match result {
             Ok(environment) => workspace.environments.push(environment),
-            Err(diagnostic) => workspace.diagnostics.push(diagnostic),
+            Err(diagnostic) => workspace.diagnostics.push(*diagnostic),
         }
     }
     workspace
@@ -631,23 +631,25 @@ fn add_source(workspace: &mut Workspace, input: Input) -> Option<SourceId> {
 }
 
 /// Parse a decoded file as a layer of `kind` (`Environment` or `Defaults`).
-fn parse_layer(sources: &Sources, id: SourceId, kind: &str) -> Result<Layer, Diagnostic> {
+fn parse_layer(sources: &Sources, id: SourceId, kind: &str) -> Result<Layer, Box<Diagnostic>> {
     let file = sources.get(id);
     let display = &file.path;
-    let document = yaml::parse_document(file, id).map_err(|d| *d)?;
+    let document = yaml::parse_document(file, id)?;
     if !document.value.is_object() {
-        return Err(Diagnostic::error(
-            "not-a-mapping",
-            format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"),
-        )
-        .at(
-            document.spans.get("").map(|s| Location {
-                source: id,
-                span: s.value,
-            }),
-            "expected `key: value` pairs",
-        )
-        .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"));
+        return Err(Box::new(
+            Diagnostic::error(
+                "not-a-mapping",
+                format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"),
+            )
+            .at(
+                document.spans.get("").map(|s| Location {
+                    source: id,
+                    span: s.value,
+                }),
+                "expected `key: value` pairs",
+            )
+            .help("start the file with `apiVersion: ck8s-gen/v1` and `kind: Environment`"),
+        ));
     }
     let found_kind = document.value.get("kind").and_then(Value::as_str);
     if found_kind.is_some_and(|k| k != kind)
@@ -664,15 +666,17 @@ fn parse_layer(sources: &Sources, id: SourceId, kind: &str) -> Result<Layer, Dia
                 "`kind: Defaults` belongs in `{COMMON_FILE}`; an environment file has `kind: Environment`"
             )
         };
-        return Err(Diagnostic::error(
-            "wrong-kind",
-            format!(
-                "`{display}` has `kind: {}`, expected `{kind}`",
-                found_kind.unwrap_or_default()
-            ),
-        )
-        .at(location, "wrong kind")
-        .help(help));
+        return Err(Box::new(
+            Diagnostic::error(
+                "wrong-kind",
+                format!(
+                    "`{display}` has `kind: {}`, expected `{kind}`",
+                    found_kind.unwrap_or_default()
+                ),
+            )
+            .at(location, "wrong kind")
+            .help(help),
+        ));
     }
     Ok(Layer {
         source: id,

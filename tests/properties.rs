@@ -456,6 +456,7 @@ fn any_string_survives_our_writer_and_reader() {
 /// One `python3` run reads every emitted document with PyYAML (`safe_load_all`, YAML 1.1 as
 /// kubectl's and Helm's go-yaml v2 read it) and prints them as JSON.
 #[test]
+#[allow(clippy::print_stderr)] // the note that the test was skipped
 fn any_string_survives_our_writer_and_a_yaml_1_1_reader() {
     let probe = std::process::Command::new("python3")
         .args(["-c", "import yaml"])

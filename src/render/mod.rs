@@ -651,7 +651,8 @@ fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderEr
         .into_par_iter()
         .map(|set| (set, header(set, &by_name)))
         .collect();
-    let assembled: Vec<Result<(String, Vec<u8>, Vec<RenderedObject>), RenderError>> = files
+    type File = (String, Vec<u8>, Vec<RenderedObject>);
+    let assembled: Vec<Result<File, RenderError>> = files
         .into_par_iter()
         .zip(used.par_iter())
         .map(|((path, mut group), used)| {
