@@ -399,30 +399,36 @@ pub fn restore_test_objects(
             &test.cluster_rules,
         ),
     ];
+    // Converted once: all seven templates share it.
+    let test = Value::from(Serde(test));
     let mut out = vec![
-        object(templates, names::TEST_CONFIGMAP, &json!({ "test": test }))?,
+        object(
+            templates,
+            names::TEST_CONFIGMAP,
+            &context! {test => test.clone()},
+        )?,
         object(
             templates,
             names::TEST_SERVICEACCOUNT,
-            &json!({ "test": test }),
+            &context! {test => test.clone()},
         )?,
     ];
     for (kind, binding, name, namespace, rules) in roles {
         out.push(object(
             templates,
             names::TEST_ROLE,
-            &json!({"test": test, "kind": kind, "name": name, "namespace": namespace, "rules": rules}),
+            &context! {test => test.clone(), kind => kind, name => name, namespace => namespace, rules => Value::from(Serde(rules))},
         )?);
         out.push(object(
             templates,
             names::TEST_ROLEBINDING,
-            &json!({"test": test, "kind": binding, "role_kind": kind, "name": name, "namespace": namespace}),
+            &context! {test => test.clone(), kind => binding, role_kind => kind, name => name, namespace => namespace},
         )?);
     }
     out.push(object(
         templates,
         names::TEST_CRONJOB,
-        &json!({ "test": test }),
+        &context! {test => test},
     )?);
     Ok(out)
 }
