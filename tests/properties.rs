@@ -1,6 +1,7 @@
 //! Property tests of the whole pipeline: random edits of the shipped environments never panic
-//! and always yield located findings; validation does not depend on the order of files or of
-//! keys; any string survives our YAML writer → our YAML 1.2 reader and a YAML 1.1 reader.
+//! and always yield located findings; validation and rendering do not depend on the order of
+//! files or of keys; any string survives our YAML writer → our YAML 1.2 reader and a YAML 1.1
+//! reader.
 //!
 //! Case counts are modest by default (debug builds on 2 cores); raise them with
 //! `PROPTEST_CASES=10000 cargo test --release --test properties`.
@@ -8,12 +9,14 @@
 use ck8s_gen::assets::Assets;
 use ck8s_gen::diagnostic::{Diagnostic, Severity};
 use ck8s_gen::load::Input;
+use ck8s_gen::render::{self, Options};
 use ck8s_gen::report;
 use ck8s_gen::validate::{Outcome, Validator};
 use ck8s_gen::yaml;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{LazyLock, OnceLock};
 
@@ -405,6 +408,55 @@ fn validation_does_not_depend_on_key_order() {
             prop_assert_eq!(values(&outcome), values(&base));
             Ok(())
         })
+        .unwrap();
+}
+
+/// Every rendered file, bytes included (headers carry the input hash and the file names).
+fn rendered(common: Input, envs: Vec<Input>) -> BTreeMap<String, Vec<u8>> {
+    let outcome = validator().validate_inputs(Some(common), envs);
+    let options = Options {
+        source_label: "environments".to_owned(),
+    };
+    render::render(&outcome, &ASSETS, &options)
+        .expect("the shipped environments render")
+        .files
+}
+
+#[test]
+fn rendering_does_not_depend_on_file_order_or_key_order() {
+    let (common, envs) = shipped();
+    let expected = rendered(common.clone(), envs.clone());
+    assert!(expected.len() > 10, "{:?}", expected.keys());
+    assert_eq!(
+        rendered(common.clone(), envs.clone()),
+        expected,
+        "deterministic"
+    );
+    let mut runner = TestRunner::new(config(16));
+    runner
+        .run(
+            &(Just(envs).prop_shuffle(), any::<u64>()),
+            |(shuffled, seed)| {
+                let shuffle = |input: &Input, seed: u64| {
+                    let text = String::from_utf8(input.bytes.clone()).unwrap();
+                    Input::new(input.display.clone(), shuffle_keys(&text, seed))
+                };
+                let reordered: Vec<Input> = shuffled
+                    .iter()
+                    .enumerate()
+                    .map(|(i, input)| shuffle(input, seed.wrapping_add(i as u64)))
+                    .collect();
+                let files = rendered(shuffle(&common, seed ^ 0x5eed), reordered);
+                prop_assert_eq!(
+                    files.keys().collect::<Vec<_>>(),
+                    expected.keys().collect::<Vec<_>>()
+                );
+                for (path, bytes) in &files {
+                    prop_assert!(bytes == &expected[path], "{} differs", path);
+                }
+                Ok(())
+            },
+        )
         .unwrap();
 }
 
