@@ -152,6 +152,16 @@ pub(crate) fn assets(global: &crate::cli::Global) -> Result<crate::assets::Asset
 
 /// Validate and print findings like `validate` does; `Err` carries the exit status to return
 /// when nothing else should happen (findings with errors, or a failure to run).
+/// The findings of a validation in the format asked for with `--format`.
+pub(crate) fn findings(global: &crate::cli::Global, outcome: &crate::validate::Outcome) -> String {
+    crate::report::render(
+        global.format,
+        &outcome.diagnostics,
+        &outcome.sources,
+        use_color(global.color),
+    )
+}
+
 pub(crate) fn validated(
     global: &crate::cli::Global,
     assets: &crate::assets::Assets,
@@ -168,17 +178,8 @@ pub(crate) fn validated(
         .iter()
         .any(|d| d.severity != crate::diagnostic::Severity::Note || d.accepted.is_some());
     if outcome.has_failures() || has_findings {
-        let text = crate::report::render(
-            global.format,
-            &outcome.diagnostics,
-            &outcome.sources,
-            use_color(global.color),
-        );
-        match global.format {
-            crate::report::Format::Human => err(&text),
-            // Machine formats of findings go to stderr here: stdout carries the command's data.
-            _ => err(&text),
-        }
+        // Stdout carries the command's data: findings go to stderr in every format.
+        err(&findings(global, &outcome));
     }
     if outcome.has_failures() {
         return Err(ExitStatus::Failure);

@@ -1,13 +1,13 @@
 //! `ck8s-gen render`: validate every environment, then write (or check, or print) the rendered
 //! manifests.
 
-use super::{err, fail, out, use_color};
+use super::{assets, err, fail, findings, out};
 use crate::ExitStatus;
 use crate::cli::Global;
 use crate::load::Provenance;
 use crate::render::output::{self, Scope};
 use crate::render::{self, Options};
-use crate::report::{self, Format};
+use crate::report::Format;
 use crate::validate::{self, Outcome, Request};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,12 +20,9 @@ pub struct Flags<'a> {
 }
 
 pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
-    let assets = match crate::assets::Assets::with_overrides(
-        global.schemas.as_deref(),
-        global.templates.as_deref(),
-    ) {
+    let assets = match assets(global) {
         Ok(assets) => assets,
-        Err(e) => return fail(e),
+        Err(status) => return status,
     };
     // The whole directory: one environment's output can depend on another's.
     let mut outcome = match validate::validate(&Request {
@@ -36,12 +33,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         Ok(outcome) => outcome,
         Err(e) => return fail(e),
     };
-    let text = report::render(
-        global.format,
-        &outcome.diagnostics,
-        &outcome.sources,
-        use_color(global.color),
-    );
+    let text = findings(global, &outcome);
     // Findings go to stderr whenever stdout carries the manifests.
     if global.format == Format::Human || flags.stdout {
         err(&text);

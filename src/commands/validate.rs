@@ -1,9 +1,9 @@
 //! `ck8s-gen validate`: structural, semantic and regulatory checks of environments.
 
-use super::{assets, err, fail, out, use_color};
+use super::{assets, err, fail, findings, out};
 use crate::ExitStatus;
 use crate::cli::Global;
-use crate::report::{self, Format};
+use crate::report::Format;
 use crate::validate::{self, Request};
 
 pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
@@ -19,12 +19,7 @@ pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
         Ok(outcome) => outcome,
         Err(e) => return fail(e),
     };
-    let text = report::render(
-        global.format,
-        &outcome.diagnostics,
-        &outcome.sources,
-        use_color(global.color),
-    );
+    let text = findings(global, &outcome);
     let printed = match global.format {
         Format::Human => {
             err(&text);
