@@ -1,49 +1,14 @@
 //! The Argo CD Config Management Plugin, run the way the CMP server runs it: environment
 //! variables, the repository as working directory, no TTY, stdout captured.
 
-// Tests say so (on stdout) when the optional external checker is absent outside CI.
-#![allow(clippy::print_stdout)]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use support::check_stream;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `../shared/conformance/check-manifests` (or under `$CK8S_SHARED`). Missing is a failure in
-/// CI and a printed skip elsewhere.
-fn checker() -> Option<PathBuf> {
-    let shared = std::env::var_os("CK8S_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    let path = shared.join("conformance/check-manifests");
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must have the conformance checker at {}",
-        path.display()
-    );
-    println!("note: {} not found; conformance skipped", path.display());
-    None
-}
-
-fn check_stream(stream: &[u8]) {
-    let Some(script) = checker() else { return };
-    let mut child = Command::new("python3")
-        .arg(&script)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), stream).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "check-manifests failed:\n{report}");
-    assert!(report.contains("PASS"), "{report}");
 }
 
 /// Run like argocd-cmp-server: a clean environment plus the CMP variables.

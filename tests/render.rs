@@ -5,12 +5,14 @@
 // Tests say so (on stdout, shown with --nocapture) when an optional external checker is absent.
 #![allow(clippy::print_stdout)]
 
+mod support;
+
 use ck8s_gen::assets::Assets;
 use ck8s_gen::render::output::{self, Scope};
 use ck8s_gen::render::{self, Bundle, Options};
 use ck8s_gen::validate::{self, Request};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn repo() -> &'static Path {
@@ -100,58 +102,6 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         walk(dir, dir, &mut out);
     }
     out
-}
-
-/// `../shared/conformance/check-manifests`, or `$CK8S_SHARED/conformance/check-manifests`.
-fn checker() -> Option<PathBuf> {
-    let shared = std::env::var_os("CK8S_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    let path = shared.join("conformance/check-manifests");
-    assert!(
-        path.is_file() || std::env::var_os("CI").is_none(),
-        "CI must have the conformance checker at {}",
-        path.display()
-    );
-    path.is_file().then_some(path)
-}
-
-fn python_has(modules: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {modules}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Run the upstream checker on `dir`; `false` (with a printed note) when it is unavailable.
-fn conformance(dir: &Path) -> bool {
-    let Some(script) = checker() else {
-        println!(
-            "note: ../shared/conformance/check-manifests not found (set CK8S_SHARED); skipped"
-        );
-        return false;
-    };
-    if !python_has("yaml, jsonschema") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have python3 with PyYAML and jsonschema"
-        );
-        println!("note: python3 with PyYAML and jsonschema not available; conformance skipped");
-        return false;
-    }
-    let out = Command::new("python3")
-        .arg(&script)
-        .arg(dir)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && text.contains("PASS") && text.contains(" 0 problems"),
-        "check-manifests failed on {}:\n{text}{}",
-        dir.display(),
-        stderr(&out)
-    );
-    true
 }
 
 #[test]
@@ -508,7 +458,7 @@ fn the_committed_rendered_tree_is_up_to_date() {
 fn the_shipped_environments_pass_the_upstream_conformance_checker() {
     let tmp = scratch();
     assert!(ck8s_gen(tmp.path(), &["render"]).status.success());
-    conformance(&tmp.path().join("rendered"));
+    support::check_manifests(&tmp.path().join("rendered"));
 }
 
 #[test]
@@ -642,7 +592,7 @@ fn every_renderer_branch_passes_the_upstream_conformance_checker() {
     assert!(!fleet.contains("$labels"));
     // A label value `on` stays a string for YAML 1.1 readers.
     assert!(release.contains("tier: \"on\""));
-    conformance(&rendered);
+    support::check_manifests(&rendered);
 }
 
 #[test]
@@ -693,7 +643,7 @@ fn environments_written_by_init_render_and_pass_the_conformance_checker() {
         return;
     }
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    conformance(&tmp.path().join("rendered"));
+    support::check_manifests(&tmp.path().join("rendered"));
 }
 
 #[test]
@@ -807,7 +757,7 @@ fn the_restore_test_is_scheduled_least_privileged_and_its_restore_is_a_valid_vel
         restore.replace("generateName: restore-test-", "name: restore-test-x"),
     )
     .unwrap();
-    conformance(tmp.path());
+    support::check_manifests(tmp.path());
     // Nothing for an environment without a restore test.
     assert!(
         !bundle

@@ -5,9 +5,10 @@
 // Tests say so (on stdout, shown with --nocapture) when an optional external checker is absent.
 #![allow(clippy::print_stdout)]
 
-use std::io::Write;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,41 +48,6 @@ fn objects(stream: &str) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-/// `../shared/conformance/check-manifests` on a stream (stdin), when available.
-fn conformance(stream: &str) {
-    let shared = std::env::var_os("CK8S_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("../shared"));
-    let script = shared.join("conformance/check-manifests");
-    let has_python = Command::new("python3")
-        .args(["-c", "import yaml, jsonschema"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !script.is_file() || !has_python {
-        println!("note: check-manifests or python3 with PyYAML/jsonschema unavailable; skipped");
-        return;
-    }
-    let mut child = Command::new("python3")
-        .arg(&script)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let report = text(&out.stdout);
-    assert!(
-        out.status.success() && report.contains(" 0 problems"),
-        "check-manifests failed:\n{report}\n{stream}"
-    );
 }
 
 #[test]
@@ -138,7 +104,7 @@ fn every_restore_form_prints_only_conformant_objects() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     all.push_str(&text(&out.stdout));
-    conformance(&all);
+    support::check_stream(all.as_bytes());
 }
 
 #[test]
