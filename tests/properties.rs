@@ -571,3 +571,181 @@ fn any_string_survives_our_writer_and_a_yaml_1_1_reader() {
         mismatches.join("\n")
     );
 }
+
+/// A block node of a generated template-like document.
+#[derive(Clone, Debug)]
+enum Block {
+    /// A scalar or flow node as written after `key: ` or `- `.
+    Inline(String),
+    /// A literal block scalar's lines.
+    Literal(Vec<String>),
+    Map(Vec<(String, Block)>),
+    Seq(Vec<Block>),
+}
+
+fn inline_node(clean: bool) -> BoxedStrategy<String> {
+    let strings = if clean {
+        "[ -~]{0,10}".boxed()
+    } else {
+        tricky_string().boxed()
+    };
+    let flow = strings.prop_map(|s| {
+        let v = serde_json::json!({ "k": s, "l": [s, 1, -2, true, null, {}, []] });
+        match s.len() % 3 {
+            0 => serde_json::to_string(&v["k"]).unwrap(),
+            1 => serde_json::to_string(&v["l"]).unwrap(),
+            _ => serde_json::to_string_pretty(&v).unwrap().replace('\n', " "),
+        }
+    });
+    if clean {
+        return prop_oneof![
+            3 => "[a-zA-Z/][a-zA-Z0-9./:_ -]{0,10}",
+            1 => "[0-9][0-9a-zA-Z.:_+-]{0,5}",
+            3 => flow,
+        ]
+        .boxed();
+    }
+    prop_oneof![
+        3 => "[a-zA-Z/][a-zA-Z0-9./:_ -]{0,10}",
+        1 => "[0-9][0-9a-zA-Z.:_+-]{0,5}",
+        1 => tricky_string().prop_filter("one line", |s| !s.contains(['\n', '\r'])),
+        3 => flow,
+        1 => "[a-z]{1,5} #[a-z ]{0,5}",
+        1 => prop::sample::select(vec!["{}", "[]", "\"\"", "true", "false", "null", "0", "-1", "~", "|-", ">", "&a x", "*a", "!!str x", "'q'"]).prop_map(str::to_owned),
+    ]
+    .boxed()
+}
+
+fn block_key(clean: bool) -> BoxedStrategy<String> {
+    if clean {
+        return "[a-z][a-zA-Z0-9./_-]{0,8}".boxed();
+    }
+    prop_oneof![
+        6 => "[a-z][a-zA-Z0-9./_-]{0,8}",
+        1 => prop::sample::select(vec!["y", "on", "True", "null", "1", "a b", "a:b", "-a", "\"q\"", "\"a: b\"", "? a"]).prop_map(str::to_owned),
+    ]
+    .boxed()
+}
+
+fn block(clean: bool) -> impl Strategy<Value = Block> {
+    let lines = if clean {
+        "[!-~][ -~]{0,12}"
+    } else {
+        "[ -~]{0,12}"
+    };
+    let leaf = prop_oneof![
+        6 => inline_node(clean).prop_map(Block::Inline),
+        1 => prop::collection::vec(lines, 1..4).prop_map(Block::Literal),
+    ];
+    leaf.prop_recursive(5, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec((block_key(clean), inner.clone()), 1..6).prop_map(Block::Map),
+            prop::collection::vec(inner, 1..5).prop_map(Block::Seq),
+        ]
+    })
+}
+
+/// A pseudo-random number below `n` (a linear congruential step).
+fn roll(seed: &mut u64, n: u64) -> u64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*seed >> 33) % n
+}
+
+/// Write `block` at column `indent`; `seed` picks among equivalent layouts and adds comments
+/// and blank lines.
+fn write_block(block: &Block, indent: usize, seed: &mut u64, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match block {
+        Block::Inline(_) | Block::Literal(_) => unreachable!("written by the parent"),
+        Block::Map(entries) => {
+            for (key, value) in entries {
+                if roll(seed, 8) == 0 {
+                    out.push_str(&format!("{pad}# comment: {key}\n\n"));
+                }
+                out.push_str(&format!("{pad}{key}:"));
+                write_value(value, indent, true, seed, out);
+            }
+        }
+        Block::Seq(items) => {
+            for item in items {
+                out.push_str(&format!("{pad}-"));
+                match item {
+                    Block::Map(entries) if roll(seed, 2) == 0 => {
+                        // Compact: the first entry on the dash's line.
+                        let (key, value) = &entries[0];
+                        out.push_str(&format!(" {key}:"));
+                        write_value(value, indent + 2, true, seed, out);
+                        write_block(&Block::Map(entries[1..].to_vec()), indent + 2, seed, out);
+                    }
+                    _ => write_value(item, indent, false, seed, out),
+                }
+            }
+        }
+    }
+}
+
+fn write_value(value: &Block, indent: usize, after_key: bool, seed: &mut u64, out: &mut String) {
+    let same_column = after_key && roll(seed, 2) == 0;
+    match value {
+        Block::Inline(text) => out.push_str(&format!(" {text}\n")),
+        Block::Literal(lines) => {
+            out.push_str(" |\n");
+            for line in lines {
+                out.push_str(&format!("{}{line}\n", " ".repeat(indent + 2)));
+            }
+        }
+        Block::Seq(_) if same_column => {
+            out.push('\n');
+            write_block(value, indent, seed, out);
+        }
+        Block::Map(_) | Block::Seq(_) => {
+            out.push('\n');
+            write_block(value, indent + 2, seed, out);
+        }
+    }
+}
+
+/// Documents like template output, and near misses.
+fn template_like_document() -> impl Strategy<Value = String> {
+    prop::bool::ANY.prop_flat_map(|clean| {
+        (
+            prop::collection::vec((block_key(clean), block(clean)), 1..5),
+            any::<u64>(),
+        )
+            .prop_map(|(entries, mut seed)| {
+                let mut out = String::new();
+                write_block(&Block::Map(entries), 0, &mut seed, &mut out);
+                out
+            })
+    })
+}
+/// The quick reader of template output gives up or agrees with the full parser; it never
+/// accepts what the full parser refuses.
+#[test]
+fn the_quick_template_reader_agrees_with_the_full_parser() {
+    let config = config(2048);
+    let cases = config.cases as usize;
+    let mut runner = TestRunner::new(config);
+    let accepted = std::cell::Cell::new(0usize);
+    runner
+        .run(&template_like_document(), |text| {
+            if let Some(quick) = yaml::read_template_output_quickly(&text) {
+                accepted.set(accepted.get() + 1);
+                let full: serde_json::Value = yaml::from_yaml(&text).map_err(|e| {
+                    TestCaseError::fail(format!("quick accepted, full refused: {e}\n{text}"))
+                })?;
+                prop_assert_eq!(quick, full, "{}", text);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // The generator must exercise the quick path, not only its refusals (about a fifth of
+    // the documents are in its subset).
+    assert!(
+        accepted.get() * 20 >= cases,
+        "{} of {cases}",
+        accepted.get()
+    );
+}

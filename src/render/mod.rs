@@ -36,8 +36,8 @@ use crate::validate::Outcome;
 use context::{EnvView, base_labels};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
-use objects::Object;
 use objects::velero_values::VeleroValues;
+use objects::{Canonical, Object};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
@@ -200,10 +200,13 @@ struct Emitted {
     yaml: Result<String, String>,
 }
 
-fn emit(object: Object) -> Emitted {
+fn emit(object: Canonical) -> Emitted {
     Emitted {
-        id: object.id(),
-        yaml: object.to_yaml(),
+        yaml: object.to_yaml().map(|mut y| {
+            y.shrink_to_fit();
+            y
+        }),
+        id: object.id,
     }
 }
 
@@ -233,6 +236,7 @@ pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, Re
     assemble(inputs, pieces)
 }
 
+/// Render template `name` into its typed object.
 pub(crate) fn object(
     templates: &Templates,
     name: &str,
@@ -245,13 +249,26 @@ pub(crate) fn object(
     })
 }
 
+/// Render template `name` and check the object it writes, keeping its canonical value.
+pub(crate) fn canonical(
+    templates: &Templates,
+    name: &str,
+    context: &impl Serialize,
+) -> Result<Canonical, RenderError> {
+    let text = templates.render(name, context)?;
+    Object::check(&text).map_err(|message| RenderError::Object {
+        template: name.to_owned(),
+        message,
+    })
+}
+
 /// The file name of an object: `<kind-lowercase>-<name>.yaml`.
-fn file_name(object: &Object) -> String {
-    let id = object.id();
+fn file_name(object: &Canonical) -> String {
+    let id = &object.id;
     format!("{}-{}.yaml", id.kind.to_lowercase(), id.name)
 }
 
-fn piece(env: &str, dir: &str, object: Object) -> Piece {
+fn piece(env: &str, dir: &str, object: Canonical) -> Piece {
     Piece {
         environment: Some(env.to_owned()),
         path: format!("{env}/{dir}/{}", file_name(&object)),
@@ -270,10 +287,11 @@ pub fn chart_values(
         template: names::VALUES.to_owned(),
         message,
     };
-    let value: serde_json::Value =
-        crate::yaml::from_yaml(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
-    let typed = objects::typed::<VeleroValues>(value).map_err(invalid)?;
-    serde_json::to_value(&*typed).map_err(|e| invalid(e.to_string()))
+    let value =
+        crate::yaml::read_template_output(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
+    // The round trip check makes `value` exactly what the typed values serialize to.
+    objects::typed::<VeleroValues>(&value).map_err(invalid)?;
+    Ok(value)
 }
 
 const KUSTOMIZATION_VELERO: &str = "ck8s-gen-velero";
@@ -296,13 +314,13 @@ fn environment_pieces(
         }
     }
     if let Some(rule) = alerts::backup_rules(environment, view, test.as_ref()) {
-        let o = object(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
+        let o = canonical(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
         out.push(piece(env, "manifests", o));
     }
     // Converted once: every template of the environment shares it.
     let env_value = Value::from(Serde(view));
     for schedule in &velero.schedules {
-        let o = object(
+        let o = canonical(
             templates,
             names::SCHEDULE,
             &context! {env => env_value.clone(), schedule => Value::from(Serde(schedule))},
@@ -310,7 +328,7 @@ fn environment_pieces(
         out.push(piece(env, "manifests", o));
     }
     for location in &velero.locations {
-        let o = object(
+        let o = canonical(
             templates,
             names::BSL,
             &context! {env => env_value.clone(), location => Value::from(Serde(location))},
@@ -327,11 +345,11 @@ fn environment_pieces(
             } else {
                 names::HELM_REPOSITORY
             };
-            out.push(piece(env, "release", object(templates, source, &ctx)?));
+            out.push(piece(env, "release", canonical(templates, source, &ctx)?));
             out.push(piece(
                 env,
                 "release",
-                object(templates, names::HELM_RELEASE, &ctx)?,
+                canonical(templates, names::HELM_RELEASE, &ctx)?,
             ));
             let k = json!({
                 "name": KUSTOMIZATION_VELERO,
@@ -341,7 +359,7 @@ fn environment_pieces(
             out.push(piece(
                 env,
                 "flux",
-                object(
+                canonical(
                     templates,
                     names::KUSTOMIZATION,
                     &context! {env => env_value.clone(), kustomization => Value::from(Serde(&k))},
@@ -353,7 +371,7 @@ fn environment_pieces(
             out.push(piece(
                 env,
                 "argocd",
-                object(
+                canonical(
                     templates,
                     names::APP_CHART,
                     &context! {env => env_value, name => name, values => values_value},
@@ -382,7 +400,7 @@ fn environments_with<'a>(pieces: &'a [Piece], dir: &str) -> HashSet<&'a str> {
 pub fn restore_test_objects(
     templates: &Templates,
     test: &restore_test::RestoreTestView,
-) -> Result<Vec<Object>, RenderError> {
+) -> Result<Vec<Canonical>, RenderError> {
     let roles = [
         (
             "Role",
@@ -402,30 +420,30 @@ pub fn restore_test_objects(
     // Converted once: all seven templates share it.
     let test = Value::from(Serde(test));
     let mut out = vec![
-        object(
+        canonical(
             templates,
             names::TEST_CONFIGMAP,
             &context! {test => test.clone()},
         )?,
-        object(
+        canonical(
             templates,
             names::TEST_SERVICEACCOUNT,
             &context! {test => test.clone()},
         )?,
     ];
     for (kind, binding, name, namespace, rules) in roles {
-        out.push(object(
+        out.push(canonical(
             templates,
             names::TEST_ROLE,
             &context! {test => test.clone(), kind => kind, name => name, namespace => namespace, rules => Value::from(Serde(rules))},
         )?);
-        out.push(object(
+        out.push(canonical(
             templates,
             names::TEST_ROLEBINDING,
             &context! {test => test.clone(), kind => binding, role_kind => kind, name => name, namespace => namespace},
         )?);
     }
-    out.push(object(
+    out.push(canonical(
         templates,
         names::TEST_CRONJOB,
         &context! {test => test},
@@ -454,13 +472,13 @@ fn manifest_wrappers(
                         // The Schedules and locations need the CRDs and the server from the release.
                         "depends_on": view.velero.as_ref().map(|_| KUSTOMIZATION_VELERO),
                     });
-                    object(
+                    canonical(
                         templates,
                         names::KUSTOMIZATION,
                         &context! {env => Value::from(Serde(view)), kustomization => Value::from(Serde(&k))},
                     )?
                 }
-                _ => object(
+                _ => canonical(
                     templates,
                     names::APP_MANIFESTS,
                     &context! {env => Value::from(Serde(view)), name => format!("{env}-velero-manifests")},
@@ -510,13 +528,13 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
                 return Ok(None);
             }
             let job = offsite::rclone_job(env, &manager)?;
-            let o = object(templates, names::CRONJOB, &json!({"job": job}))?;
+            let o = canonical(templates, names::CRONJOB, &json!({"job": job}))?;
             let mut p = piece(&manager, "manifests", o);
             p.inputs.insert(env.metadata.name.clone());
             let manager_metrics = metrics.get(manager.as_str()).copied().unwrap_or(false);
             let alert = match alerts::sync_rules(env, &job, manager_metrics) {
                 Some(rule) => {
-                    let o = object(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
+                    let o = canonical(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
                     let mut r = piece(&manager, "manifests", o);
                     r.inputs.insert(env.metadata.name.clone());
                     Some(r)
@@ -549,7 +567,7 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
             "pod-security.kubernetes.io/enforce".to_owned(),
             "restricted".to_owned(),
         );
-        let o = object(
+        let o = canonical(
             templates,
             names::NAMESPACE,
             &json!({"namespace": namespace, "labels": labels}),
@@ -614,7 +632,7 @@ fn fleet_pieces(
             crate::argocd::PLUGIN_NAME,
             crate::argocd::PLUGIN_VERSION
         );
-        let o = object(
+        let o = canonical(
             templates,
             template,
             &json!({"namespace": namespace, "elements": elements, "plugin": plugin_name}),

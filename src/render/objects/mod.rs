@@ -86,12 +86,19 @@ pub const RBAC: &str = "rbac.authorization.k8s.io/v1";
 impl Object {
     /// Parse one YAML document produced by a template into its typed object.
     pub fn parse(text: &str) -> Result<Object, String> {
-        let value: Value = crate::yaml::from_yaml(text).map_err(|e| format!("not YAML: {e}"))?;
-        Object::from_value(value)
+        Object::from_value(&read(text)?)
+    }
+
+    /// Parse one YAML document produced by a template and check it against its kind, keeping
+    /// only its identity and value (which is what the typed object serializes to).
+    pub fn check(text: &str) -> Result<Canonical, String> {
+        let value = read(text)?;
+        let id = Object::from_value(&value)?.id();
+        Ok(Canonical { id, value })
     }
 
     /// Type a JSON value by its `apiVersion` and `kind`; the value must survive the round trip.
-    pub fn from_value(value: Value) -> Result<Object, String> {
+    pub fn from_value(value: &Value) -> Result<Object, String> {
         let field = |name: &str| {
             value
                 .get(name)
@@ -212,13 +219,31 @@ impl Object {
     }
 }
 
+fn read(text: &str) -> Result<Value, String> {
+    crate::yaml::read_template_output(text).map_err(|e| format!("not YAML: {e}"))
+}
+
+/// An object checked against its kind, kept as the value its typed form serializes to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Canonical {
+    pub id: ObjectId,
+    pub value: Value,
+}
+
+impl Canonical {
+    /// The object as canonical YAML (every key sorted, YAML-1.1-safe quoting, no `---`).
+    pub fn to_yaml(&self) -> Result<String, String> {
+        crate::yaml::to_yaml(&self.value)
+    }
+}
+
 /// Deserialize `value` into `T` and require that serializing `T` gives `value` back: this
 /// catches unknown fields in types that ignore them (k8s-openapi), explicit `null`s, and
-/// values coerced on the way in.
-pub fn typed<T: DeserializeOwned + Serialize>(value: Value) -> Result<Box<T>, String> {
-    let object = T::deserialize(&value).map_err(|e| e.to_string())?;
+/// values coerced on the way in. So `value` is exactly what the typed object serializes to.
+pub fn typed<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Box<T>, String> {
+    let object = T::deserialize(value).map_err(|e| e.to_string())?;
     let back = serde_json::to_value(&object).map_err(|e| e.to_string())?;
-    if let Some(problem) = first_difference(&value, &back, &mut String::new()) {
+    if let Some(problem) = first_difference(value, &back, &mut String::new()) {
         return Err(problem);
     }
     Ok(Box::new(object))

@@ -3,6 +3,8 @@
 //! and a JSON-pointer → span index so diagnostics point into the file. Writing: canonical,
 //! YAML-1.1-safe output (strings that kubectl or Helm would read as bools or numbers are quoted).
 
+mod quick;
+
 use crate::diagnostic::Diagnostic;
 use crate::source::{Location, SourceFile, SourceId, Span};
 use serde::Serialize;
@@ -336,6 +338,30 @@ pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String
         budget.max_documents = 1;
     }
     serde_saphyr::from_str_with_options(text, options).map_err(|e| e.without_snippet().to_string())
+}
+
+/// How many template outputs the quick reader left to the full parser in this process.
+static TEMPLATE_FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Read one document a template produced: with the quick reader for the subset templates write
+/// (see `quick`), else with the full parser. Both give the same value for what both accept.
+pub fn read_template_output(text: &str) -> Result<Value, String> {
+    if let Some(value) = quick::read(text) {
+        return Ok(value);
+    }
+    TEMPLATE_FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    from_yaml(text)
+}
+
+/// How many template outputs went to the full parser so far in this process (the shipped
+/// templates never need it: a test holds them to that).
+pub fn template_fallbacks() -> usize {
+    TEMPLATE_FALLBACKS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The quick reader alone (`None`: outside its subset); for the differential tests and fuzzing.
+pub fn read_template_output_quickly(text: &str) -> Option<Value> {
+    quick::read(text)
 }
 
 /// Every document of a multi-document stream (`---` separated), as JSON values.
