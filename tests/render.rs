@@ -683,6 +683,51 @@ fn a_template_mistake_is_an_error_naming_the_template_and_writes_nothing() {
     assert!(err.contains("undefined"), "{err}");
 }
 
+/// Files are staged as they are rendered; a template error in one environment after others
+/// were staged must still leave the existing tree exactly as it was, with no staging left over.
+#[test]
+fn a_render_error_after_files_were_staged_leaves_the_tree_untouched() {
+    let tmp = scratch();
+    let first = ck8s_gen(tmp.path(), &["render"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let before = tree(&tmp.path().join("rendered"));
+    // Every environment's files would change (shorter retention in `dev`, …), and the
+    // restore test's CronJob, which only the environments with restore tests render, breaks.
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap();
+    std::fs::write(&dev, text.replace("ttl: 168h", "ttl: 96h")).unwrap();
+    let templates = tmp.path().join("templates/restore-test");
+    std::fs::create_dir_all(&templates).unwrap();
+    let original =
+        std::fs::read_to_string(repo().join("templates/restore-test/cronjob.yaml.j2")).unwrap();
+    std::fs::write(
+        templates.join("cronjob.yaml.j2"),
+        original.replace(
+            "concurrencyPolicy: Forbid",
+            "concurrencyPolicy: Forbid\n  paused: true",
+        ),
+    )
+    .unwrap();
+    let out = ck8s_gen(tmp.path(), &["render", "--templates", "templates"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("restore-test/cronjob.yaml.j2") && err.contains("paused"),
+        "{err}"
+    );
+    assert_eq!(tree(&tmp.path().join("rendered")), before);
+    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ck8s-gen"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Without the broken template the change goes through.
+    let out = ck8s_gen(tmp.path(), &["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_ne!(tree(&tmp.path().join("rendered")), before);
+}
+
 /// The text of a rendered file without its header.
 fn rendered_text(bundle: &Bundle, path: &str) -> String {
     let bytes = bundle

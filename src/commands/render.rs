@@ -9,7 +9,6 @@ use crate::render::output::{self, Scope};
 use crate::render::{self, Options};
 use crate::report::Format;
 use crate::validate::{self, Outcome, Request};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub struct Flags<'a> {
@@ -51,37 +50,36 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     // Rendering needs neither the report nor where each value came from: free them first
     // (a large fleet's provenance is tens of megabytes).
     drop(text);
+    outcome.diagnostics = Vec::new();
     for checked in &mut outcome.environments {
         checked.loaded.provenance = Provenance::default();
+        checked.rules = Vec::new();
     }
     let options = Options {
         source_label: source_label(&global.dir),
-    };
-    let mut bundle = match render::render(&outcome, &assets, &options) {
-        Ok(bundle) => bundle,
-        Err(e) => return fail(e),
     };
     let scope = if flags.environments.is_empty() {
         Scope::All
     } else {
         Scope::Environments(selected.clone())
     };
-    // Moved, not copied: the tree of a large fleet is tens of megabytes (`--stdout` prints
-    // the objects from the bundle itself).
-    let mut files: BTreeMap<String, Vec<u8>> = if flags.stdout {
-        BTreeMap::new()
-    } else {
-        std::mem::take(&mut bundle.files)
+    let inputs = match render::inputs(&outcome, &options) {
+        Ok(inputs) => inputs,
+        Err(e) => return fail(e),
     };
-    files.retain(|path, _| scope.covers(path));
     let count = if flags.environments.is_empty() {
-        bundle.environments.len()
+        inputs.len()
     } else {
         selected.len()
     };
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let dir = flags.out.as_path();
 
     if flags.stdout {
+        let bundle = match render::render_inputs(&inputs, &assets) {
+            Ok(bundle) => bundle,
+            Err(e) => return fail(e),
+        };
         let only = if flags.environments.is_empty() {
             Vec::new()
         } else {
@@ -94,19 +92,29 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         }
         return out(&stream);
     }
-    let dir = flags.out.as_path();
+    // Each file is compared or staged as soon as it is rendered: the fleet's output is never
+    // held in memory as a whole.
     if flags.check {
-        return match output::check(&files, dir, &scope) {
-            Ok(problems) if problems.is_empty() => {
+        let checker = match output::Checker::new(dir, &scope) {
+            Ok(checker) => checker,
+            Err(e) => return fail(e),
+        };
+        if let Err(e) = render::render_each(&inputs, &assets, &|file| {
+            checker.compare(&file.path, &file.bytes);
+        }) {
+            return fail(e);
+        }
+        return match checker.finish() {
+            Ok((problems, files)) if problems.is_empty() => {
                 err(&format!(
                     "`{}` is up to date ({} of {})\n",
                     dir.display(),
-                    plural(files.len(), "file"),
+                    plural(files, "file"),
                     plural(count, "environment")
                 ));
                 ExitStatus::Success
             }
-            Ok(problems) => {
+            Ok((problems, _)) => {
                 let mut text = String::new();
                 for problem in &problems {
                     text.push_str(&format!("{}: {problem}\n", dir.display()));
@@ -122,7 +130,17 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
             Err(e) => fail(e),
         };
     }
-    match output::write(&files, dir, &scope) {
+    let writer = match output::Writer::new(dir, &scope) {
+        Ok(writer) => writer,
+        Err(e) => return fail(e),
+    };
+    // A render error leaves the directory as it was: the writer is dropped unfinished.
+    if let Err(e) = render::render_each(&inputs, &assets, &|file| {
+        writer.stage(&file.path, &file.bytes);
+    }) {
+        return fail(e);
+    }
+    match writer.finish() {
         Ok(report) => {
             for path in &report.unowned {
                 err(&format!(

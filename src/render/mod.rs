@@ -43,6 +43,7 @@ use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 use templates::{TemplateError, Templates};
 
 /// Tool version written into every header and hashed into every input hash.
@@ -188,7 +189,7 @@ struct Piece {
     environment: Option<String>,
     path: String,
     /// Environments whose settings the object depends on.
-    inputs: BTreeSet<String>,
+    inputs: Vec<String>,
     object: Emitted,
 }
 
@@ -210,30 +211,94 @@ fn emit(object: Canonical) -> Emitted {
     }
 }
 
-/// Render a set of environments (assumed valid).
+/// One rendered file: its path (relative, `/`-separated), its bytes, the objects in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    pub objects: Vec<RenderedObject>,
+}
+
+/// Render a set of environments (assumed valid) into a bundle.
 pub fn render_inputs(inputs: &[Input<'_>], assets: &Assets) -> Result<Bundle, RenderError> {
+    let files = Mutex::new(Vec::new());
+    let environments = render_each(inputs, assets, &|file| {
+        files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file);
+    })?;
+    let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
+    files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    let mut bundle = Bundle {
+        environments,
+        ..Bundle::default()
+    };
+    for file in files {
+        bundle.objects.extend(file.objects);
+        bundle.files.insert(file.path, file.bytes);
+    }
+    Ok(bundle)
+}
+
+/// Render a set of environments (assumed valid), handing every file to `sink` as soon as it is
+/// complete: from several threads, in no particular order, each path once. Nothing rendered is
+/// kept here, so memory does not grow with the fleet's output. On an error the files already
+/// handed over are an incomplete render: the caller discards them. Returns the names of the
+/// rendered environments, sorted.
+pub fn render_each(
+    inputs: &[Input<'_>],
+    assets: &Assets,
+    sink: &(dyn Fn(RenderedFile) + Sync),
+) -> Result<Vec<String>, RenderError> {
     let templates = Templates::new(assets)?;
+    let headers = Headers::new(inputs);
     let views: Vec<EnvView> = inputs
         .par_iter()
         .map(|i| context::env_view(i.environment))
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<_, _>>()?;
-    let mut pieces: Vec<Piece> = inputs
+    // Off-site objects live in the trees of the environments running them: rendered first,
+    // then written with the rest of their manager's tree.
+    let mut offsite: HashMap<String, Vec<Piece>> = HashMap::new();
+    for p in offsite_pieces(&templates, inputs)? {
+        let manager = p.environment.clone().unwrap_or_default();
+        offsite.entry(manager).or_default().push(p);
+    }
+    let extra: Vec<Vec<Piece>> = views
+        .iter()
+        .map(|v| offsite.remove(&v.name).unwrap_or_default())
+        .collect();
+    // Each environment's tree in parallel, written as soon as it is complete.
+    let has_apps: Vec<bool> = inputs
         .par_iter()
         .zip(views.par_iter())
-        .map(|(input, view)| environment_pieces(&templates, input.environment, view))
-        .collect::<Result<Vec<_>, _>>()?
+        .zip(extra.into_par_iter())
+        .map(|((input, view), extra)| {
+            let mut pieces = environment_pieces(&templates, input.environment, view)?;
+            pieces.extend(extra);
+            let under = |pieces: &[Piece], dir: &str| {
+                let prefix = format!("{}/{dir}/", view.name);
+                pieces.iter().any(|p| p.path.starts_with(&prefix))
+            };
+            if under(&pieces, "manifests") {
+                pieces.push(manifest_wrapper(&templates, view)?);
+            }
+            let has_apps = under(&pieces, "argocd");
+            assemble(pieces, &headers, sink)?;
+            Ok(has_apps)
+        })
+        .collect::<Vec<_>>()
         .into_iter()
-        .flatten()
+        .collect::<Result<_, RenderError>>()?;
+    let with_apps: Vec<&EnvView> = views
+        .iter()
+        .zip(has_apps)
+        .filter_map(|(view, apps)| apps.then_some(view))
         .collect();
-    pieces.extend(offsite_pieces(&templates, inputs)?);
-    let wrappers = manifest_wrappers(&templates, &views, &pieces)?;
-    pieces.extend(wrappers);
-    let fleet = fleet_pieces(&templates, &views, &pieces)?;
-    pieces.extend(fleet);
-    drop(views);
-    assemble(inputs, pieces)
+    assemble(fleet_pieces(&templates, &with_apps)?, &headers, sink)?;
+    Ok(headers.names())
 }
 
 /// Render template `name` into its typed object.
@@ -272,7 +337,7 @@ fn piece(env: &str, dir: &str, object: Canonical) -> Piece {
     Piece {
         environment: Some(env.to_owned()),
         path: format!("{env}/{dir}/{}", file_name(&object)),
-        inputs: BTreeSet::from([env.to_owned()]),
+        inputs: vec![env.to_owned()],
         object: emit(object),
     }
 }
@@ -382,18 +447,6 @@ fn environment_pieces(
     Ok(out)
 }
 
-/// The environments that have a piece under `<env>/<dir>/` (one pass over the pieces).
-fn environments_with<'a>(pieces: &'a [Piece], dir: &str) -> HashSet<&'a str> {
-    pieces
-        .iter()
-        .filter_map(|p| {
-            let (env, rest) = p.path.split_once('/')?;
-            let rest = rest.strip_prefix(dir)?;
-            rest.starts_with('/').then_some(env)
-        })
-        .collect()
-}
-
 /// The restore test's objects: ConfigMap (script and Restore), ServiceAccount, Role and
 /// RoleBinding (Velero Restores), ClusterRole and ClusterRoleBinding (the scratch namespaces,
 /// by name), CronJob.
@@ -451,49 +504,36 @@ pub fn restore_test_objects(
     Ok(out)
 }
 
-/// The wrapper applying `<env>/manifests` (Flux Kustomization or Argo CD Application), for
-/// every environment that has manifests.
-fn manifest_wrappers(
-    templates: &Templates,
-    views: &[EnvView],
-    pieces: &[Piece],
-) -> Result<Vec<Piece>, RenderError> {
-    let with_manifests = environments_with(pieces, "manifests");
-    views
-        .par_iter()
-        .filter(|view| with_manifests.contains(view.name.as_str()))
-        .map(|view| {
-            let env = view.name.as_str();
-            let o = match view.gitops.engine {
-                "flux" => {
-                    let k = json!({
-                        "name": KUSTOMIZATION_MANIFESTS,
-                        "path": format!("./{}", view.gitops.manifests_path),
-                        // The Schedules and locations need the CRDs and the server from the release.
-                        "depends_on": view.velero.as_ref().map(|_| KUSTOMIZATION_VELERO),
-                    });
-                    canonical(
-                        templates,
-                        names::KUSTOMIZATION,
-                        &context! {env => Value::from(Serde(view)), kustomization => Value::from(Serde(&k))},
-                    )?
-                }
-                _ => canonical(
-                    templates,
-                    names::APP_MANIFESTS,
-                    &context! {env => Value::from(Serde(view)), name => format!("{env}-velero-manifests")},
-                )?,
-            };
-            let dir = if view.gitops.engine == "flux" {
-                "flux"
-            } else {
-                "argocd"
-            };
-            Ok(piece(env, dir, o))
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+/// The wrapper applying `<env>/manifests` (Flux Kustomization or Argo CD Application), for an
+/// environment that has manifests.
+fn manifest_wrapper(templates: &Templates, view: &EnvView) -> Result<Piece, RenderError> {
+    let env = view.name.as_str();
+    let o = match view.gitops.engine {
+        "flux" => {
+            let k = json!({
+                "name": KUSTOMIZATION_MANIFESTS,
+                "path": format!("./{}", view.gitops.manifests_path),
+                // The Schedules and locations need the CRDs and the server from the release.
+                "depends_on": view.velero.as_ref().map(|_| KUSTOMIZATION_VELERO),
+            });
+            canonical(
+                templates,
+                names::KUSTOMIZATION,
+                &context! {env => Value::from(Serde(view)), kustomization => Value::from(Serde(&k))},
+            )?
+        }
+        _ => canonical(
+            templates,
+            names::APP_MANIFESTS,
+            &context! {env => Value::from(Serde(view)), name => format!("{env}-velero-manifests")},
+        )?,
+    };
+    let dir = if view.gitops.engine == "flux" {
+        "flux"
+    } else {
+        "argocd"
+    };
+    Ok(piece(env, dir, o))
 }
 
 /// rclone CronJobs (and their Namespace) in the trees of the managing environments.
@@ -530,13 +570,13 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
             let job = offsite::rclone_job(env, &manager)?;
             let o = canonical(templates, names::CRONJOB, &json!({"job": job}))?;
             let mut p = piece(&manager, "manifests", o);
-            p.inputs.insert(env.metadata.name.clone());
+            p.inputs.push(env.metadata.name.clone());
             let manager_metrics = metrics.get(manager.as_str()).copied().unwrap_or(false);
             let alert = match alerts::sync_rules(env, &job, manager_metrics) {
                 Some(rule) => {
                     let o = canonical(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
                     let mut r = piece(&manager, "manifests", o);
-                    r.inputs.insert(env.metadata.name.clone());
+                    r.inputs.push(env.metadata.name.clone());
                     Some(r)
                 }
                 None => None,
@@ -581,20 +621,11 @@ fn offsite_pieces(templates: &Templates, inputs: &[Input<'_>]) -> Result<Vec<Pie
 
 /// The Argo CD ApplicationSet over every argocd environment that has Applications (one per
 /// Argo CD namespace).
-fn fleet_pieces(
-    templates: &Templates,
-    views: &[EnvView],
-    pieces: &[Piece],
-) -> Result<Vec<Piece>, RenderError> {
-    let with_apps = environments_with(pieces, "argocd");
-    let has_apps = |v: &EnvView| with_apps.contains(v.name.as_str());
+fn fleet_pieces(templates: &Templates, with_apps: &[&EnvView]) -> Result<Vec<Piece>, RenderError> {
     // Two ApplicationSets per Argo CD namespace at most: one over the committed rendered tree,
     // one over environments that Argo CD renders itself with the ck8s-gen plugin.
     let mut by_namespace: BTreeMap<(String, bool), Vec<&EnvView>> = BTreeMap::new();
-    for view in views
-        .iter()
-        .filter(|v| v.gitops.engine == "argocd" && has_apps(v))
-    {
+    for view in with_apps.iter().filter(|v| v.gitops.engine == "argocd") {
         by_namespace
             .entry((
                 view.gitops.argocd.namespace.clone(),
@@ -647,97 +678,140 @@ fn fleet_pieces(
     Ok(out)
 }
 
-/// Group pieces into files with headers.
-fn assemble(inputs: &[Input<'_>], pieces: Vec<Piece>) -> Result<Bundle, RenderError> {
-    let by_name: BTreeMap<&str, &Input<'_>> = inputs
-        .iter()
-        .map(|i| (i.environment.metadata.name.as_str(), i))
-        .collect();
-    let mut files: BTreeMap<String, Vec<Piece>> = BTreeMap::new();
-    for p in pieces {
-        files.entry(p.path.clone()).or_default().push(p);
+/// Group pieces into files with headers and hand each file to `sink`.
+fn assemble(
+    mut pieces: Vec<Piece>,
+    headers: &Headers<'_>,
+    sink: &(dyn Fn(RenderedFile) + Sync),
+) -> Result<(), RenderError> {
+    // One file per run of pieces with the same path, its objects in id order.
+    pieces.sort_unstable_by(|a, b| {
+        a.path
+            .cmp(&b.path)
+            .then_with(|| a.object.id.cmp(&b.object.id))
+    });
+    let mut rest = pieces.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|p| p.path == group[0].path) {
+            group.push(next);
+        }
+        sink(file(group, headers)?);
     }
-    let files: Vec<(String, Vec<Piece>)> = files.into_iter().collect();
-    // A header depends only on the rendered environments a file uses: hash each set once
-    // (most files use exactly their own environment), not once per file.
-    let used: Vec<BTreeSet<&str>> = files
-        .iter()
-        .map(|(_, group)| {
-            group
-                .iter()
-                .flat_map(|p| &p.inputs)
-                .filter_map(|name| by_name.get_key_value(name.as_str()).map(|(k, _)| *k))
-                .collect()
-        })
-        .collect();
-    let distinct: BTreeSet<&BTreeSet<&str>> = used.iter().collect();
-    let headers: HashMap<&BTreeSet<&str>, String> = distinct
-        .into_par_iter()
-        .map(|set| (set, header(set, &by_name)))
-        .collect();
-    type File = (String, Vec<u8>, Vec<RenderedObject>);
-    let assembled: Vec<Result<File, RenderError>> = files
-        .into_par_iter()
-        .zip(used.par_iter())
-        .map(|((path, mut group), used)| {
-            group.sort_by(|a, b| a.object.id.cmp(&b.object.id));
-            if group.windows(2).any(|w| w[0].object.id == w[1].object.id)
-                || (group.len() > 1 && !path.starts_with(FLEET_DIR))
-            {
-                return Err(RenderError::Collision(path));
-            }
-            let mut text = headers[used].clone();
-            let mut objects = Vec::with_capacity(group.len());
-            for (i, p) in group.into_iter().enumerate() {
-                if i > 0 {
-                    text.push_str("---\n");
-                }
-                let yaml = p.object.yaml.map_err(|message| RenderError::Object {
-                    template: path.clone(),
-                    message,
-                })?;
-                let start = text.len();
-                text.push_str(&yaml);
-                objects.push(RenderedObject {
-                    environment: p.environment,
-                    path: path.clone(),
-                    id: p.object.id,
-                    range: start..text.len(),
-                });
-            }
-            Ok((path, text.into_bytes(), objects))
-        })
-        .collect();
-    let mut bundle = Bundle {
-        environments: by_name.keys().map(|s| (*s).to_owned()).collect(),
-        ..Bundle::default()
-    };
-    // Sequentially, so the first problem in path order is the one reported.
-    for result in assembled {
-        let (path, bytes, objects) = result?;
-        bundle.objects.extend(objects);
-        bundle.files.insert(path, bytes);
-    }
-    Ok(bundle)
+    Ok(())
 }
 
-fn header(used: &BTreeSet<&str>, by_name: &BTreeMap<&str, &Input<'_>>) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(format!("ck8s-gen {VERSION}\n"));
-    let mut files = Vec::new();
-    for name in used {
-        if let Some(input) = by_name.get(name) {
-            files.push(input.file.as_str());
-            hasher.update(name.as_bytes());
-            hasher.update(b"\n");
-            hasher.update(input.effective.to_string().as_bytes());
-            hasher.update(b"\n");
-        }
+/// One file: the header over the environments its objects use, then the objects.
+fn file(group: Vec<Piece>, headers: &Headers<'_>) -> Result<RenderedFile, RenderError> {
+    let path = group[0].path.clone();
+    if group.windows(2).any(|w| w[0].object.id == w[1].object.id)
+        || (group.len() > 1 && !path.starts_with(FLEET_DIR))
+    {
+        return Err(RenderError::Collision(path));
     }
-    let digest = hasher.finalize();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "# Generated by ck8s-gen {VERSION} from {}. Do not edit: change the environment file and run ck8s-gen render.\n# input-sha256: {hex}\n",
-        files.join(", ")
-    )
+    let used: BTreeSet<&str> = group
+        .iter()
+        .flat_map(|p| &p.inputs)
+        .map(String::as_str)
+        .collect();
+    let header = headers.header(&used);
+    let size = header.len()
+        + group
+            .iter()
+            .map(|p| p.object.yaml.as_ref().map_or(0, |y| y.len() + 4))
+            .sum::<usize>();
+    let mut text = String::with_capacity(size);
+    text.push_str(&header);
+    let mut objects = Vec::with_capacity(group.len());
+    for (i, p) in group.into_iter().enumerate() {
+        if i > 0 {
+            text.push_str("---\n");
+        }
+        let yaml = p.object.yaml.map_err(|message| RenderError::Object {
+            template: path.clone(),
+            message,
+        })?;
+        let start = text.len();
+        text.push_str(&yaml);
+        objects.push(RenderedObject {
+            environment: p.environment,
+            path: path.clone(),
+            id: p.object.id,
+            range: start..text.len(),
+        });
+    }
+    Ok(RenderedFile {
+        path,
+        bytes: text.into_bytes(),
+        objects,
+    })
+}
+
+/// File headers: the tool version, the environment files a file comes from and the hash of
+/// their effective settings. Each environment's own header is made once.
+struct Headers<'a> {
+    /// Rendered environment → its file as shown in headers, and its effective settings as JSON.
+    by_name: BTreeMap<&'a str, (&'a str, String)>,
+    own: HashMap<&'a str, String>,
+}
+
+impl<'a> Headers<'a> {
+    fn new(inputs: &'a [Input<'a>]) -> Headers<'a> {
+        let by_name: BTreeMap<&str, (&str, String)> = inputs
+            .par_iter()
+            .map(|i| {
+                (
+                    i.environment.metadata.name.as_str(),
+                    (i.file.as_str(), i.effective.to_string()),
+                )
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
+        let mut headers = Headers {
+            by_name,
+            own: HashMap::new(),
+        };
+        headers.own = headers
+            .by_name
+            .par_iter()
+            .map(|(name, _)| (*name, headers.make(&BTreeSet::from([*name]))))
+            .collect();
+        headers
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.by_name.keys().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// The header of a file using the environments `used` (those not rendered are ignored).
+    fn header(&self, used: &BTreeSet<&str>) -> std::borrow::Cow<'_, str> {
+        if used.len() == 1
+            && let Some(header) = used.first().and_then(|only| self.own.get(*only))
+        {
+            return std::borrow::Cow::Borrowed(header);
+        }
+        std::borrow::Cow::Owned(self.make(used))
+    }
+
+    fn make(&self, used: &BTreeSet<&str>) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(format!("ck8s-gen {VERSION}\n"));
+        let mut files = Vec::new();
+        for name in used {
+            if let Some((file, effective)) = self.by_name.get(name) {
+                files.push(*file);
+                hasher.update(name.as_bytes());
+                hasher.update(b"\n");
+                hasher.update(effective.as_bytes());
+                hasher.update(b"\n");
+            }
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "# Generated by ck8s-gen {VERSION} from {}. Do not edit: change the environment file and run ck8s-gen render.\n# input-sha256: {hex}\n",
+            files.join(", ")
+        )
+    }
 }

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 pub const MANIFEST: &str = ".ck8s-gen-manifest";
 const MANIFEST_HEADER: &str =
@@ -152,14 +153,14 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, OutputError> {
 /// The manifest after this run: owned files outside the scope, plus everything produced.
 fn next_manifest(
     owned: &BTreeSet<String>,
-    files: &BTreeMap<String, Vec<u8>>,
+    produced: &BTreeSet<String>,
     scope: &Scope,
 ) -> BTreeSet<String> {
     owned
         .iter()
         .filter(|p| !scope.covers(p))
+        .chain(produced)
         .cloned()
-        .chain(files.keys().cloned())
         .collect()
 }
 
@@ -167,11 +168,11 @@ fn next_manifest(
 /// directories, so such a file would be deployed too).
 fn unowned_in_generated_dirs(
     dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
+    produced: &BTreeSet<String>,
     owned: &BTreeSet<String>,
 ) -> Result<Vec<String>, OutputError> {
-    let dirs: BTreeSet<&str> = files
-        .keys()
+    let dirs: BTreeSet<&str> = produced
+        .iter()
         .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d))
         .collect();
     let mut out = Vec::new();
@@ -188,7 +189,7 @@ fn unowned_in_generated_dirs(
             let rel = format!("{d}/{name}");
             let manifest_like = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e));
             if manifest_like
-                && !files.contains_key(&rel)
+                && !produced.contains(&rel)
                 && !owned.contains(&rel)
                 && entry.file_type().is_ok_and(|t| t.is_file())
             {
@@ -206,34 +207,97 @@ pub fn check(
     dir: &Path,
     scope: &Scope,
 ) -> Result<Vec<Problem>, OutputError> {
-    let owned = read_manifest(dir)?;
-    let mut problems = Vec::new();
-    for (path, bytes) in files {
-        match read_optional(&dir.join(path))? {
-            None => problems.push(Problem::Missing(path.clone())),
-            Some(disk) if &disk != bytes => problems.push(Problem::Stale(path.clone())),
-            Some(_) => {}
+    let checker = Checker::new(dir, scope)?;
+    files
+        .par_iter()
+        .for_each(|(path, bytes)| checker.compare(path, bytes));
+    checker.finish().map(|(problems, _)| problems)
+}
+
+/// Compares a render with `dir` file by file, as the files are produced (from any thread):
+/// `compare` each file, then `finish`. Writes nothing.
+pub struct Checker<'a> {
+    dir: &'a Path,
+    scope: &'a Scope,
+    owned: BTreeSet<String>,
+    state: Mutex<Compared>,
+}
+
+#[derive(Default)]
+struct Compared {
+    produced: BTreeSet<String>,
+    problems: Vec<Problem>,
+    error: Option<(String, OutputError)>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(dir: &'a Path, scope: &'a Scope) -> Result<Checker<'a>, OutputError> {
+        Ok(Checker {
+            dir,
+            scope,
+            owned: read_manifest(dir)?,
+            state: Mutex::new(Compared::default()),
+        })
+    }
+
+    /// Compare one rendered file (ignored when outside the scope).
+    pub fn compare(&self, path: &str, bytes: &[u8]) {
+        if !self.scope.covers(path) {
+            return;
+        }
+        let result = read_optional(&self.dir.join(path));
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.produced.insert(path.to_owned());
+        match result {
+            Ok(None) => state.problems.push(Problem::Missing(path.to_owned())),
+            Ok(Some(disk)) if disk != bytes => state.problems.push(Problem::Stale(path.to_owned())),
+            Ok(Some(_)) => {}
+            Err(e) => keep_first(&mut state.error, path, e),
         }
     }
-    for path in owned
-        .iter()
-        .filter(|p| scope.covers(p) && !files.contains_key(*p))
-    {
-        if dir.join(path).exists() {
-            problems.push(Problem::Extra(path.clone()));
+
+    /// The problems found, in order, and how many files were compared.
+    pub fn finish(self) -> Result<(Vec<Problem>, usize), OutputError> {
+        let state = self
+            .state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, e)) = state.error {
+            return Err(e);
         }
+        let Compared {
+            produced,
+            mut problems,
+            ..
+        } = state;
+        for path in self
+            .owned
+            .iter()
+            .filter(|p| self.scope.covers(p) && !produced.contains(*p))
+        {
+            if self.dir.join(path).exists() {
+                problems.push(Problem::Extra(path.clone()));
+            }
+        }
+        problems.extend(
+            unowned_in_generated_dirs(self.dir, &produced, &self.owned)?
+                .into_iter()
+                .map(Problem::Unowned),
+        );
+        let expected = manifest_text(&next_manifest(&self.owned, &produced, self.scope));
+        if read_optional(&self.dir.join(MANIFEST))?.as_deref() != Some(expected.as_bytes()) {
+            problems.push(Problem::Manifest);
+        }
+        problems.sort();
+        Ok((problems, produced.len()))
     }
-    problems.extend(
-        unowned_in_generated_dirs(dir, files, &owned)?
-            .into_iter()
-            .map(Problem::Unowned),
-    );
-    let expected = manifest_text(&next_manifest(&owned, files, scope));
-    if read_optional(&dir.join(MANIFEST))?.as_deref() != Some(expected.as_bytes()) {
-        problems.push(Problem::Manifest);
+}
+
+/// Keep the error of the first path (in path order), whatever order files arrive in.
+fn keep_first(slot: &mut Option<(String, OutputError)>, path: &str, error: OutputError) {
+    if slot.as_ref().is_none_or(|(first, _)| path < first.as_str()) {
+        *slot = Some((path.to_owned(), error));
     }
-    problems.sort();
-    Ok(problems)
 }
 
 /// Write `files` (already limited to `scope`) into `dir`.
@@ -242,95 +306,175 @@ pub fn write(
     dir: &Path,
     scope: &Scope,
 ) -> Result<WriteReport, OutputError> {
-    let owned = read_manifest(dir)?;
-    let mut report = WriteReport::default();
-    let mut changed: Vec<(&String, &Vec<u8>)> = Vec::new();
-    for (path, bytes) in files {
-        match read_optional(&dir.join(path))? {
-            Some(disk) if &disk == bytes => report.unchanged += 1,
-            Some(_) if !owned.contains(path) => {
-                return Err(OutputError::NotOwned(dir.join(path).display().to_string()));
-            }
-            _ => changed.push((path, bytes)),
-        }
-    }
-    let stale: Vec<&String> = owned
-        .iter()
-        .filter(|p| scope.covers(p) && !files.contains_key(*p))
-        .collect();
-    let next = next_manifest(&owned, files, scope);
-    let manifest_path = dir.join(MANIFEST);
-    let manifest_current = read_optional(&manifest_path)?;
-    let next_text = manifest_text(&next);
-    report.unowned = unowned_in_generated_dirs(dir, files, &owned)?;
-    if changed.is_empty()
-        && stale.is_empty()
-        && manifest_current.as_deref() == Some(next_text.as_bytes())
-    {
-        return Ok(report);
+    let writer = Writer::new(dir, scope)?;
+    files
+        .par_iter()
+        .for_each(|(path, bytes)| writer.stage(path, bytes));
+    writer.finish()
+}
+
+/// Writes a render into `dir` file by file, as the files are produced (from any thread), with
+/// the guarantees of the module docs: `stage` each file (changed files are written into a
+/// staging directory next to `dir`; nothing in `dir` changes yet), then `finish` (moves them
+/// into place, deletes stale files, updates the manifest). Dropped without `finish`, or when
+/// `finish` fails before moving anything, it leaves `dir` as it was.
+pub struct Writer<'a> {
+    dir: &'a Path,
+    scope: &'a Scope,
+    owned: BTreeSet<String>,
+    /// Created with the first changed file: an unchanged tree costs no directory.
+    staging: OnceLock<Result<tempfile::TempDir, String>>,
+    state: Mutex<Staged>,
+}
+
+#[derive(Default)]
+struct Staged {
+    produced: BTreeSet<String>,
+    changed: Vec<String>,
+    unchanged: usize,
+    error: Option<(String, OutputError)>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(dir: &'a Path, scope: &'a Scope) -> Result<Writer<'a>, OutputError> {
+        Ok(Writer {
+            dir,
+            scope,
+            owned: read_manifest(dir)?,
+            staging: OnceLock::new(),
+            state: Mutex::new(Staged::default()),
+        })
     }
 
-    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let staging = tempfile::Builder::new()
-        .prefix(".ck8s-gen-staging-")
-        .tempdir_in(&parent)
-        .map_err(io("create a temporary directory in", &parent))?;
-    // Stage in parallel (a fleet is thousands of files); the first failure in path order is
-    // the one reported.
-    changed
-        .par_iter()
-        .map(|(path, bytes)| {
-            let target = staging.path().join(path);
+    fn staging(&self) -> Result<&Path, OutputError> {
+        let staging = self.staging.get_or_init(|| {
+            // Next to `dir` (same file system), which itself is only created by `finish`.
+            let parent = match self.dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            std::fs::create_dir_all(&parent)
+                .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+            tempfile::Builder::new()
+                .prefix(".ck8s-gen-staging-")
+                .tempdir_in(&parent)
+                .map_err(|e| {
+                    format!(
+                        "cannot create a temporary directory in `{}`: {e}",
+                        parent.display()
+                    )
+                })
+        });
+        match staging {
+            Ok(dir) => Ok(dir.path()),
+            Err(message) => Err(OutputError::Io {
+                action: "stage",
+                path: self.dir.display().to_string(),
+                message: message.clone(),
+            }),
+        }
+    }
+
+    /// Stage one rendered file (ignored when outside the scope): nothing happens when the file
+    /// in `dir` has the same bytes; a file ck8s-gen does not own is never replaced.
+    pub fn stage(&self, path: &str, bytes: &[u8]) {
+        if !self.scope.covers(path) {
+            return;
+        }
+        let result = match read_optional(&self.dir.join(path)) {
+            Ok(Some(disk)) if disk == bytes => Ok(false),
+            Ok(Some(_)) if !self.owned.contains(path) => Err(OutputError::NotOwned(
+                self.dir.join(path).display().to_string(),
+            )),
+            Ok(_) => self.staging().and_then(|staging| {
+                let target = staging.join(path);
+                if let Some(p) = target.parent() {
+                    std::fs::create_dir_all(p).map_err(io("create", p))?;
+                }
+                std::fs::write(&target, bytes).map_err(io("write", &target))?;
+                Ok(true)
+            }),
+            Err(e) => Err(e),
+        };
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.produced.insert(path.to_owned());
+        match result {
+            Ok(true) => state.changed.push(path.to_owned()),
+            Ok(false) => state.unchanged += 1,
+            Err(e) => keep_first(&mut state.error, path, e),
+        }
+    }
+
+    /// Move the staged files into place, delete stale owned files, update the manifest.
+    pub fn finish(self) -> Result<WriteReport, OutputError> {
+        let state = std::mem::take(&mut *self.state.lock().unwrap_or_else(PoisonError::into_inner));
+        if let Some((_, e)) = state.error {
+            return Err(e);
+        }
+        let Staged {
+            produced,
+            mut changed,
+            unchanged,
+            ..
+        } = state;
+        changed.sort();
+        let dir = self.dir;
+        let mut report = WriteReport {
+            unchanged,
+            ..WriteReport::default()
+        };
+        let stale: Vec<&String> = self
+            .owned
+            .iter()
+            .filter(|p| self.scope.covers(p) && !produced.contains(*p))
+            .collect();
+        let next = next_manifest(&self.owned, &produced, self.scope);
+        let manifest_path = dir.join(MANIFEST);
+        let manifest_current = read_optional(&manifest_path)?;
+        let next_text = manifest_text(&next);
+        report.unowned = unowned_in_generated_dirs(dir, &produced, &self.owned)?;
+        if changed.is_empty()
+            && stale.is_empty()
+            && manifest_current.as_deref() == Some(next_text.as_bytes())
+        {
+            return Ok(report);
+        }
+        let staging = self.staging()?;
+        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+        // 1. Own every file about to appear before it appears.
+        let widened: BTreeSet<String> = self.owned.union(&next).cloned().collect();
+        if widened != self.owned {
+            replace_file(staging, &manifest_path, manifest_text(&widened).as_bytes())?;
+        }
+        // 2. Move the new files into place.
+        for path in changed {
+            let target = dir.join(&path);
             if let Some(p) = target.parent() {
                 std::fs::create_dir_all(p).map_err(io("create", p))?;
             }
-            std::fs::write(&target, bytes).map_err(io("write", &target))
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect::<Result<(), _>>()?;
-
-    // 1. Own every file about to appear before it appears.
-    let widened: BTreeSet<String> = owned.union(&next).cloned().collect();
-    if widened != owned {
-        replace_file(
-            staging.path(),
-            &manifest_path,
-            manifest_text(&widened).as_bytes(),
-        )?;
-    }
-    // 2. Move the new files into place.
-    for (path, _) in &changed {
-        let target = dir.join(path);
-        if let Some(p) = target.parent() {
-            std::fs::create_dir_all(p).map_err(io("create", p))?;
+            move_into_place(&staging.join(&path), &target)?;
+            report.changed.push(path);
         }
-        move_into_place(&staging.path().join(path), &target)?;
-        report.changed.push((*path).clone());
-    }
-    // 3. Delete owned files that are no longer produced, and the directories they empty.
-    for path in stale {
-        let target = dir.join(path);
-        match std::fs::remove_file(&target) {
-            Ok(()) => report.removed.push(path.clone()),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(io("delete", &target)(e)),
-        }
-        let mut current = target.parent();
-        while let Some(d) = current {
-            if d == dir || !d.starts_with(dir) || std::fs::remove_dir(d).is_err() {
-                break;
+        // 3. Delete owned files that are no longer produced, and the directories they empty.
+        for path in stale {
+            let target = dir.join(path);
+            match std::fs::remove_file(&target) {
+                Ok(()) => report.removed.push(path.clone()),
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(io("delete", &target)(e)),
             }
-            current = d.parent();
+            let mut current = target.parent();
+            while let Some(d) = current {
+                if d == dir || !d.starts_with(dir) || std::fs::remove_dir(d).is_err() {
+                    break;
+                }
+                current = d.parent();
+            }
         }
+        // 4. Narrow the manifest to exactly what is there now.
+        replace_file(staging, &manifest_path, next_text.as_bytes())?;
+        Ok(report)
     }
-    // 4. Narrow the manifest to exactly what is there now.
-    replace_file(staging.path(), &manifest_path, next_text.as_bytes())?;
-    Ok(report)
 }
 
 /// Atomically replace `target` with `bytes`, staging the content in `staging`.

@@ -20,13 +20,7 @@ use serde_json::{Map, Number, Value};
 pub fn read(text: &str) -> Option<Value> {
     // Tabs and carriage returns change the layout; controls, NEL, LS, PS, the BOM and the
     // non-characters are refused or read as line breaks by some reader, even in comments.
-    if text.chars().any(|c| {
-        (c.is_control() && c != '\n')
-            || matches!(
-                c,
-                '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
-    }) {
+    if has_unsafe_character(text) {
         return None;
     }
     let raw: Vec<&str> = text.split('\n').collect();
@@ -65,6 +59,26 @@ pub fn read(text: &str) -> Option<Value> {
     }
     let value = reader.mapping(0, None)?;
     (reader.pos == reader.lines.len()).then_some(value)
+}
+
+/// Whether `text` holds a control character other than `\n` (C0, DEL, C1), NEL, LS, PS, the
+/// BOM or U+FFFE/U+FFFF, found on the UTF-8 bytes.
+fn has_unsafe_character(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\n' => false,
+        0x00..=0x1f | 0x7f => true,
+        // U+0080..U+009F (C1 controls, NEL)
+        0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        // U+2028, U+2029
+        0xe2 => bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)),
+        // U+FEFF; U+FFFE, U+FFFF
+        0xef => matches!(
+            (bytes.get(i + 1), bytes.get(i + 2)),
+            (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
+        ),
+        _ => false,
+    })
 }
 
 /// Longest key read (as written); YAML's limit for implicit keys is 1024 characters.
@@ -294,10 +308,10 @@ fn plain_key(key: &str) -> bool {
 
 /// Words a YAML 1.1 or 1.2 reader may take for a bool or null.
 fn reserved(word: &str) -> bool {
-    matches!(
-        word.to_ascii_lowercase().as_str(),
-        "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n"
-    )
+    word.len() <= 5
+        && ["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// The value after `key: ` or `- ` on the same line: a JSON flow node (from the `yaml`
@@ -520,8 +534,15 @@ impl Cursor<'_> {
     /// readers treat as line breaks or refuse raw (controls, NEL, LS, PS, BOM) must be escaped.
     fn string(&mut self) -> Option<String> {
         self.eat(b'"')?;
-        let mut out = String::new();
         let rest = &self.text[self.pos..];
+        // Most strings have no escape: one copy.
+        if let Some(end) = rest.find(['"', '\\'])
+            && rest.as_bytes()[end] == b'"'
+        {
+            self.pos += end + 1;
+            return Some(rest[..end].to_owned());
+        }
+        let mut out = String::new();
         let mut chars = rest.char_indices();
         while let Some((i, c)) = chars.next() {
             match c {
@@ -640,6 +661,28 @@ mod tests {
         assert_eq!(value["b"], "last\n");
         let value = agrees("k:\n  - x: |\n      one\n    z: 1\n").unwrap();
         assert_eq!(value["k"][0]["x"], "one\n");
+    }
+
+    #[test]
+    fn the_byte_scan_finds_exactly_the_unsafe_characters() {
+        let unsafe_char = |c: char| {
+            (c.is_control() && c != '\n')
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                )
+        };
+        for c in ('\0'..='\u{10ffff}')
+            .filter(|c| (*c as u32) < 0x1_0000 || (*c as u32).is_multiple_of(97))
+        {
+            let text = format!("a{c}b");
+            assert_eq!(
+                has_unsafe_character(&text),
+                unsafe_char(c),
+                "{:04X}",
+                c as u32
+            );
+        }
     }
 
     #[test]
