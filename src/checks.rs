@@ -699,20 +699,29 @@ pub fn secrets_in_values(loaded: &LoadedEnvironment) -> Vec<Diagnostic> {
 }
 
 fn walk(value: &Value, pointer: String, visit: &mut dyn FnMut(&str, &Value)) {
-    visit(&pointer, value);
+    let mut pointer = pointer;
+    walk_at(value, &mut pointer, visit);
+}
+
+/// `walk` with one pointer buffer, extended and restored while descending.
+fn walk_at(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &Value)) {
+    visit(pointer, value);
+    let parent = pointer.len();
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                walk(
-                    v,
-                    format!("{pointer}/{}", crate::yaml::escape_pointer_segment(k)),
-                    visit,
-                );
+                pointer.push('/');
+                pointer.push_str(&crate::yaml::escape_pointer_segment(k));
+                walk_at(v, pointer, visit);
+                pointer.truncate(parent);
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, format!("{pointer}/{i}"), visit);
+                use std::fmt::Write as _;
+                let _ = write!(pointer, "/{i}");
+                walk_at(v, pointer, visit);
+                pointer.truncate(parent);
             }
         }
         _ => {}

@@ -242,3 +242,45 @@ print('ok', len(docs))
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Any JSON-like value: nulls, booleans, integers of every range, floats, strings, lists, maps.
+fn any_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        prop::num::f64::NORMAL.prop_map(|f| json!(f)),
+        hostile_string().prop_map(Value::String),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(hostile_string(), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// The filter writes any value straight from the template engine's value; it reads back
+    /// as the same value with the full parser and, when in its subset, the quick reader.
+    #[test]
+    fn any_value_reads_back_unchanged(v in any_value()) {
+        let assets = Assets {
+            schemas: Vec::new(),
+            templates: vec![("v.yaml.j2".to_owned(), Cow::Borrowed("value: {{ v | yaml }}\nlist:\n  - {{ v | yaml }}\n"))],
+        };
+        let t = Templates::new(&assets).unwrap();
+        let text = t.render("v.yaml.j2", &json!({ "v": v })).unwrap();
+        let expected = json!({ "value": v, "list": [v] });
+        let back: Value = ck8s_gen::yaml::from_yaml(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&back, &expected, "{}", text);
+        if let Some(quick) = ck8s_gen::yaml::read_template_output_quickly(&text) {
+            prop_assert_eq!(&quick, &expected, "{}", text);
+        }
+    }
+}

@@ -11,6 +11,7 @@
 //! re-emitted canonically (see `render::objects`).
 
 use crate::assets::Assets;
+use minijinja::value::ValueKind;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -93,13 +94,61 @@ fn yaml_filter(value: Value) -> Result<String, Error> {
             "the value passed to `yaml` is undefined",
         ));
     }
-    let json = serde_json::to_value(&value).map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("cannot write this value as YAML: {e}"),
-        )
-    })?;
-    Ok(flow(&json))
+    let mut out = String::new();
+    write_value(&value, &mut out)?;
+    Ok(out)
+}
+
+/// A template value as a YAML flow node, like [`flow`] but read straight from the template's
+/// value (maps in their own key order: the output is parsed back into sorted maps). Forms with
+/// no direct counterpart (floats, big integers, bytes, objects) go through JSON.
+fn write_value(value: &Value, out: &mut String) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::None => out.push_str("null"),
+        ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
+        ValueKind::Number if value.is_integer() && value.as_i64().is_some() => {
+            let _ = write!(out, "{}", value.as_i64().unwrap_or_default());
+        }
+        ValueKind::String => quote(value.as_str().unwrap_or_default(), out),
+        ValueKind::Seq => {
+            out.push('[');
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(&item, out)?;
+            }
+            out.push(']');
+        }
+        ValueKind::Map if value.try_iter()?.all(|k| k.kind() == ValueKind::String) => {
+            out.push('{');
+            for (i, key) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                quote(key.as_str().unwrap_or_default(), out);
+                out.push_str(": ");
+                write_value(&value.get_item(&key)?, out)?;
+            }
+            out.push('}');
+        }
+        ValueKind::Undefined => {
+            return Err(Error::new(
+                ErrorKind::UndefinedError,
+                "the value passed to `yaml` holds an undefined value",
+            ));
+        }
+        _ => {
+            let json = serde_json::to_value(value).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("cannot write this value as YAML: {e}"),
+                )
+            })?;
+            write_flow(&json, out);
+        }
+    }
+    Ok(())
 }
 
 /// A JSON value as a YAML flow node (see the module docs).
