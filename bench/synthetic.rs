@@ -304,10 +304,13 @@ pub fn environment(i: usize) -> String {
         );
     }
     if tier == "prod" {
-        out.push_str(
+        // A management cluster's backup holds the user Grafana in `monitoring`: test that.
+        let tested = if management { "monitoring" } else { "apps" };
+        let _ = writeln!(
+            out,
             "restoreTest:\n  frequencyDays: 180\n  decidedBy: Head of Platform Operations\n  \
              basis: risk-analysis\n  riskAnalysisAt: 2026-02-15\n  lastPerformed: 2026-09-10\n  \
-             resultsDocumented: true\n  target: segregated\n  namespaces:\n    - apps\n",
+             resultsDocumented: true\n  target: segregated\n  namespaces:\n    - {tested}"
         );
     }
     if i % 4 == 2 {

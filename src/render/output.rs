@@ -446,15 +446,21 @@ impl<'a> Writer<'a> {
         if widened != self.owned {
             replace_file(staging, &manifest_path, manifest_text(&widened).as_bytes())?;
         }
-        // 2. Move the new files into place.
-        for path in changed {
-            let target = dir.join(&path);
-            if let Some(p) = target.parent() {
-                std::fs::create_dir_all(p).map_err(io("create", p))?;
-            }
-            move_into_place(&staging.join(&path), &target)?;
-            report.changed.push(path);
-        }
+        // 2. Move the new files into place (in parallel: a fleet is thousands of renames; the
+        //    first failure in path order is the one reported).
+        changed
+            .par_iter()
+            .map(|path| {
+                let target = dir.join(path);
+                if let Some(p) = target.parent() {
+                    std::fs::create_dir_all(p).map_err(io("create", p))?;
+                }
+                move_into_place(&staging.join(path), &target)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Result<(), _>>()?;
+        report.changed = changed;
         // 3. Delete owned files that are no longer produced, and the directories they empty.
         for path in stale {
             let target = dir.join(path);
