@@ -644,6 +644,8 @@ mod tests {
             "a: \"x\" y\n",
             "a: -1\n",
             "? a\n: b\n",
+            "a: 1\n# a comment with a control character \u{2}\n",
+            "a: 1\n# NEL \u{85} in a comment\n",
             &format!("{}: 1\n", "k".repeat(1100)),
             &format!("a: {{\"{}\": 1}}\n", "k".repeat(1100)),
             "a: - b\n",
