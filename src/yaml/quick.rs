@@ -32,7 +32,7 @@ pub fn read(text: &str) -> Option<Value> {
             continue;
         }
         let indent = raw.len() - content.len();
-        if first && content == "---" {
+        if first && indent == 0 && content == "---" {
             first = false;
             continue;
         }
@@ -644,6 +644,7 @@ mod tests {
             "a: \"x\" y\n",
             "a: -1\n",
             "? a\n: b\n",
+            " ---\nl: x\n",
             "a: 1\n# a comment with a control character \u{2}\n",
             "a: 1\n# NEL \u{85} in a comment\n",
             &format!("{}: 1\n", "k".repeat(1100)),
