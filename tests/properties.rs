@@ -713,9 +713,13 @@ fn template_like_document() -> impl Strategy<Value = String> {
         (
             prop::collection::vec((block_key(clean), block(clean)), 1..5),
             any::<u64>(),
+            // Document markers and their near misses before the first line.
+            prop::sample::select(vec![
+                "", "", "", "---\n", " ---\n", "--- x\n", "# c\n", "...\n",
+            ]),
         )
-            .prop_map(|(entries, mut seed)| {
-                let mut out = String::new();
+            .prop_map(|(entries, mut seed, start)| {
+                let mut out = start.to_owned();
                 write_block(&Block::Map(entries), 0, &mut seed, &mut out);
                 out
             })
