@@ -203,10 +203,7 @@ struct Emitted {
 
 fn emit(object: Canonical) -> Emitted {
     Emitted {
-        yaml: object.to_yaml().map(|mut y| {
-            y.shrink_to_fit();
-            y
-        }),
+        yaml: object.to_yaml(),
         id: object.id,
     }
 }

@@ -270,11 +270,7 @@ impl<'a> Checker<'a> {
             mut problems,
             ..
         } = state;
-        for path in self
-            .owned
-            .iter()
-            .filter(|p| self.scope.covers(p) && !produced.contains(*p))
-        {
+        for path in stale(&self.owned, self.scope, &produced) {
             if self.dir.join(path).exists() {
                 problems.push(Problem::Extra(path.clone()));
             }
@@ -291,6 +287,17 @@ impl<'a> Checker<'a> {
         problems.sort();
         Ok((problems, produced.len()))
     }
+}
+
+/// Owned files in the scope that this run no longer produces.
+fn stale<'o>(
+    owned: &'o BTreeSet<String>,
+    scope: &Scope,
+    produced: &BTreeSet<String>,
+) -> impl Iterator<Item = &'o String> {
+    owned
+        .iter()
+        .filter(move |p| scope.covers(p) && !produced.contains(*p))
 }
 
 /// Keep the error of the first path (in path order), whatever order files arrive in.
@@ -423,11 +430,7 @@ impl<'a> Writer<'a> {
             unchanged,
             ..WriteReport::default()
         };
-        let stale: Vec<&String> = self
-            .owned
-            .iter()
-            .filter(|p| self.scope.covers(p) && !produced.contains(*p))
-            .collect();
+        let stale: Vec<&String> = stale(&self.owned, self.scope, &produced).collect();
         let next = next_manifest(&self.owned, &produced, self.scope);
         let manifest_path = dir.join(MANIFEST);
         let manifest_current = read_optional(&manifest_path)?;

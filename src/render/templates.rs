@@ -99,16 +99,19 @@ fn yaml_filter(value: Value) -> Result<String, Error> {
     Ok(out)
 }
 
-/// A template value as a YAML flow node, like [`flow`] but read straight from the template's
-/// value (maps in their own key order: the output is parsed back into sorted maps). Forms with
-/// no direct counterpart (floats, big integers, bytes, objects) go through JSON.
+/// A template value as a YAML flow node, read straight from the template's value (maps in their
+/// own key order: the output is parsed back into sorted maps). Forms with no direct counterpart
+/// (floats, big integers, bytes, objects) go through JSON and [`write_flow`].
 fn write_value(value: &Value, out: &mut String) -> Result<(), Error> {
     match value.kind() {
         ValueKind::None => out.push_str("null"),
         ValueKind::Bool => out.push_str(if value.is_true() { "true" } else { "false" }),
-        ValueKind::Number if value.is_integer() && value.as_i64().is_some() => {
-            let _ = write!(out, "{}", value.as_i64().unwrap_or_default());
-        }
+        ValueKind::Number => match value.as_i64().filter(|_| value.is_integer()) {
+            Some(n) => {
+                let _ = write!(out, "{n}");
+            }
+            None => write_json(value, out)?,
+        },
         ValueKind::String => quote(value.as_str().unwrap_or_default(), out),
         ValueKind::Seq => {
             out.push('[');
@@ -138,26 +141,24 @@ fn write_value(value: &Value, out: &mut String) -> Result<(), Error> {
                 "the value passed to `yaml` holds an undefined value",
             ));
         }
-        _ => {
-            let json = serde_json::to_value(value).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("cannot write this value as YAML: {e}"),
-                )
-            })?;
-            write_flow(&json, out);
-        }
+        _ => write_json(value, out)?,
     }
     Ok(())
 }
 
-/// A JSON value as a YAML flow node (see the module docs).
-pub fn flow(value: &serde_json::Value) -> String {
-    let mut out = String::new();
-    write_flow(value, &mut out);
-    out
+/// A template value through its JSON form.
+fn write_json(value: &Value, out: &mut String) -> Result<(), Error> {
+    let json = serde_json::to_value(value).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("cannot write this value as YAML: {e}"),
+        )
+    })?;
+    write_flow(&json, out);
+    Ok(())
 }
 
+/// A JSON value as a YAML flow node (see the module docs).
 fn write_flow(value: &serde_json::Value, out: &mut String) {
     match value {
         serde_json::Value::Null => out.push_str("null"),

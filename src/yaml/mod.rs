@@ -327,11 +327,6 @@ pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
     serde_saphyr::to_string_with_options(value, emit_options()).map_err(|e| e.to_string())
 }
 
-/// Append one value as canonical YAML (no leading `---`) to `out`.
-pub fn write_yaml<T: Serialize>(value: &T, out: &mut String) -> Result<(), String> {
-    serde_saphyr::to_fmt_writer_with_options(out, value, emit_options()).map_err(|e| e.to_string())
-}
-
 /// Serialize a Kubernetes object canonically: every mapping's keys sorted (as `kubectl get -o
 /// yaml` prints them; for objects that puts `apiVersion`, `kind`, `metadata`, `spec` first),
 /// YAML-1.1-safe quoting, no `---`.

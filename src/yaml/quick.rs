@@ -15,6 +15,7 @@
 //! in `tests/properties.rs`, and the `template_reader` fuzz target, hold it to that.
 
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 
 /// Read one template output document, or `None` when it is outside the subset.
 pub fn read(text: &str) -> Option<Value> {
@@ -138,7 +139,7 @@ impl<'a> Reader<'a> {
                 self.no_continuation(indent)?;
                 value
             };
-            if map.insert(key, value).is_some() {
+            if map.insert(key.into_owned(), value).is_some() {
                 return None; // a duplicate key: the full parser reports it
             }
         }
@@ -264,22 +265,23 @@ fn is_dash(content: &str) -> bool {
     content == "-" || content.starts_with("- ")
 }
 
-/// `key: rest` or `key:` (rest empty). Keys are plain words or JSON strings.
-fn entry(content: &str) -> Option<(String, &str)> {
+/// `key: rest` or `key:` (rest empty). Keys are plain words (borrowed: the checks that only ask
+/// whether a line is an entry allocate nothing) or JSON strings.
+fn entry(content: &str) -> Option<(Cow<'_, str>, &str)> {
     let (key, after) = if content.starts_with('"') {
         let mut cursor = Cursor {
             text: content,
             pos: 0,
         };
         let key = cursor.string()?;
-        (key, &content[cursor.pos..])
+        (Cow::Owned(key), &content[cursor.pos..])
     } else {
         let end = content.find(':')?;
         let key = &content[..end];
         if !plain_key(key) {
             return None;
         }
-        (key.to_owned(), &content[end..])
+        (Cow::Borrowed(key), &content[end..])
     };
     // YAML limits implicit keys to 1024 characters.
     if content.len() - after.len() > MAX_KEY {

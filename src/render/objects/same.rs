@@ -255,8 +255,12 @@ impl ser::SerializeMap for Entries<'_> {
     type Ok = ();
     type Error = Differs;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Differs> {
-        let key = key.serialize(KeyOf)?;
-        self.key = Some(self.map.get(key.as_str()).ok_or(Differs)?);
+        // String keys only (every map key of the emitted kinds is one).
+        let key = key
+            .serialize(serde_json::value::Serializer)
+            .map_err(|_| Differs)?;
+        let key = key.as_str().ok_or(Differs)?;
+        self.key = Some(self.map.get(key).ok_or(Differs)?);
         self.seen += 1;
         Ok(())
     }
@@ -281,137 +285,6 @@ impl ser::SerializeStruct for Entries<'_> {
     }
     fn end(self) -> Result<(), Differs> {
         self.done()
-    }
-}
-
-/// A map key: strings only (every map key of the emitted kinds is one).
-struct KeyOf;
-
-impl ser::Serializer for KeyOf {
-    type Ok = String;
-    type Error = Differs;
-    type SerializeSeq = ser::Impossible<String, Differs>;
-    type SerializeTuple = ser::Impossible<String, Differs>;
-    type SerializeTupleStruct = ser::Impossible<String, Differs>;
-    type SerializeTupleVariant = ser::Impossible<String, Differs>;
-    type SerializeMap = ser::Impossible<String, Differs>;
-    type SerializeStruct = ser::Impossible<String, Differs>;
-    type SerializeStructVariant = ser::Impossible<String, Differs>;
-
-    fn serialize_str(self, v: &str) -> Result<String, Differs> {
-        Ok(v.to_owned())
-    }
-    fn serialize_bool(self, _: bool) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_i8(self, _: i8) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_i16(self, _: i16) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_i32(self, _: i32) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_i64(self, _: i64) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_u8(self, _: u8) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_u16(self, _: u16) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_u32(self, _: u32) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_u64(self, _: u64) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_f32(self, _: f32) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_f64(self, _: f64) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_char(self, _: char) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_none(self) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_unit(self) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-    ) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<String, Differs> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String, Differs> {
-        Err(Differs)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Differs> {
-        Err(Differs)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Differs> {
-        Err(Differs)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Differs> {
-        Err(Differs)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Differs> {
-        Err(Differs)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Differs> {
-        Err(Differs)
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Differs> {
-        Err(Differs)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Differs> {
-        Err(Differs)
     }
 }
 
