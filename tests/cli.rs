@@ -1,22 +1,9 @@
 //! End-to-end tests of the smaller subcommands: init, explain, coverage, schema, defaults,
 //! completions and man.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn ck8s_gen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", "2026-11-25")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run ck8s-gen")
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{ck8s_gen, repo};
 
 #[test]
 fn init_writes_files_that_validate_for_every_provider_and_role() {

@@ -1,22 +1,14 @@
 //! The binary end to end: `regulations list|explain` and `validate` of the shipped
 //! environments (and a changed copy) with "today" pinned.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const TODAY: &str = "2026-11-25";
+use std::process::Output;
 
 fn ck8s_gen(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", TODAY)
-        .env("NO_COLOR", "1")
-        .env_remove("CK8S_GEN_DIR")
-        .env_remove("CK8S_GEN_FORMAT")
-        .output()
-        .expect("ck8s-gen runs")
+    support::ck8s_gen(dir, args)
 }
 
 fn root() -> PathBuf {

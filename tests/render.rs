@@ -14,22 +14,7 @@ use ck8s_gen::validate::{self, Request};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn ck8s_gen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
-        .args(args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", "2026-11-25")
-        .env("NO_COLOR", "1")
-        .env_remove("CK8S_GEN_DIR")
-        .env_remove("CK8S_GEN_FORMAT")
-        .output()
-        .expect("run ck8s-gen")
-}
+use support::{ck8s_gen, repo};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -7,6 +7,8 @@
 //! the diff. The golden runs pin `CK8S_GEN_TODAY=2026-11-25` and `CK8S_GEN_COMMIT` (the
 //! command would otherwise record `git rev-parse HEAD` of the checkout).
 
+mod support;
+
 use ck8s_gen::assets::Assets;
 use ck8s_gen::compliance::catalog::Catalog;
 use ck8s_gen::compliance::{RuleResult, Status};
@@ -16,26 +18,14 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const TODAY: &str = "2026-11-25";
+use support::{TODAY, repo};
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn ck8s_gen(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"));
+    let mut command = support::command(dir, args);
     command
-        .args(args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", TODAY)
         .env("CK8S_GEN_COMMIT", COMMIT)
-        .env("NO_COLOR", "1")
-        .env_remove("CK8S_GEN_DIR")
-        .env_remove("CK8S_GEN_FORMAT");
-    for (k, v) in envs {
-        command.env(k, v);
-    }
+        .envs(envs.iter().copied());
     command.output().expect("run ck8s-gen")
 }
 

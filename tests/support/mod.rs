@@ -1,11 +1,34 @@
-//! Helpers shared by the integration tests: the upstream conformance checker.
+//! Helpers shared by the integration tests: running the binary, and the upstream conformance
+//! checker.
 
 // Each test binary uses a subset; a missing checker outside CI is reported on stdout.
 #![allow(dead_code, clippy::print_stdout)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+
+/// "Today" for every run of the binary in the tests.
+pub const TODAY: &str = "2026-11-25";
+
+/// The `ck8s-gen` binary with `args`, run in `dir`: a pinned today, no colour, and none of the
+/// caller's `CK8S_GEN_*` settings.
+pub fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("CK8S_GEN_TODAY", TODAY)
+        .env("NO_COLOR", "1")
+        .env_remove("CK8S_GEN_DIR")
+        .env_remove("CK8S_GEN_FORMAT");
+    command
+}
+
+/// Run `ck8s-gen args` in `dir` (see [`command`]).
+pub fn ck8s_gen(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().expect("run ck8s-gen")
+}
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
