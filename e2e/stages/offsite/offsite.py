@@ -1,0 +1,568 @@
+#!/usr/bin/env python3
+"""The offsite stage: execute the rendered rclone CronJobs and the `restore --from-offsite` Job.
+
+Every rendered container (command, args, env, secretKeyRef/envFrom resolved from the test Secrets
+below, the emptyDir mounted at its mountPath, the non-root user of the Pod) is turned into the
+process it would run: `unshare --mount` gives the process its own /tmp (the emptyDir) and
+busybox as /bin/sh (the rclone image is Alpine), `setpriv` the Pod's user. Only the endpoint
+values are swapped for the two local moto servers. The scenarios assert on bucket contents
+(names and bytes) through boto3, and on the request log of the servers (what rclone sent).
+
+Usage: offsite.py [VARIANT...]  (default: the shipped environments and every variant directory).
+Environment: E2E_WORK, E2E_LOGS, S3_PRIMARY_ENDPOINT, S3_OFFSITE_ENDPOINT, CK8S_GEN, REPO.
+"""
+import datetime
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+
+import boto3
+import botocore.config
+import yaml
+
+REPO = os.environ["REPO"]
+CK8S_GEN = os.environ["CK8S_GEN"]
+WORK = os.environ["E2E_WORK"]
+LOGS = os.environ["E2E_LOGS"]
+PRIMARY = os.environ["S3_PRIMARY_ENDPOINT"]
+OFFSITE = os.environ["S3_OFFSITE_ENDPOINT"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+TODAY = os.environ.get("CK8S_GEN_TODAY", "2026-11-25")
+JOB_TIMEOUT = 300
+SSE_C_KEY = "0123456789abcdef0123456789abcdef"  # 32 bytes: AES-256 customer key of the tests
+
+FIGURES = {"runs": 0, "objects_written": 0, "bytes_written": 0}
+FAILURES = []
+CHECKS = 0
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def check(cond, what):
+    global CHECKS
+    CHECKS += 1
+    if cond:
+        log(f"  ok   {what}")
+    else:
+        log(f"  FAIL {what}")
+        FAILURES.append(what)
+    return cond
+
+
+def client(endpoint):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="e2e-key",
+        aws_secret_access_key="e2e-secret",
+        region_name="us-east-1",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+
+
+S3 = {"primary": client(PRIMARY), "offsite": client(OFFSITE)}
+
+
+# ---------------------------------------------------------------- tools -------------------------
+def rclone_binary():
+    """The real rclone binary (a pip console script, not a pyenv shim)."""
+    for cand in [os.path.join(sysconfig.get_path("scripts"), "rclone"), shutil.which("rclone")]:
+        if cand and os.path.isfile(cand):
+            with open(cand, "rb") as f:
+                if f.read(4) == b"\x7fELF":
+                    return cand
+    sys.exit("offsite: no rclone binary found (run e2e/install)")
+
+
+def toolbox():
+    """A directory the Pod's user can read: rclone and busybox's applets (the image's PATH)."""
+    box = os.path.join(WORK, "toolbox")
+    if os.path.isdir(box):
+        return box
+    os.makedirs(box)
+    shutil.copy(rclone_binary(), os.path.join(box, "rclone"))
+    bb = shutil.which("busybox")
+    shutil.copy(bb, os.path.join(box, "busybox"))
+    for applet in subprocess.run([bb, "--list"], capture_output=True, text=True, check=True).stdout.split():
+        if applet != "busybox" and not os.path.exists(os.path.join(box, applet)):
+            os.symlink("busybox", os.path.join(box, applet))
+    os.chmod(WORK, 0o755)
+    for root, dirs, files in os.walk(box):
+        os.chmod(root, 0o755)
+    return box
+
+
+def rclone_version():
+    out = subprocess.run([rclone_binary(), "version"], capture_output=True, text=True, check=True).stdout
+    return out.split()[1].lstrip("v")
+
+
+# ---------------------------------------------------------------- the rendered bytes -----------
+def secrets_for(env_name, encrypted):
+    """The test Secrets the operator creates by hand (see the README's Secret table)."""
+    obscure = lambda s: subprocess.run(  # noqa: E731
+        [rclone_binary(), "obscure", s], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    keys = {"access-key-id": "e2e-key", "secret-access-key": "e2e-secret"}
+    secrets = {
+        f"rclone-source-{env_name}": dict(keys),
+        f"rclone-restore-{env_name}": dict(keys),
+        "rclone-offsite-credentials": dict(keys),
+        "rclone-crypt": {"password": obscure("e2e crypt password"), "salt": obscure("e2e crypt salt")},
+        "rclone-sse-c": {"sse-customer-key": SSE_C_KEY},
+    }
+    return secrets
+
+
+def container_process(pod_spec, secrets, endpoints, extra_env=None):
+    """(argv, env, tmp) of the Pod's single container, as the kubelet would start it."""
+    (c,) = pod_spec["containers"]
+    argv = list(c.get("command") or []) + list(c.get("args") or [])
+    env = {}
+    for src in c.get("envFrom") or []:
+        env.update(secrets[src["secretRef"]["name"]])
+    for var in c.get("env") or []:
+        if "value" in var:
+            value = var["value"]
+        else:
+            ref = var["valueFrom"]["secretKeyRef"]
+            value = secrets[ref["name"]][ref["key"]]
+        env[var["name"]] = value
+    for k, v in list(env.items()):
+        if k.endswith("_ENDPOINT") and v in endpoints:
+            env[k] = endpoints[v]
+    env.update(extra_env or {})
+    volumes = {v["name"]: v for v in pod_spec.get("volumes") or []}
+    mounts = []
+    for m in c.get("volumeMounts") or []:
+        vol = volumes[m["name"]]
+        assert "emptyDir" in vol, f"unsupported volume {vol}"
+        mounts.append(m["mountPath"])
+    sc = dict(pod_spec.get("securityContext") or {})
+    sc.update(c.get("securityContext") or {})
+    return argv, env, mounts, sc
+
+
+def run_process(argv, env, mounts, sc, label):
+    """Run the container's process: own mount namespace, fresh emptyDirs, busybox /bin/sh,
+    the Pod's user; PATH as in the rclone image. Returns (exit status, log)."""
+    box = toolbox()
+    script = ["set -e", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "mount --make-rprivate /", f"mount --bind {box} /mnt"]
+    for i, path in enumerate(mounts):
+        d = os.path.join(WORK, f"emptydir-{label}-{i}")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        os.chmod(d, 0o1777)
+        script.append(f"mount --bind {d} {path}")
+    script.append("mount --bind /mnt/busybox /bin/sh")
+    user = [shutil.which("setpriv"), f"--reuid={sc.get('runAsUser', 0)}", f"--regid={sc.get('runAsGroup', 0)}", "--clear-groups"]
+    script.append('export PATH=/mnt')
+    script.append('exec "$@"')
+    full_env = {"PATH": "/mnt"}
+    full_env.update(env)
+    start = time.time()
+    try:
+        p = subprocess.run(
+            [shutil.which("unshare"), "--mount", "/bin/bash", "-c", "\n".join(script), "pod"] + user + argv,
+            env=full_env, capture_output=True, text=True, timeout=JOB_TIMEOUT,
+        )
+        status, out = p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired as e:
+        status, out = 124, f"timed out after {JOB_TIMEOUT} s: {e}"
+    FIGURES["runs"] += 1
+    FIGURES.setdefault("seconds", 0.0)
+    FIGURES["seconds"] += time.time() - start
+    with open(os.path.join(LOGS, f"job-{label}.log"), "a") as f:
+        f.write(f"== {' '.join(argv)}\n{out}\n== exit {status}\n")
+    return status, out
+
+
+def load_docs(path):
+    with open(path) as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def render(env_dir, out):
+    shutil.rmtree(out, ignore_errors=True)
+    p = subprocess.run([CK8S_GEN, "--dir", env_dir, "render", "--out", out], capture_output=True, text=True,
+                       env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
+    if p.returncode != 0:
+        log(p.stdout + p.stderr)
+        sys.exit(f"offsite: render of {env_dir} failed")
+    jobs = {}
+    for root, _, files in os.walk(out):
+        for name in files:
+            if name.startswith("cronjob-rclone-sync-") and name.endswith(".yaml"):
+                for d in load_docs(os.path.join(root, name)):
+                    if d.get("kind") == "CronJob":
+                        jobs[d["metadata"]["labels"]["ck8s-gen.io/source-environment"]] = d
+    return jobs
+
+
+def restore_job(env_dir, env_name, at=None):
+    args = [CK8S_GEN, "--dir", env_dir, "restore", env_name, "--from-offsite"]
+    if at:
+        args += ["--at", at]
+    p = subprocess.run(args, capture_output=True, text=True, env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
+    if p.returncode != 0:
+        return None, p.stderr
+    for d in yaml.safe_load_all(p.stdout):
+        if d and d.get("kind") == "Job":
+            return d, p.stderr
+    return None, p.stderr
+
+
+def environment(env_dir, name):
+    with open(os.path.join(env_dir, f"{name}.yaml")) as f:
+        return yaml.safe_load(f)
+
+
+# ---------------------------------------------------------------- buckets ----------------------
+def reset_bucket(side, bucket, lock_days=None, versioning=False):
+    s3 = S3[side]
+    try:
+        s3.head_bucket(Bucket=bucket)
+        # A locked bucket cannot be emptied: use a fresh name instead (callers pass unique names).
+        raise SystemExit(f"bucket {bucket} already exists on {side}")
+    except s3.exceptions.ClientError:
+        pass
+    if lock_days:
+        s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+        s3.put_object_lock_configuration(
+            Bucket=bucket,
+            ObjectLockConfiguration={"ObjectLockEnabled": "Enabled",
+                                     "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": lock_days}}})
+    else:
+        s3.create_bucket(Bucket=bucket)
+        if versioning:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+
+def objects(side, bucket, prefix="", sse=None):
+    """{key: bytes} of the current objects under prefix."""
+    s3 = S3[side]
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for o in page.get("Contents", []):
+            kw = {}
+            if sse:
+                kw = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": sse}
+            out[o["Key"]] = s3.get_object(Bucket=bucket, Key=o["Key"], **kw)["Body"].read()
+    return out
+
+
+def versions(side, bucket):
+    v = S3[side].list_object_versions(Bucket=bucket)
+    return v.get("Versions", []), v.get("DeleteMarkers", [])
+
+
+def backup_objects(names, seed):
+    """A Velero-like layout: backups/NAME/{NAME.tar.gz, NAME-logs.gz, velero-backup.json}."""
+    rnd = random.Random(seed)
+    out = {}
+    for n in names:
+        out[f"backups/{n}/{n}.tar.gz"] = rnd.randbytes(rnd.randint(20_000, 300_000))
+        out[f"backups/{n}/{n}-logs.gz"] = rnd.randbytes(rnd.randint(500, 5_000))
+        out[f"backups/{n}/velero-backup.json"] = json.dumps({"kind": "Backup", "name": n}).encode()
+    return out
+
+
+def put_all(side, bucket, prefix, objs, sse=None):
+    kw = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": sse} if sse else {}
+    for k, v in objs.items():
+        S3[side].put_object(Bucket=bucket, Key=f"{prefix}/{k}", Body=v, **kw)
+
+
+def delete_all(side, bucket, prefix, keys):
+    for k in keys:
+        S3[side].delete_object(Bucket=bucket, Key=f"{prefix}/{k}")
+
+
+def request_log_mark(side):
+    path = os.path.join(LOGS, f"s3-{side}.log")
+    return os.path.getsize(path)
+
+
+def requests_since(side, mark):
+    """(method, path) of every request the server logged since mark."""
+    path = os.path.join(LOGS, f"s3-{side}.log")
+    time.sleep(0.3)
+    with open(path, errors="replace") as f:
+        f.seek(mark)
+        text = f.read()
+    return re.findall(r'"(GET|PUT|POST|HEAD|DELETE) (\S+) HTTP', text)
+
+
+# ---------------------------------------------------------------- scenarios --------------------
+class Case:
+    """One environment's replication under test (one rendered CronJob, its environment file)."""
+
+    def __init__(self, variant, env_dir, name, cronjob, tag):
+        self.variant, self.env_dir, self.name, self.cronjob = variant, env_dir, name, cronjob
+        e = environment(env_dir, name)
+        self.env = e
+        off = e["replication"]["offsite"]
+        self.encrypted = bool(off.get("encrypt", {}).get("enabled"))
+        self.lock_days = off.get("objectLock", {}).get("days") if off.get("objectLock", {}).get("enabled") else None
+        self.mode = off.get("mode", "sync")
+        self.sse_c = e["storage"].get("encryption", {}).get("atRest") == "sse-c"
+        self.prefix = e["storage"].get("prefix") or ("service-cluster" if e["cluster"]["role"] == "management" else "workload-cluster")
+        # Fresh buckets per case (a locked bucket cannot be emptied); the endpoints are swapped.
+        self.src_bucket = f"{tag}-src"
+        self.dst_bucket = f"{tag}-dst"
+        self.rendered_src_bucket = e["storage"]["bucket"]
+        self.rendered_dst_bucket = off["destination"]["bucket"]
+        self.endpoints = {}
+        if e["storage"].get("endpoint"):
+            self.endpoints[e["storage"]["endpoint"]] = PRIMARY
+        if off["destination"].get("endpoint"):
+            self.endpoints[off["destination"]["endpoint"]] = OFFSITE
+        self.secrets = secrets_for(name, self.encrypted)
+        self.label = f"{variant}-{name}"
+
+    def pod(self, workload):
+        if workload["kind"] == "CronJob":
+            return workload["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        return workload["spec"]["template"]["spec"]
+
+    def retarget(self, argv, env):
+        """The rendered bucket names → this case's fresh buckets (the only other swap)."""
+        def swap(v):
+            v = v.replace(f":{self.rendered_src_bucket}/", f":{self.src_bucket}/")
+            return v.replace(f":{self.rendered_dst_bucket}/", f":{self.dst_bucket}/")
+        return [swap(a) for a in argv], {k: swap(v) for k, v in env.items()}
+
+    def run(self, workload, what):
+        argv, env, mounts, sc = container_process(self.pod(workload), self.secrets, self.endpoints)
+        argv, env = self.retarget(argv, env)
+        status, out = run_process(argv, env, mounts, sc, self.label)
+        m = re.findall(r"Transferred:\s+([\d.]+ \S+) / ([\d.]+ \S+)", out)
+        log(f"  .. {what}: exit {status}")
+        return status, out
+
+    def rclone_with_job_config(self, workload, args):
+        """rclone ARGS with the job's own remotes (to read the off-site copy through crypt)."""
+        argv, env, mounts, sc = container_process(self.pod(workload), self.secrets, self.endpoints)
+        argv, env = self.retarget(argv, env)
+        return run_process(["rclone"] + args, env, mounts, sc, self.label + "-inspect")
+
+    def offsite_view(self):
+        """{key: bytes} of the off-site copy as the job's remotes read it (decrypted)."""
+        if not self.encrypted:
+            return objects("offsite", self.dst_bucket, self.prefix + "/")
+        status, out = self.rclone_with_job_config_bytes(["lsf", "-R", "--files-only", "crypt:"])
+        if status != 0:
+            return {}
+        view = {}
+        for key in out.decode().split():
+            st, data = self.rclone_with_job_config_bytes(["cat", f"crypt:{key}"])
+            view[f"{self.prefix}/{key}"] = data
+        return view
+
+    def rclone_with_job_config_bytes(self, args):
+        argv, env, mounts, sc = container_process(self.pod(self.cronjob), self.secrets, self.endpoints)
+        argv, env = self.retarget(argv, env)
+        full = {"PATH": os.path.dirname(rclone_binary())}
+        for k, v in env.items():
+            full[k] = v.replace("/tmp", os.path.join(WORK, "inspect-tmp"))
+        os.makedirs(os.path.join(WORK, "inspect-tmp"), exist_ok=True)
+        p = subprocess.run([rclone_binary()] + args, env=full, capture_output=True, timeout=JOB_TIMEOUT)
+        return p.returncode, p.stdout
+
+
+def expect_primary(case, objs):
+    return {f"{case.prefix}/{k}": v for k, v in objs.items()}
+
+
+def scenario_sync(case):
+    log(f"-- {case.label}: {case.mode} into a {'locked, ' if case.lock_days else ''}versioned bucket, "
+        f"{'encrypted' if case.encrypted else 'plain'}{', SSE-C primary' if case.sse_c else ''}")
+    sse = SSE_C_KEY if case.sse_c else None
+    reset_bucket("primary", case.src_bucket)
+    reset_bucket("offsite", case.dst_bucket, lock_days=case.lock_days, versioning=True)
+    names = [f"velero-daily-2026110{d}000000" for d in range(1, 10)]
+    objs = backup_objects(names, case.label)
+    put_all("primary", case.src_bucket, case.prefix, objs, sse)
+    FIGURES["objects_written"] += len(objs)
+    FIGURES["bytes_written"] += sum(map(len, objs.values()))
+
+    status, out = case.run(case.cronjob, "first run")
+    if not check(status == 0, f"{case.label}: the first replication succeeds"):
+        tail = "\n".join(line for line in out.splitlines() if "ERROR" in line or "error" in line.lower())[:1500]
+        log("     " + tail.replace("\n", "\n     "))
+        return False
+    view = case.offsite_view()
+    check(view == expect_primary(case, objs),
+          f"{case.label}: the off-site copy has every backup object, names and bytes ({len(objs)} objects)")
+    raw = objects("offsite", case.dst_bucket)
+    if case.encrypted:
+        plain_names = any(n in k for k in raw for n in names)
+        check(not plain_names and len(raw) == len(objs),
+              f"{case.label}: off-site names and bytes are encrypted ({len(raw)} objects, no plaintext name)")
+        check(all(v not in raw.values() for v in objs.values()), f"{case.label}: no plaintext object off-site")
+
+    mark = request_log_mark("offsite")
+    mark_p = request_log_mark("primary")
+    status, out = case.run(case.cronjob, "second run, nothing changed")
+    reqs = requests_since("offsite", mark) + requests_since("primary", mark_p)
+    puts = [r for r in reqs if r[0] in ("PUT", "POST")]
+    heads = [r for r in reqs if r[0] == "HEAD"]
+    check(status == 0 and not puts, f"{case.label}: a second run copies nothing ({len(puts)} PUT/POST)")
+    check(not heads, f"{case.label}: a second run HEADs no object ({len(heads)} HEAD; "
+                     f"{len(reqs)} requests in all)")
+
+    if case.lock_days:
+        v, _ = versions("offsite", case.dst_bucket)
+        try:
+            S3["offsite"].delete_object(Bucket=case.dst_bucket, Key=v[0]["Key"], VersionId=v[0]["VersionId"])
+            denied = False
+        except S3["offsite"].exceptions.ClientError:
+            denied = True
+        check(denied, f"{case.label}: a locked off-site version cannot be deleted (the server enforces the lock)")
+    case.objs, case.names = objs, names
+    return True
+
+
+def scenario_gc(case):
+    log(f"-- {case.label}: a backup expired in the primary")
+    expired = case.names[0]
+    gone = [k for k in case.objs if k.startswith(f"backups/{expired}/")]
+    delete_all("primary", case.src_bucket, case.prefix, gone)
+    before_v, before_m = versions("offsite", case.dst_bucket)
+    status, out = case.run(case.cronjob, "run after garbage collection")
+    check(status == 0, f"{case.label}: the replication after a normal garbage collection succeeds")
+    view = case.offsite_view()
+    remaining = {k: v for k, v in case.objs.items() if k not in gone}
+    after_v, after_m = versions("offsite", case.dst_bucket)
+    if case.mode == "copy":
+        check(view == expect_primary(case, case.objs), f"{case.label}: copy mode keeps the expired backup off-site")
+    else:
+        check(view == expect_primary(case, remaining),
+              f"{case.label}: the expired backup is gone from the off-site copy ({len(gone)} objects)")
+        check(len(after_m) - len(before_m) == len(gone) and len(after_v) == len(before_v),
+              f"{case.label}: deletion left {len(after_m) - len(before_m)} delete markers, versions kept "
+              f"({len(after_v)})")
+    case.objs = remaining if case.mode != "copy" else case.objs
+
+
+def scenario_lifecycle(case):
+    if not case.lock_days:
+        return
+    log(f"-- {case.label}: the bucket lifecycle for non-current versions")
+    p = subprocess.run([CK8S_GEN, "--dir", case.env_dir, "offsite-bucket", case.name], capture_output=True,
+                       text=True, env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
+    if not check(p.returncode == 0, f"{case.label}: ck8s-gen prints the off-site bucket configuration"):
+        log("     " + (p.stderr or p.stdout)[:500])
+        return
+    conf = json.loads(p.stdout)
+    S3["offsite"].put_bucket_versioning(Bucket=case.dst_bucket, VersioningConfiguration=conf["versioning"])
+    S3["offsite"].put_object_lock_configuration(Bucket=case.dst_bucket,
+                                                ObjectLockConfiguration=conf["objectLock"])
+    S3["offsite"].put_bucket_lifecycle_configuration(Bucket=case.dst_bucket,
+                                                    LifecycleConfiguration=conf["lifecycle"])
+    got = S3["offsite"].get_bucket_lifecycle_configuration(Bucket=case.dst_bucket)["Rules"]
+    nc = [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in got if "NoncurrentVersionExpiration" in r]
+    check(nc and nc[0] >= case.lock_days,
+          f"{case.label}: S3 accepts the printed lifecycle; non-current versions expire after {nc} days "
+          f"(lock {case.lock_days} days)")
+
+
+def scenario_wipe(case):
+    if case.mode == "copy":
+        return
+    log(f"-- {case.label}: a mostly emptied, then wiped primary prefix")
+    before_v, before_m = versions("offsite", case.dst_bucket)
+    view_before = case.offsite_view()
+    keep = case.names[-2:]
+    doomed = [k for k in case.objs if not any(k.startswith(f"backups/{n}/") for n in keep)]
+    delete_all("primary", case.src_bucket, case.prefix, doomed)
+    status, out = case.run(case.cronjob, "run after most backups vanished")
+    after_v, after_m = versions("offsite", case.dst_bucket)
+    check(status != 0, f"{case.label}: a mostly emptied source FAILS the job (exit {status})")
+    check(len(after_m) == len(before_m), f"{case.label}: ... and deletes nothing off-site "
+                                         f"({len(after_m) - len(before_m)} new delete markers)")
+    delete_all("primary", case.src_bucket, case.prefix, [k for k in case.objs if k not in doomed])
+    status, out = case.run(case.cronjob, "run after the prefix was wiped")
+    after_v, after_m = versions("offsite", case.dst_bucket)
+    check(status != 0, f"{case.label}: a wiped source FAILS the job (exit {status})")
+    check(len(after_m) == len(before_m) and case.offsite_view() == view_before,
+          f"{case.label}: ... and the off-site copy is intact")
+    case.wiped = True
+
+
+def scenario_recovery(case):
+    log(f"-- {case.label}: disaster recovery from the off-site copy")
+    # The attacker (or a wipe that reached the copy) deletes every current off-site object: the
+    # versions survive; recovery at a time before that must bring back the last good state.
+    expected = case.offsite_view()
+    time.sleep(1.1)
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    time.sleep(1.1)
+    for page in S3["offsite"].get_paginator("list_objects_v2").paginate(Bucket=case.dst_bucket):
+        for o in page.get("Contents", []):
+            S3["offsite"].delete_object(Bucket=case.dst_bucket, Key=o["Key"])
+    # The primary is empty (wiped) or holds what it holds: recover into a fresh primary bucket.
+    case.src_bucket = case.src_bucket + "-r"
+    reset_bucket("primary", case.src_bucket)
+    job, stderr = restore_job(case.env_dir, case.name, at=before.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if not check(job is not None, f"{case.label}: `restore --from-offsite --at` prints a recovery Job"):
+        log("     " + stderr[:800])
+        job, stderr = restore_job(case.env_dir, case.name)
+        if job is None:
+            return
+    status, out = case.run(job, "recovery Job")
+    check(status == 0, f"{case.label}: the recovery Job succeeds")
+    sse = SSE_C_KEY if case.sse_c else None
+    got = objects("primary", case.src_bucket, case.prefix + "/", sse)
+    check(got == expected and len(got) > 0,
+          f"{case.label}: recovered at {before.isoformat()} byte-identical ({len(got)}/{len(expected)} objects)")
+
+
+def cases_of(variant, env_dir, tag):
+    jobs = render(env_dir, os.path.join(WORK, f"rendered-{variant}"))
+    out = []
+    for i, (name, cj) in enumerate(sorted(jobs.items())):
+        out.append(Case(variant, env_dir, name, cj, f"{tag}{i}"))
+    return out
+
+
+def main():
+    version = rclone_version()
+    variants = [("shipped", os.path.join(REPO, "environments"))]
+    vdir = os.path.join(HERE, "variants")
+    for v in sorted(os.listdir(vdir)) if os.path.isdir(vdir) else []:
+        variants.append((v, os.path.join(vdir, v)))
+    if len(sys.argv) > 1:
+        variants = [v for v in variants if v[0] in sys.argv[1:]]
+    start = time.time()
+    for n, (variant, env_dir) in enumerate(variants):
+        log(f"== variant {variant} ({env_dir})")
+        for case in cases_of(variant, env_dir, f"e2e{n}c"):
+            image = case.pod(case.cronjob)["containers"][0]["image"]
+            check(version in image, f"{case.label}: rclone {version} is the version the image pins ({image})")
+            if not scenario_sync(case):
+                continue
+            scenario_gc(case)
+            scenario_lifecycle(case)
+            scenario_wipe(case)
+            scenario_recovery(case)
+    secs = time.time() - start
+    log(f"offsite figures: {FIGURES['runs']} rclone runs, {FIGURES['objects_written']} objects / "
+        f"{FIGURES['bytes_written']} bytes seeded, {secs:.0f} s")
+    log(f"offsite: {CHECKS - len(FAILURES)}/{CHECKS} checks passed")
+    if FAILURES:
+        log("offsite: FAILED:\n  " + "\n  ".join(FAILURES))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
