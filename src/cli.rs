@@ -111,6 +111,19 @@ pub enum Command {
         #[arg(long)]
         stdout: bool,
     },
+    /// Print the configuration to apply on an environment's off-site bucket (JSON).
+    ///
+    /// Versioning, the object-lock default retention and the lifecycle rule expiring non-current
+    /// versions and delete markers, in the shapes `aws s3api put-bucket-versioning`,
+    /// `put-object-lock-configuration` and `put-bucket-lifecycle-configuration` take.
+    #[command(
+        after_help = "Example:\n  ck8s-gen offsite-bucket prod-se-health | jq .lifecycle > lifecycle.json\n  aws s3api put-bucket-lifecycle-configuration --bucket prod-se-health-velero-offsite --lifecycle-configuration file://lifecycle.json"
+    )]
+    OffsiteBucket {
+        /// The environment whose off-site copy it is (name, file stem or file).
+        #[arg(value_name = "ENV")]
+        environment: String,
+    },
     /// Print a Velero Restore (or the off-site disaster-recovery plan) for an environment.
     ///
     /// The objects go to stdout as a YAML stream, the checklist (what to delete first, pausing
@@ -135,6 +148,11 @@ pub enum Command {
         /// not encrypted, or the Job copying it back (decrypting) with replication paused.
         #[arg(long, conflicts_with_all = ["namespaces", "to_namespace", "existing_resource_policy", "name"])]
         from_offsite: bool,
+        /// With --from-offsite: recover the copy as it was at this time (RFC 3339, e.g.
+        /// `2026-11-24T03:00:00Z`), from the object versions of the off-site bucket: the way
+        /// back when a wipe or tampering reached the copy.
+        #[arg(long, value_name = "TIME", requires = "from_offsite")]
+        at: Option<String>,
         /// Restore only this namespace (repeat for more; default: everything in the backup).
         #[arg(long = "namespace", value_name = "NS")]
         namespaces: Vec<String>,

@@ -342,8 +342,14 @@ pub struct Offsite {
     pub mode: Option<String>,
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// Declared versioning of the destination bucket; see [`Offsite::versioned`].
     #[serde(default)]
-    pub versioning: bool,
+    pub versioning: Option<bool>,
+    /// Wipe guard: the most one sync may delete, in percent of the copy's objects.
+    #[serde(default)]
+    pub max_delete_percent: Option<u8>,
+    #[serde(default)]
+    pub image_digest: Option<String>,
     #[serde(default)]
     pub encrypt: OffsiteEncrypt,
     #[serde(default)]
@@ -360,6 +366,19 @@ pub struct Offsite {
     pub image: Option<String>,
     #[serde(default)]
     pub namespace: Option<String>,
+}
+
+impl Offsite {
+    /// Object lock is on for the destination.
+    pub fn locked(&self) -> bool {
+        self.object_lock.as_ref().is_some_and(|l| l.enabled)
+    }
+
+    /// The destination keeps non-current versions: declared, or forced by object lock (S3
+    /// cannot lock objects in an unversioned bucket).
+    pub fn versioned(&self) -> bool {
+        self.versioning.unwrap_or_else(|| self.locked())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -18,7 +18,7 @@
 //!   suspended (CK8S: restore and sync never run together).
 
 use crate::assets::Assets;
-use crate::model::{Environment, Role};
+use crate::model::{Environment, Role, StorageProvider};
 use crate::render::context::{self, EnvView, LocationView, base_labels};
 use crate::render::objects::{CronJob, Job, Object};
 use crate::render::templates::Templates;
@@ -71,6 +71,8 @@ pub struct Request<'a> {
     pub mappings: &'a [String],
     pub policy: ExistingPolicy,
     pub name: Option<&'a str>,
+    /// `--from-offsite --at`: recover the off-site copy as it was at this RFC 3339 time.
+    pub at: Option<&'a str>,
 }
 
 /// What to apply, where, and what the operator must do around it.
@@ -155,7 +157,7 @@ pub fn plan(request: &Request<'_>) -> Result<Planned, RestoreError> {
         manager: manager.as_deref(),
     };
     let plan = match &request.source {
-        Source::Offsite => offsite_plan(&cx)?,
+        Source::Offsite => offsite_plan(&cx, request.at)?,
         source => restore_plan(&cx, source, request)?,
     };
     Ok(Planned {
@@ -173,6 +175,37 @@ struct Cx<'a> {
 }
 
 /// The environment the argument names (by name, file stem or path).
+/// `ck8s-gen offsite-bucket ENV`: the bucket configuration of `env`'s off-site copy as JSON
+/// (see [`offsite::bucket_configuration`]).
+pub fn offsite_bucket(
+    dir: &Path,
+    assets: &Assets,
+    environment: &str,
+) -> Result<String, RestoreError> {
+    let outcome = validate::validate(&ValidateRequest {
+        dir,
+        only: &[],
+        assets,
+    })?;
+    let checked = find(&outcome, environment, dir)?;
+    let env = checked.environment.as_ref().ok_or_else(|| {
+        usage(format!(
+            "`{}` does not load: run `ck8s-gen validate`",
+            checked.loaded.name
+        ))
+    })?;
+    let config = offsite::bucket_configuration(env).ok_or_else(|| {
+        usage(format!(
+            "environment `{}` has no off-site replication",
+            env.metadata.name
+        ))
+    })?;
+    Ok(format!(
+        "{}\n",
+        serde_json::to_string_pretty(&config).unwrap_or_default()
+    ))
+}
+
 fn find<'o>(
     outcome: &'o Outcome,
     want: &str,
@@ -694,7 +727,11 @@ fn restore_checklist(cx: &Cx<'_>, f: &RestoreFacts<'_>) -> String {
 }
 
 /// Disaster recovery from the off-site copy.
-fn offsite_plan(cx: &Cx<'_>) -> Result<Plan, RestoreError> {
+///
+/// `at` (RFC 3339) always copies back: Velero reads only the current objects of a bucket, so
+/// the state of an earlier time (before a wipe reached the copy) is first restored by rclone
+/// from the object versions.
+fn offsite_plan(cx: &Cx<'_>, at: Option<&str>) -> Result<Plan, RestoreError> {
     let env = cx.env;
     let name = &env.metadata.name;
     let offsite = &env.replication.offsite;
@@ -709,11 +746,35 @@ fn offsite_plan(cx: &Cx<'_>) -> Result<Plan, RestoreError> {
             )
         }));
     };
+    let at = at.map(|text| point_in_time(text, env)).transpose()?;
     let velero = velero_of(cx.view, name)?;
-    match context::offsite_location(env).filter(|_| !offsite.encrypt.enabled) {
+    match context::offsite_location(env).filter(|_| !offsite.encrypt.enabled && at.is_none()) {
         Some(location) => read_in_place_plan(cx, velero, &location),
-        None => copy_back_plan(cx, velero, manager),
+        None => copy_back_plan(cx, velero, manager, at.as_deref()),
     }
+}
+
+/// `--at TIME`: an RFC 3339 time (any offset), as rclone's `version_at` takes it (UTC). Needs a
+/// versioned S3 destination: only the S3 backend of rclone reads versions.
+fn point_in_time(text: &str, env: &Environment) -> Result<String, RestoreError> {
+    let offsite = &env.replication.offsite;
+    let at: k8s_openapi::jiff::Timestamp = text.parse().map_err(|e| {
+        usage(format!(
+            "--at `{text}` is not an RFC 3339 time ({e}); write e.g. `2026-11-24T03:00:00Z` or `2026-11-24T04:00:00+01:00`"
+        ))
+    })?;
+    if offsite.destination.as_ref().map(|d| d.provider) != Some(StorageProvider::S3) {
+        return Err(usage(
+            "--at reads object versions, which rclone supports on S3 destinations only",
+        ));
+    }
+    if !offsite.versioned() {
+        return Err(usage(format!(
+            "--at needs a versioned off-site bucket: `{}` declares `replication.offsite.versioning: false` and no object lock, so there are no earlier versions to read",
+            env.metadata.name
+        )));
+    }
+    Ok(at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 /// Unencrypted copy: a read-only BackupStorageLocation on the off-site bucket.
@@ -789,6 +850,7 @@ fn copy_back_plan(
     cx: &Cx<'_>,
     velero: &context::VeleroView,
     manager: &str,
+    at: Option<&str>,
 ) -> Result<Plan, RestoreError> {
     let env = cx.env;
     let name = &env.metadata.name;
@@ -796,7 +858,7 @@ fn copy_back_plan(
     let mut sync = offsite::rclone_job(env, manager)?;
     sync.suspend = true;
     let sync = object(cx.templates, names::CRONJOB, &json!({"job": sync}))?;
-    let job_view = offsite::rclone_restore_job(env, manager)?;
+    let job_view = offsite::rclone_restore_job(env, manager, at)?;
     let Object::CronJob(cronjob) = object(cx.templates, names::CRONJOB, &json!({"job": job_view}))?
     else {
         return Err(usage("the CronJob template produced another kind"));
@@ -806,14 +868,21 @@ fn copy_back_plan(
     let dest = offsite.destination.as_ref();
     let dest_bucket = dest.map_or("", |d| d.bucket.as_str());
     let prefix = env.storage.effective_prefix(env.cluster.role);
-    let why = if offsite.encrypt.enabled {
+    let mut why = if offsite.encrypt.enabled {
         format!(
             "encrypted with rclone crypt (Secret `{}`): Velero cannot read it, so it is first decrypted back into the primary bucket",
             offsite.encrypt.secret_name.as_deref().unwrap_or("?")
         )
+    } else if at.is_some() {
+        "not encrypted, but Velero reads only the current objects of a bucket".to_owned()
     } else {
         "in Azure Blob storage: Velero cannot address the container without its resource group, so it is copied back into the primary bucket".to_owned()
     };
+    if let Some(at) = at {
+        why.push_str(&format!(
+            "; read as it was at {at} (rclone `version_at`: the newest version of each object not newer than that, objects deleted by then left out)"
+        ));
+    }
     let mut steps = Steps::new(format!(
         "Disaster recovery of `{name}` from its off-site copy, {why}.\nThe stream is for the cluster of `{manager}` (namespace `{ns}`):\n  - CronJob rclone-sync-{name} with `suspend: true`: the replication is paused (restore and replication never run together)\n  - Job {}: `rclone {}`, reading `{dest_bucket}/{prefix}` and writing `{}/{prefix}`. `copy`, not `sync`: nothing already in the primary bucket is deleted, and a re-run resumes where it stopped.\n",
         job_view.name,

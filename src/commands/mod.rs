@@ -8,6 +8,7 @@ mod diff;
 mod docs;
 mod explain;
 mod init;
+mod offsite_bucket;
 mod regulations;
 mod render;
 mod report;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             from_schedule,
             backup,
             from_offsite,
+            at,
             namespaces,
             to_namespace,
             existing_resource_policy,
@@ -52,12 +54,14 @@ pub fn run(cli: Cli) -> ExitStatus {
                 from_schedule: from_schedule.as_deref(),
                 backup: backup.as_deref(),
                 from_offsite: *from_offsite,
+                at: at.as_deref(),
                 namespaces,
                 to_namespace,
                 existing_resource_policy: *existing_resource_policy,
                 name: name.as_deref(),
             },
         ),
+        Command::OffsiteBucket { environment } => offsite_bucket::run(global, environment),
         Command::Regulations { command } => regulations::run(global, command),
         Command::Diff {
             base,

@@ -12,6 +12,7 @@ pub struct Flags<'a> {
     pub from_schedule: Option<&'a str>,
     pub backup: Option<&'a str>,
     pub from_offsite: bool,
+    pub at: Option<&'a str>,
     pub namespaces: &'a [String],
     pub to_namespace: &'a [String],
     pub existing_resource_policy: Option<ExistingResourcePolicy>,
@@ -42,6 +43,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
             _ => ExistingPolicy::None,
         },
         name: flags.name,
+        at: flags.at,
     }) {
         Ok(planned) => planned,
         Err(RestoreError::Usage(message)) => return fail(message),

@@ -288,7 +288,7 @@ fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
     };
     let hours = longest.hours;
     let copy = o.mode.as_deref() == Some("copy");
-    if !copy && !o.versioning {
+    if !copy && !o.versioned() {
         return Vec::new();
     }
     let (pointer, why) = if copy {

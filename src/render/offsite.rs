@@ -5,7 +5,7 @@
 //! (`RCLONE_CONFIG_<REMOTE>_<OPTION>`); credentials only as `secretKeyRef`s.
 
 use super::context::{ContextError, base_labels};
-use crate::model::{Environment, Role, SecretRef, StorageProvider};
+use crate::model::{AtRest, Environment, ObjectLock, Role, SecretRef, StorageProvider};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -32,6 +32,8 @@ pub struct RcloneJobView {
     pub suspend: bool,
     pub active_deadline_seconds: u32,
     pub image: String,
+    /// The container's `command` (`rclone`, or the wipe-guard shell script of a sync).
+    pub command: Vec<String>,
     pub args: Vec<String>,
     pub env: Vec<EnvVarView>,
     /// Secrets imported whole with `envFrom` (Swift's `OS_*` variables).
@@ -104,6 +106,13 @@ pub fn split_time_zone(schedule: &str) -> (String, Option<String>) {
 
 struct Remote<'a> {
     provider: StorageProvider,
+    /// SSE-C: the Secret (name, key) with the customer key of the bucket's objects.
+    sse_customer_key: Option<(&'a str, &'a str)>,
+    /// Object lock with a default retention: S3 refuses a single-part PUT without Content-MD5,
+    /// which rclone cannot send for what it encrypts (or reads from an SSE-C source).
+    multipart_only: bool,
+    /// Point-in-time read: rclone's `version_at` (RFC 3339).
+    version_at: Option<&'a str>,
     endpoint: Option<&'a str>,
     region: Option<&'a str>,
     force_path_style: Option<bool>,
@@ -146,6 +155,18 @@ fn remote_env(remote: &str, r: &Remote<'_>, out: &mut Vec<EnvVarView>, env_from:
             }
             // Least privilege: never try to create the bucket.
             out.push(EnvVarView::value(var("NO_CHECK_BUCKET"), "true"));
+            if let Some((secret, key)) = r.sse_customer_key {
+                out.push(EnvVarView::value(var("SSE_CUSTOMER_ALGORITHM"), "AES256"));
+                out.push(EnvVarView::secret(var("SSE_CUSTOMER_KEY"), secret, key));
+            }
+            if r.multipart_only {
+                // rclone's documented work-around for object-lock buckets: every upload is a
+                // multipart upload, whose parts carry Content-MD5.
+                out.push(EnvVarView::value(var("UPLOAD_CUTOFF"), "0"));
+            }
+            if let Some(at) = r.version_at {
+                out.push(EnvVarView::value(var("VERSION_AT"), at));
+            }
         }
         StorageProvider::Gcs => {
             out.push(EnvVarView::value(var("TYPE"), "google cloud storage"));
@@ -192,11 +213,30 @@ fn context_error(env: &Environment, message: &str) -> ContextError {
     }
 }
 
+/// Key name of the SSE-C customer key in its Secret when `customerKey.key` is unset.
+pub const SSE_CUSTOMER_KEY_DEFAULT: &str = "customer-key";
+
+/// The Secret (name, key) holding the primary bucket's SSE-C key, when it uses SSE-C.
+fn sse_customer_key(env: &Environment) -> Option<(&str, &str)> {
+    let e = &env.storage.encryption;
+    if e.at_rest != AtRest::SseC {
+        return None;
+    }
+    let key = e.customer_key.as_ref()?;
+    Some((
+        key.secret_name.as_str(),
+        key.key.as_deref().unwrap_or(SSE_CUSTOMER_KEY_DEFAULT),
+    ))
+}
+
 /// The primary bucket as an rclone remote, with the credentials in `secret`.
 fn primary_remote(env: &Environment, secret: String) -> Remote<'_> {
     let s = &env.storage;
     Remote {
         provider: s.provider,
+        sse_customer_key: sse_customer_key(env),
+        multipart_only: false,
+        version_at: None,
         endpoint: s.endpoint.as_deref(),
         region: s.region.as_deref(),
         force_path_style: s.force_path_style,
@@ -220,9 +260,14 @@ fn offsite_remote(env: &Environment) -> Result<(Remote<'_>, &str), ContextError>
         .as_ref()
         .map(|c: &SecretRef| c.secret_name.clone())
         .ok_or_else(|| context_error(env, "the off-site destination has no credentials"))?;
+    let offsite = &env.replication.offsite;
     Ok((
         Remote {
             provider: dest.provider,
+            sse_customer_key: None,
+            multipart_only: offsite.locked()
+                && (offsite.encrypt.enabled || sse_customer_key(env).is_some()),
+            version_at: None,
             endpoint: dest.endpoint.as_deref(),
             region: dest.region.as_deref(),
             force_path_style: dest.force_path_style,
@@ -286,15 +331,43 @@ fn runtime_env(vars: &mut Vec<EnvVarView>) {
     vars.push(EnvVarView::value("RCLONE_CACHE_DIR", "/tmp/cache"));
 }
 
-fn rclone_args(verb: &str, from: String, to: String) -> Vec<String> {
+/// The sync's shell wrapper (busybox `sh` of the rclone image): the wipe guard.
+pub const SYNC_SCRIPT: &str = include_str!("offsite-sync.sh");
+
+/// The rclone command line: listing in one request per 1000 objects (`--fast-list`), comparing
+/// by listing data only (no HEAD per object: `--checksum` where both sides list an MD5,
+/// `--size-only` through crypt, which has no hash), and a clean stop with its summary before the
+/// Job's deadline kills it.
+fn rclone_args(
+    env: &Environment,
+    verb: &str,
+    from: String,
+    to: String,
+    deadline: u32,
+) -> Vec<String> {
+    let compare = if env.replication.offsite.encrypt.enabled || sse_customer_key(env).is_some() {
+        "--size-only"
+    } else {
+        "--checksum"
+    };
+    // Ten percent of the deadline (at most 10 minutes) is left for the summary and the exit.
+    let stop = deadline - (deadline / 10).min(600);
     vec![
         verb.to_owned(),
         from,
         to,
+        "--fast-list".to_owned(),
+        compare.to_owned(),
+        format!("--max-duration={stop}s"),
         "--log-level=INFO".to_owned(),
         "--stats=5m".to_owned(),
         "--stats-one-line".to_owned(),
     ]
+}
+
+/// `replication.offsite.maxDeletePercent`, default 25.
+pub fn max_delete_percent(env: &Environment) -> u8 {
+    env.replication.offsite.max_delete_percent.unwrap_or(25)
 }
 
 /// Labels of an rclone workload (`app` is `rclone-sync` or `rclone-restore`).
@@ -337,11 +410,15 @@ pub fn sync_deadline_seconds(env: &Environment) -> u32 {
 }
 
 fn image(env: &Environment) -> String {
-    env.replication
-        .offsite
+    let offsite = &env.replication.offsite;
+    let image = offsite
         .image
         .clone()
-        .unwrap_or_else(|| "docker.io/rclone/rclone:1.72.0".to_owned())
+        .unwrap_or_else(|| "docker.io/rclone/rclone:1.72.0".to_owned());
+    match &offsite.image_digest {
+        Some(digest) => format!("{image}@{digest}"),
+        None => image,
+    }
 }
 
 /// The CronJob for `env`'s replication, placed in the tree of `manager`.
@@ -361,12 +438,27 @@ pub fn rclone_job(env: &Environment, manager: &str) -> Result<RcloneJobView, Con
     remote_env("DST", &dest, &mut vars, &mut env_from);
     let source = format!("src:{}/{prefix}", env.storage.bucket);
     let target = crypt_remote(env, format!("dst:{dest_bucket}/{prefix}"), &mut vars)?;
-    runtime_env(&mut vars);
     let verb = match offsite.mode.as_deref() {
         Some("copy") => "copy",
         _ => "sync",
     };
+    let command = if verb == "sync" {
+        vars.push(EnvVarView::value(
+            "MAX_DELETE_PERCENT",
+            max_delete_percent(env).to_string(),
+        ));
+        vec![
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            SYNC_SCRIPT.to_owned(),
+            "rclone-sync".to_owned(),
+        ]
+    } else {
+        vec!["rclone".to_owned()]
+    };
+    runtime_env(&mut vars);
     let (schedule, time_zone) = sync_schedule(env);
+    let deadline = sync_deadline_seconds(env);
     Ok(RcloneJobView {
         name: format!("rclone-sync-{name}"),
         namespace: namespace_of(env),
@@ -376,9 +468,10 @@ pub fn rclone_job(env: &Environment, manager: &str) -> Result<RcloneJobView, Con
         schedule,
         time_zone,
         suspend: false,
-        active_deadline_seconds: sync_deadline_seconds(env),
+        active_deadline_seconds: deadline,
         image: image(env),
-        args: rclone_args(verb, source, target),
+        command,
+        args: rclone_args(env, verb, source, target, deadline),
         env: vars,
         env_from_secrets: env_from,
     })
@@ -396,12 +489,22 @@ pub fn rclone_job(env: &Environment, manager: &str) -> Result<RcloneJobView, Con
 ///
 /// The result is laid out like the replication CronJob (same template, schedule unused); turn
 /// it into the one-shot Job with [`crate::render::objects`]'s CronJob → Job conversion.
-pub fn rclone_restore_job(env: &Environment, manager: &str) -> Result<RcloneJobView, ContextError> {
+///
+/// `at` (RFC 3339, UTC) reads the copy as it was at that time (rclone's `version_at`: the newest
+/// version of each object not newer than `at`, objects deleted by then left out): the way back
+/// to the state before a wipe or a tampering that reached the off-site copy.
+pub fn rclone_restore_job(
+    env: &Environment,
+    manager: &str,
+    at: Option<&str>,
+) -> Result<RcloneJobView, ContextError> {
     let name = &env.metadata.name;
     let prefix = env.storage.effective_prefix(env.cluster.role);
     let mut vars = Vec::new();
     let mut env_from = Vec::new();
-    let (offsite, offsite_bucket) = offsite_remote(env)?;
+    let (mut offsite, offsite_bucket) = offsite_remote(env)?;
+    offsite.multipart_only = false;
+    offsite.version_at = at;
     remote_env("OFFSITE", &offsite, &mut vars, &mut env_from);
     remote_env(
         "PRIMARY",
@@ -413,6 +516,7 @@ pub fn rclone_restore_job(env: &Environment, manager: &str) -> Result<RcloneJobV
     let target = format!("primary:{}/{prefix}", env.storage.bucket);
     runtime_env(&mut vars);
     let (schedule, time_zone) = sync_schedule(env);
+    let deadline = sync_deadline_seconds(env).max(RESTORE_DEADLINE_SECONDS);
     Ok(RcloneJobView {
         name: format!("rclone-restore-{name}"),
         namespace: namespace_of(env),
@@ -423,12 +527,65 @@ pub fn rclone_restore_job(env: &Environment, manager: &str) -> Result<RcloneJobV
         time_zone,
         suspend: false,
         // A whole bucket may take long; a re-run resumes (copy skips what is already there).
-        active_deadline_seconds: sync_deadline_seconds(env).max(RESTORE_DEADLINE_SECONDS),
+        active_deadline_seconds: deadline,
         image: image(env),
-        args: rclone_args("copy", source, target),
+        command: vec!["rclone".to_owned()],
+        args: rclone_args(env, "copy", source, target, deadline),
         env: vars,
         env_from_secrets: env_from,
     })
+}
+
+/// What the operator applies on the off-site bucket (S3 API shapes, as `aws s3api put-bucket-…`
+/// takes them): versioning, the object-lock default retention and the lifecycle rule that
+/// expires non-current versions (after `retentionDays`, else after the lock days) and the
+/// delete markers left behind. Without it, object lock keeps every deleted backup for ever.
+/// `None` when `env` has no off-site replication. Several environments sharing one bucket
+/// each contribute one rule (its `ID` names the environment); a bucket has one lifecycle
+/// configuration, so merge the rules.
+pub fn bucket_configuration(env: &Environment) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let offsite = &env.replication.offsite;
+    let dest = offsite.destination.as_ref().filter(|_| offsite.enabled)?;
+    let prefix = env.storage.effective_prefix(env.cluster.role);
+    let mut out = serde_json::Map::new();
+    out.insert("bucket".into(), json!(dest.bucket));
+    out.insert("endpoint".into(), json!(dest.endpoint));
+    out.insert(
+        "versioning".into(),
+        json!({"Status": if offsite.versioned() { "Enabled" } else { "Suspended" }}),
+    );
+    if let Some(lock) = offsite.object_lock.as_ref().filter(|l| l.enabled) {
+        let mut retention = serde_json::Map::new();
+        retention.insert(
+            "Mode".into(),
+            json!(lock.mode.as_deref().unwrap_or("governance").to_uppercase()),
+        );
+        if let Some(days) = lock.days {
+            retention.insert("Days".into(), json!(days));
+        }
+        out.insert(
+            "objectLock".into(),
+            json!({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": retention}}),
+        );
+    }
+    let expiry = offsite
+        .retention_days
+        .or_else(|| ObjectLock::active_days(offsite.object_lock.as_ref()));
+    if let (true, Some(days)) = (offsite.versioned(), expiry) {
+        out.insert(
+            "lifecycle".into(),
+            json!({"Rules": [{
+                "ID": format!("ck8s-gen-{}-noncurrent-versions", env.metadata.name),
+                "Status": "Enabled",
+                "Filter": {"Prefix": format!("{prefix}/")},
+                "NoncurrentVersionExpiration": {"NoncurrentDays": days},
+                "Expiration": {"ExpiredObjectDeleteMarker": true},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+            }]}),
+        );
+    }
+    Some(serde_json::Value::Object(out))
 }
 
 /// The least `activeDeadlineSeconds` of the off-site restore Job (24 hours).

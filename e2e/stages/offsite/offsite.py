@@ -227,7 +227,8 @@ def environment(env_dir, name):
 
 
 # ---------------------------------------------------------------- buckets ----------------------
-def reset_bucket(side, bucket, lock_days=None, versioning=False):
+def reset_bucket(side, bucket, conf=None):
+    """A fresh bucket; `conf` is what `ck8s-gen offsite-bucket` prints (applied as printed)."""
     s3 = S3[side]
     try:
         s3.head_bucket(Bucket=bucket)
@@ -235,16 +236,14 @@ def reset_bucket(side, bucket, lock_days=None, versioning=False):
         raise SystemExit(f"bucket {bucket} already exists on {side}")
     except s3.exceptions.ClientError:
         pass
-    if lock_days:
-        s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
-        s3.put_object_lock_configuration(
-            Bucket=bucket,
-            ObjectLockConfiguration={"ObjectLockEnabled": "Enabled",
-                                     "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": lock_days}}})
-    else:
-        s3.create_bucket(Bucket=bucket)
-        if versioning:
-            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    conf = conf or {}
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket="objectLock" in conf)
+    if "versioning" in conf:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration=conf["versioning"])
+    if "objectLock" in conf:
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=conf["objectLock"])
+    if "lifecycle" in conf:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=conf["lifecycle"])
 
 
 def objects(side, bucket, prefix="", sse=None):
@@ -388,7 +387,20 @@ def scenario_sync(case):
         f"{'encrypted' if case.encrypted else 'plain'}{', SSE-C primary' if case.sse_c else ''}")
     sse = SSE_C_KEY if case.sse_c else None
     reset_bucket("primary", case.src_bucket)
-    reset_bucket("offsite", case.dst_bucket, lock_days=case.lock_days, versioning=True)
+    p = subprocess.run([CK8S_GEN, "--dir", case.env_dir, "offsite-bucket", case.name], capture_output=True,
+                       text=True, env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
+    if not check(p.returncode == 0, f"{case.label}: ck8s-gen prints the off-site bucket configuration"):
+        log("     " + (p.stderr or p.stdout)[:500])
+        # What the rendered output alone implies: the lock the environment declares.
+        conf = {"versioning": {"Status": "Enabled"}}
+        if case.lock_days:
+            conf["objectLock"] = {"ObjectLockEnabled": "Enabled",
+                                  "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": case.lock_days}}}
+    else:
+        conf = json.loads(p.stdout)
+    case.conf = conf
+    case.versioned = conf.get("versioning", {}).get("Status") == "Enabled"
+    reset_bucket("offsite", case.dst_bucket, conf)
     names = [f"velero-daily-2026110{d}000000" for d in range(1, 10)]
     objs = backup_objects(names, case.label)
     put_all("primary", case.src_bucket, case.prefix, objs, sse)
@@ -415,19 +427,30 @@ def scenario_sync(case):
     status, out = case.run(case.cronjob, "second run, nothing changed")
     reqs = requests_since("offsite", mark) + requests_since("primary", mark_p)
     puts = [r for r in reqs if r[0] in ("PUT", "POST")]
-    heads = [r for r in reqs if r[0] == "HEAD"]
+    # HEAD of an object under the prefix (rclone's one HEAD of the root, to see whether the
+    # root is a file, and bucket HEADs are not per-object).
+    heads = [r for r in reqs if r[0] == "HEAD" and r[1].count("/") > 2]
     check(status == 0 and not puts, f"{case.label}: a second run copies nothing ({len(puts)} PUT/POST)")
     check(not heads, f"{case.label}: a second run HEADs no object ({len(heads)} HEAD; "
-                     f"{len(reqs)} requests in all)")
+                     f"{len(reqs)} requests in all: {sorted(set(m for m, _ in reqs))})")
+    if heads:
+        log(f"     {heads[:5]}")
 
     if case.lock_days:
         v, _ = versions("offsite", case.dst_bucket)
-        try:
-            S3["offsite"].delete_object(Bucket=case.dst_bucket, Key=v[0]["Key"], VersionId=v[0]["VersionId"])
-            denied = False
-        except S3["offsite"].exceptions.ClientError:
-            denied = True
-        check(denied, f"{case.label}: a locked off-site version cannot be deleted (the server enforces the lock)")
+        head = S3["offsite"].head_object(Bucket=case.dst_bucket, Key=v[0]["Key"], VersionId=v[0]["VersionId"])
+        multipart = "-" in head["ETag"]
+        if multipart and not head.get("ObjectLockMode"):
+            # moto 5.2.5 gives multipart uploads no default retention (complete_multipart_upload
+            # passes no lock); S3 does. Not checkable here: said, not passed.
+            log(f"  GAP  {case.label}: moto does not lock multipart uploads; the lock is not checked")
+        else:
+            try:
+                S3["offsite"].delete_object(Bucket=case.dst_bucket, Key=v[0]["Key"], VersionId=v[0]["VersionId"])
+                denied = False
+            except S3["offsite"].exceptions.ClientError:
+                denied = True
+            check(denied, f"{case.label}: a locked off-site version cannot be deleted (the server enforces the lock)")
     case.objs, case.names = objs, names
     return True
 
@@ -448,9 +471,10 @@ def scenario_gc(case):
     else:
         check(view == expect_primary(case, remaining),
               f"{case.label}: the expired backup is gone from the off-site copy ({len(gone)} objects)")
-        check(len(after_m) - len(before_m) == len(gone) and len(after_v) == len(before_v),
-              f"{case.label}: deletion left {len(after_m) - len(before_m)} delete markers, versions kept "
-              f"({len(after_v)})")
+        if case.versioned:
+            check(len(after_m) - len(before_m) == len(gone) and len(after_v) == len(before_v),
+                  f"{case.label}: deletion left {len(after_m) - len(before_m)} delete markers, versions kept "
+                  f"({len(before_v)} -> {len(after_v)})")
     case.objs = remaining if case.mode != "copy" else case.objs
 
 
@@ -458,22 +482,23 @@ def scenario_lifecycle(case):
     if not case.lock_days:
         return
     log(f"-- {case.label}: the bucket lifecycle for non-current versions")
-    p = subprocess.run([CK8S_GEN, "--dir", case.env_dir, "offsite-bucket", case.name], capture_output=True,
-                       text=True, env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
-    if not check(p.returncode == 0, f"{case.label}: ck8s-gen prints the off-site bucket configuration"):
-        log("     " + (p.stderr or p.stdout)[:500])
-        return
-    conf = json.loads(p.stdout)
-    S3["offsite"].put_bucket_versioning(Bucket=case.dst_bucket, VersioningConfiguration=conf["versioning"])
-    S3["offsite"].put_object_lock_configuration(Bucket=case.dst_bucket,
-                                                ObjectLockConfiguration=conf["objectLock"])
-    S3["offsite"].put_bucket_lifecycle_configuration(Bucket=case.dst_bucket,
-                                                    LifecycleConfiguration=conf["lifecycle"])
-    got = S3["offsite"].get_bucket_lifecycle_configuration(Bucket=case.dst_bucket)["Rules"]
+    try:
+        got = S3["offsite"].get_bucket_lifecycle_configuration(Bucket=case.dst_bucket)["Rules"]
+    except S3["offsite"].exceptions.ClientError:
+        got = []
     nc = [r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in got if "NoncurrentVersionExpiration" in r]
-    check(nc and nc[0] >= case.lock_days,
-          f"{case.label}: S3 accepts the printed lifecycle; non-current versions expire after {nc} days "
+    check(bool(nc) and nc[0] >= case.lock_days,
+          f"{case.label}: S3 holds the printed lifecycle; non-current versions expire after {nc} days "
           f"(lock {case.lock_days} days)")
+    # moto stores lifecycle rules but never runs them, and its clock cannot be moved: that the
+    # locked versions really go after that many days is S3's part, not checkable here.
+    log(f"  GAP  {case.label}: moto does not execute lifecycle rules; the expiry itself is not run")
+
+
+def show_guard(out):
+    for line in out.splitlines():
+        if "wipe guard" in line or "ERROR" in line or "Failed" in line:
+            log(f"     | {line[:400]}")
 
 
 def scenario_wipe(case):
@@ -486,21 +511,30 @@ def scenario_wipe(case):
     doomed = [k for k in case.objs if not any(k.startswith(f"backups/{n}/") for n in keep)]
     delete_all("primary", case.src_bucket, case.prefix, doomed)
     status, out = case.run(case.cronjob, "run after most backups vanished")
+    show_guard(out)
     after_v, after_m = versions("offsite", case.dst_bucket)
     check(status != 0, f"{case.label}: a mostly emptied source FAILS the job (exit {status})")
     check(len(after_m) == len(before_m), f"{case.label}: ... and deletes nothing off-site "
                                          f"({len(after_m) - len(before_m)} new delete markers)")
     delete_all("primary", case.src_bucket, case.prefix, [k for k in case.objs if k not in doomed])
     status, out = case.run(case.cronjob, "run after the prefix was wiped")
+    show_guard(out)
     after_v, after_m = versions("offsite", case.dst_bucket)
     check(status != 0, f"{case.label}: a wiped source FAILS the job (exit {status})")
-    check(len(after_m) == len(before_m) and case.offsite_view() == view_before,
-          f"{case.label}: ... and the off-site copy is intact")
+    view_after = case.offsite_view()
+    check(len(after_m) == len(before_m) and view_after == view_before and view_before,
+          f"{case.label}: ... and the off-site copy is intact ({len(view_after)}/{len(view_before)} objects, "
+          f"{len(after_m) - len(before_m)} new delete markers)")
     case.wiped = True
 
 
 def scenario_recovery(case):
     log(f"-- {case.label}: disaster recovery from the off-site copy")
+    if not case.versioned:
+        job, stderr = restore_job(case.env_dir, case.name, at="2026-11-24T03:00:00Z")
+        check(job is None and "versioned" in stderr,
+              f"{case.label}: without versioning, `restore --from-offsite --at` is refused: {stderr.strip()[:160]}")
+        return
     # The attacker (or a wipe that reached the copy) deletes every current off-site object: the
     # versions survive; recovery at a time before that must bring back the last good state.
     expected = case.offsite_view()
