@@ -469,6 +469,20 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
                 .help("add `credentials: {secretName: rclone-offsite-credentials}` referencing a Secret in the replication namespace"),
         );
     }
+    if o.locked() && o.versioning == Some(false) {
+        cx.push(
+            Diagnostic::error("offsite-lock-needs-versioning", "object lock without versioning cannot work: S3 locks object versions and turns versioning on with the lock")
+                .at(cx.at("/replication/offsite/versioning"), "versioning off")
+                .also(cx.at("/replication/offsite/objectLock/enabled"), "object lock on")
+                .help("remove `versioning: false` (or set it `true`) and set `retentionDays` to the days after which the bucket's lifecycle expires non-current versions; `ck8s-gen offsite-bucket ENV` prints the configuration to apply"),
+        );
+    } else if o.versioned() && o.retention_days.is_none() && o.mode.as_deref() != Some("copy") {
+        cx.push(
+            Diagnostic::warning("offsite-versions-without-expiry", "the versioned off-site bucket keeps every deleted backup as a non-current version for ever: no lifecycle expiry is declared")
+                .at(cx.at(if o.versioning.is_some() { "/replication/offsite/versioning" } else { "/replication/offsite/objectLock/enabled" }), "versioned")
+                .help("set `retentionDays` (the days after which non-current versions expire) and apply the lifecycle rule `ck8s-gen offsite-bucket ENV` prints"),
+        );
+    }
     if o.mode.as_deref() == Some("copy") && o.retention_days.is_none() {
         cx.push(
             Diagnostic::warning("offsite-copy-without-expiry", "`mode: copy` keeps deleted backups off-site forever unless the bucket expires them")

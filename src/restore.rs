@@ -770,7 +770,7 @@ fn point_in_time(text: &str, env: &Environment) -> Result<String, RestoreError> 
     }
     if !offsite.versioned() {
         return Err(usage(format!(
-            "--at needs a versioned off-site bucket: `{}` declares `replication.offsite.versioning: false` and no object lock, so there are no earlier versions to read",
+            "--at needs a versioned off-site bucket: the copy of `{}` has neither `replication.offsite.versioning: true` nor object lock, so there are no earlier versions to read",
             env.metadata.name
         )));
     }
