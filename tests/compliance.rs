@@ -86,6 +86,8 @@ replication:
     schedule: "0 5 * * *"
     encrypt: {enabled: true, fileNames: true, directoryNames: true, secretName: rclone-crypt}
     objectLock: {enabled: true, mode: governance, days: 30}
+    # Object lock versions the bucket: its lifecycle expires non-current versions after 30 days.
+    retentionDays: 30
     contractInPlace: true
 restoreTest:
   frequencyDays: 180
@@ -252,8 +254,10 @@ const FAILS: &[(&str, &[&str], &str, Severity)] = &[
     ("GDPR-04", GDPR, "documentation: {erasureProcedureRef: null}", Severity::Warning),
     ("GDPR-05", GDPR, "replication: {offsite: {objectLock: {days: 60}}}", Severity::Error),
     ("GDPR-05", GDPR, "storage: {objectLock: {enabled: true, mode: governance, days: 31}}", Severity::Error),
-    ("GDPR-06", GDPR, "replication: {offsite: {mode: copy}}", Severity::Error),
+    ("GDPR-06", GDPR, "replication: {offsite: {mode: copy, retentionDays: null}}", Severity::Error),
     ("GDPR-06", GDPR, "replication: {offsite: {versioning: true, retentionDays: 90}}", Severity::Error),
+    // Object lock forces versioning: without an expiry the locked versions stay for ever.
+    ("GDPR-06", GDPR, "replication: {offsite: {retentionDays: null}}", Severity::Error),
     ("GDPR-07", GDPR, "storage: {encryption: {atRest: none}}", Severity::Warning),
     ("GDPR-08", GDPR, "restoreTest: {frequencyDays: null}", Severity::Warning),
     ("GDPR-09", GDPR, "replication: {offsite: {destination: {jurisdiction: US}}}", Severity::Error),
