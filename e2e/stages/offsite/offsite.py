@@ -576,6 +576,27 @@ def scenario_recovery(case):
           f"{case.label}: recovered at {before.isoformat()} byte-identical ({len(got)}/{len(expected)} objects)")
 
 
+def scenario_lock_refusal(case):
+    """A bucket locked by its operator while the environment declares no lock (drift): the
+    encrypted upload is refused; the job must fail and name the objects."""
+    if case.lock_days or not case.encrypted:
+        return
+    log(f"-- {case.label}: an undeclared object lock on the off-site bucket refuses the upload")
+    case.dst_bucket = case.dst_bucket + "-locked"
+    reset_bucket("offsite", case.dst_bucket, {
+        "versioning": {"Status": "Enabled"},
+        "objectLock": {"ObjectLockEnabled": "Enabled",
+                       "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}})
+    case.src_bucket = case.src_bucket + "-l"
+    reset_bucket("primary", case.src_bucket)
+    put_all("primary", case.src_bucket, case.prefix, case.objs)
+    status, out = case.run(case.cronjob, "sync into the undeclared locked bucket")
+    refused = [line for line in out.splitlines() if "MissingUploadObjectWithObjectLockHeaders" in line]
+    check(status != 0, f"{case.label}: the refused upload fails the job (exit {status})")
+    named = all(any(k in line for line in refused) for k in case.objs)
+    check(refused and named, f"{case.label}: the log names every refused object ({len(refused)} lines)")
+
+
 def cases_of(variant, env_dir, tag):
     jobs = render(env_dir, os.path.join(WORK, f"rendered-{variant}"))
     out = []
@@ -604,6 +625,7 @@ def main():
             scenario_lifecycle(case)
             scenario_wipe(case)
             scenario_recovery(case)
+            scenario_lock_refusal(case)
     secs = time.time() - start
     log(f"offsite figures: {FIGURES['runs']} rclone runs, {FIGURES['objects_written']} objects / "
         f"{FIGURES['bytes_written']} bytes seeded, {secs:.0f} s")
