@@ -114,6 +114,18 @@ pub const TEMPLATES: &[Embedded] = &[
         include_str!("../templates/restore-test/cronjob.yaml.j2"),
     ),
     (
+        "restore-test/history.yaml.j2",
+        include_str!("../templates/restore-test/history.yaml.j2"),
+    ),
+    (
+        "restore-test/policy.yaml.j2",
+        include_str!("../templates/restore-test/policy.yaml.j2"),
+    ),
+    (
+        "restore-test/policybinding.yaml.j2",
+        include_str!("../templates/restore-test/policybinding.yaml.j2"),
+    ),
+    (
         "restore-test/role.yaml.j2",
         include_str!("../templates/restore-test/role.yaml.j2"),
     ),

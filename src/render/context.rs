@@ -306,6 +306,19 @@ fn workload_identity_annotations(storage: &Storage) -> BTreeMap<String, String> 
     annotations
 }
 
+/// The restore test's copies are never backed up: its scratch namespaces join the excluded ones.
+fn with_scratch_namespaces(mut excluded: Vec<String>, env: &Environment) -> Vec<String> {
+    if let Some(test) = &env.restore_test {
+        for ns in &test.namespaces {
+            let scratch = super::restore_test::scratch_namespace(ns);
+            if !excluded.contains(&scratch) {
+                excluded.push(scratch);
+            }
+        }
+    }
+    excluded
+}
+
 fn schedule_view(
     env: &Environment,
     name: String,
@@ -320,7 +333,7 @@ fn schedule_view(
         // The workload backup: every namespace but the system ones, minus opted-out resources.
         Role::Workload => (
             Vec::new(),
-            scope.all_excluded_namespaces(),
+            with_scratch_namespaces(scope.all_excluded_namespaces(), env),
             BTreeMap::new(),
             Some(scope.opt_out_label.clone()),
             Some(scope.cluster_resources),

@@ -70,6 +70,9 @@ pub mod names {
     pub const RESTORE: &str = "restore/restore.yaml.j2";
     pub const TEST_CONFIGMAP: &str = "restore-test/configmap.yaml.j2";
     pub const TEST_CRONJOB: &str = "restore-test/cronjob.yaml.j2";
+    pub const TEST_HISTORY: &str = "restore-test/history.yaml.j2";
+    pub const TEST_POLICY: &str = "restore-test/policy.yaml.j2";
+    pub const TEST_POLICY_BINDING: &str = "restore-test/policybinding.yaml.j2";
     pub const TEST_ROLE: &str = "restore-test/role.yaml.j2";
     pub const TEST_ROLEBINDING: &str = "restore-test/rolebinding.yaml.j2";
     pub const TEST_SERVICEACCOUNT: &str = "restore-test/serviceaccount.yaml.j2";
@@ -444,9 +447,10 @@ fn environment_pieces(
     Ok(out)
 }
 
-/// The restore test's objects: ConfigMap (script and Restore), ServiceAccount, Role and
-/// RoleBinding (Velero Restores), ClusterRole and ClusterRoleBinding (the scratch namespaces,
-/// by name), CronJob.
+/// The restore test's objects: ConfigMap (script and Restore), the history ConfigMap,
+/// ServiceAccount, Role and RoleBinding (Velero Restores, the history), ClusterRole and
+/// ClusterRoleBinding (the scratch namespaces, by name), the ValidatingAdmissionPolicy and its
+/// binding (only the rendered Restore), CronJob.
 pub fn restore_test_objects(
     templates: &Templates,
     test: &restore_test::RestoreTestView,
@@ -467,12 +471,27 @@ pub fn restore_test_objects(
             &test.cluster_rules,
         ),
     ];
-    // Converted once: all seven templates share it.
+    // Converted once: all templates share it.
     let test = Value::from(Serde(test));
     let mut out = vec![
         canonical(
             templates,
             names::TEST_CONFIGMAP,
+            &context! {test => test.clone()},
+        )?,
+        canonical(
+            templates,
+            names::TEST_HISTORY,
+            &context! {test => test.clone()},
+        )?,
+        canonical(
+            templates,
+            names::TEST_POLICY,
+            &context! {test => test.clone()},
+        )?,
+        canonical(
+            templates,
+            names::TEST_POLICY_BINDING,
             &context! {test => test.clone()},
         )?,
         canonical(

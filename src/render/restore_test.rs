@@ -5,10 +5,12 @@
 //! exports (`kube_job_status_failed`, `kube_cronjob_status_last_successful_time`) and the
 //! alerts in `alerts` watch.
 //!
-//! Least privilege: the ServiceAccount may create and read Velero Restores in the Velero
-//! namespace, and read, label and delete exactly the scratch namespaces (by name). Velero
-//! itself creates the scratch namespaces from the backed-up Namespace objects, so the test
-//! needs no right to create namespaces.
+//! Least privilege: the ServiceAccount may create, read and list Velero Restores in the Velero
+//! namespace, read and patch one ConfigMap (the result history), and read, label and delete
+//! exactly the scratch namespaces (by name). Velero itself creates the scratch namespaces from
+//! the backed-up Namespace objects, so the test needs no right to create namespaces. RBAC cannot
+//! limit what a Restore contains (Velero runs it with its own cluster-wide rights), so a
+//! ValidatingAdmissionPolicy admits from this ServiceAccount only the rendered Restore.
 
 use super::context::{ContextError, EnvView, base_labels};
 use super::objects::velero::{GeneratedMeta, GeneratedRestore, RestoreSpec};
@@ -36,21 +38,63 @@ pub const LABEL_RESTORE_TEST: &str = "ck8s-gen.io/restore-test";
 /// The script the CronJob runs (mounted from the ConfigMap).
 pub const SCRIPT: &str = include_str!("restore-test.sh");
 
+/// ConfigMap in the Velero namespace keeping the last [`HISTORY_KEEP`] results, one JSON
+/// object a line under `history` (the durable evidence of issue #17).
+pub const HISTORY_CONFIGMAP: &str = "ck8s-restore-test-history";
+/// Results kept in the history.
+pub const HISTORY_KEEP: u32 = 20;
+/// Seconds a still-running Restore gets to end, after a timeout or a signal, before the copies
+/// are deleted (Velero re-creates namespaces deleted while it restores into them).
+pub const ABORT_WAIT_SECONDS: u32 = 300;
+/// Seconds to wait for the deleted copies to be gone.
+pub const CLEANUP_TIMEOUT_SECONDS: u32 = 300;
+/// Seconds the script gives up before the Job's deadline, to clean up in its own time.
+pub const RESTORE_TIMEOUT_MARGIN_SECONDS: u32 = 120;
+
 /// Kinds left out of the test restore: the copy must not receive traffic (Ingresses, Gateway
-/// routes, Services, which could also provision a cloud load balancer), run scheduled work
-/// (CronJobs), request certificates (cert-manager), create real subnamespaces (HNC anchors
-/// would create namespaces named like the production ones), or be scraped and alerted on as
-/// if it were production (Prometheus Operator objects).
+/// API gateways and every route kind, Services, which could also provision a cloud load
+/// balancer), run work again (Jobs, whose status Velero strips so they start over, and
+/// CronJobs), request certificates or register ACME accounts (cert-manager), create real
+/// subnamespaces (HNC anchors would create namespaces named like the production ones), or be
+/// scraped, alerted on or route alerts as if it were production (Prometheus Operator objects).
 pub const EXCLUDED_RESOURCES: &[&str] = &[
+    "alertmanagerconfigs.monitoring.coreos.com",
+    "certificaterequests.cert-manager.io",
     "certificates.cert-manager.io",
+    "challenges.acme.cert-manager.io",
     "cronjobs.batch",
+    "gateways.gateway.networking.k8s.io",
+    "grpcroutes.gateway.networking.k8s.io",
     "httproutes.gateway.networking.k8s.io",
     "ingresses.networking.k8s.io",
+    "issuers.cert-manager.io",
+    "jobs.batch",
+    "orders.acme.cert-manager.io",
     "podmonitors.monitoring.coreos.com",
+    "probes.monitoring.coreos.com",
     "prometheusrules.monitoring.coreos.com",
     "services",
     "servicemonitors.monitoring.coreos.com",
     "subnamespaceanchors.hnc.x-k8s.io",
+    "tcproutes.gateway.networking.k8s.io",
+    "tlsroutes.gateway.networking.k8s.io",
+    "udproutes.gateway.networking.k8s.io",
+];
+
+/// Restore `spec` fields the rendered Restore leaves unset and the admission policy forbids:
+/// every field of the Velero CRD except those it pins (a unit test compares with the CRD).
+pub const FORBIDDEN_RESTORE_FIELDS: &[&str] = &[
+    "backupName",
+    "excludedNamespaces",
+    "hooks",
+    "includedResources",
+    "itemOperationTimeout",
+    "labelSelector",
+    "orLabelSelectors",
+    "preserveNodePorts",
+    "resourceModifier",
+    "restoreStatus",
+    "uploaderConfig",
 ];
 
 #[derive(Clone, Debug, Serialize)]
@@ -72,6 +116,101 @@ pub struct RestoreTestView {
     pub script: String,
     pub velero_rules: Vec<PolicyRuleView>,
     pub cluster_rules: Vec<PolicyRuleView>,
+    /// `terminationGracePeriodSeconds`: room for the cleanup after SIGTERM.
+    pub termination_grace_period_seconds: u32,
+    pub history_configmap: String,
+    /// The ServiceAccount's user name, which the admission policy matches.
+    pub username: String,
+    /// CEL validations of the admission policy: every Restore this ServiceAccount creates is
+    /// the rendered one.
+    pub validations: Vec<ValidationView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ValidationView {
+    pub expression: String,
+    pub message: String,
+}
+
+fn cel_string(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn cel_list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|i| cel_string(i)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The admission policy's checks: the Restore from the daily Schedule, of the tested namespaces
+/// into the scratch namespaces only, without overwriting, without cluster-scoped resources,
+/// with every exclusion, labelled as a restore test, and nothing else (no hooks, resource
+/// modifiers, selectors or a chosen backup).
+fn validations(namespaces: &[String], scratch: &[String]) -> Vec<ValidationView> {
+    let v = |expression: String, message: &str| ValidationView {
+        expression,
+        message: message.to_owned(),
+    };
+    let mapping: Vec<String> = namespaces
+        .iter()
+        .zip(scratch)
+        .map(|(n, s)| format!("{}: {}", cel_string(n), cel_string(s)))
+        .collect();
+    let excluded: Vec<String> = EXCLUDED_RESOURCES.iter().map(|r| (*r).to_owned()).collect();
+    let mut out = vec![
+        v(
+            format!(
+                "has(object.spec.scheduleName) && object.spec.scheduleName == {}",
+                cel_string(SCHEDULE)
+            ),
+            "the restore test restores only from the daily Schedule",
+        ),
+        v(
+            format!(
+                "has(object.spec.includedNamespaces) && object.spec.includedNamespaces == {}",
+                cel_list(namespaces)
+            ),
+            "the restore test restores only the tested namespaces",
+        ),
+        v(
+            format!(
+                "has(object.spec.namespaceMapping) && object.spec.namespaceMapping == {{{}}}",
+                mapping.join(", ")
+            ),
+            "the restore test restores only into its scratch namespaces",
+        ),
+        v(
+            format!(
+                "has(object.spec.excludedResources) && {}.all(r, r in object.spec.excludedResources)",
+                cel_list(&excluded)
+            ),
+            "the restore test leaves out everything that would act like production",
+        ),
+        v(
+            "has(object.spec.existingResourcePolicy) && object.spec.existingResourcePolicy == 'none'"
+                .to_owned(),
+            "the restore test never overwrites",
+        ),
+        v(
+            "!has(object.spec.includeClusterResources) || object.spec.includeClusterResources == false"
+                .to_owned(),
+            "the restore test restores no cluster-scoped resources",
+        ),
+        v(
+            format!(
+                "has(object.metadata.labels) && {} in object.metadata.labels && object.metadata.labels[{}] == 'true'",
+                cel_string(LABEL_RESTORE_TEST),
+                cel_string(LABEL_RESTORE_TEST)
+            ),
+            "the restore test's Restores carry its label",
+        ),
+    ];
+    for field in FORBIDDEN_RESTORE_FIELDS {
+        out.push(v(
+            format!("!has(object.spec.{field})"),
+            &format!("the restore test's Restore sets no {field}"),
+        ));
+    }
+    out
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -218,11 +357,24 @@ pub fn view(env: &Environment, view: &EnvView) -> Result<Option<RestoreTestView>
         .rto_hours
         .map(|h| (h * 3600.0).ceil().clamp(600.0, f64::from(u32::MAX)) as u32)
         .unwrap_or(DEFAULT_DEADLINE_SECONDS);
+    let checks = validations(&namespaces, &scratch);
+    // More than the Namespace objects: at least one more object per tested namespace.
+    let min_items = 2 * namespaces.len();
     let env_vars = vec![
         EnvVarView::value("VELERO_NAMESPACE", velero.namespace.clone()),
         EnvVarView::value("SCHEDULE", SCHEDULE),
         EnvVarView::value("SCRATCH_NAMESPACES", scratch.join(" ")),
-        EnvVarView::value("CLEANUP_TIMEOUT", "15m"),
+        EnvVarView::value("MIN_ITEMS", min_items.to_string()),
+        EnvVarView::value(
+            "RESTORE_TIMEOUT",
+            deadline
+                .saturating_sub(RESTORE_TIMEOUT_MARGIN_SECONDS)
+                .to_string(),
+        ),
+        EnvVarView::value("ABORT_WAIT", ABORT_WAIT_SECONDS.to_string()),
+        EnvVarView::value("CLEANUP_TIMEOUT", CLEANUP_TIMEOUT_SECONDS.to_string()),
+        EnvVarView::value("HISTORY_CONFIGMAP", HISTORY_CONFIGMAP),
+        EnvVarView::value("HISTORY_KEEP", HISTORY_KEEP.to_string()),
         // kubectl writes its discovery cache under $HOME; / is read-only.
         EnvVarView::value("HOME", "/tmp"),
     ];
@@ -243,19 +395,63 @@ pub fn view(env: &Environment, view: &EnvView) -> Result<Option<RestoreTestView>
         scratch_namespaces: scratch.clone(),
         restore_yaml,
         script: SCRIPT.to_owned(),
-        velero_rules: vec![rule("velero.io", "restores", &["create", "get"], &[])],
+        velero_rules: vec![
+            rule("velero.io", "restores", &["create", "get", "list"], &[]),
+            rule(
+                "",
+                "configmaps",
+                &["get", "patch"],
+                &[HISTORY_CONFIGMAP.to_owned()],
+            ),
+        ],
         cluster_rules: vec![rule(
             "",
             "namespaces",
             &["get", "list", "watch", "patch", "delete"],
             &scratch,
         )],
+        // The cleanup after SIGTERM: let the Restore end, delete the copies, with a minute spare.
+        termination_grace_period_seconds: ABORT_WAIT_SECONDS + CLEANUP_TIMEOUT_SECONDS + 60,
+        history_configmap: HISTORY_CONFIGMAP.to_owned(),
+        username: format!("system:serviceaccount:{}:{NAME}", velero.namespace),
+        validations: checks,
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_admission_policy_covers_every_restore_field() {
+        let shared = std::env::var_os("CK8S_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+        let path = shared.join("reference/velero/restore.v1.schema.json");
+        let Ok(crd) = std::fs::read_to_string(&path) else {
+            panic!("the Velero Restore schema is missing: {}", path.display());
+        };
+        let schema: serde_json::Value = serde_json::from_str(&crd).unwrap();
+        let fields = schema["properties"]["spec"]["properties"]
+            .as_object()
+            .unwrap();
+        let pinned = [
+            "scheduleName",
+            "includedNamespaces",
+            "namespaceMapping",
+            "excludedResources",
+            "existingResourcePolicy",
+            "includeClusterResources",
+            "restorePVs",
+        ];
+        for field in fields.keys() {
+            assert!(
+                pinned.contains(&field.as_str())
+                    || FORBIDDEN_RESTORE_FIELDS.contains(&field.as_str()),
+                "the admission policy neither pins nor forbids spec.{field}"
+            );
+        }
+    }
 
     #[test]
     fn the_test_runs_at_least_as_often_as_declared() {

@@ -19,6 +19,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt::Write as _;
 
+pub use k8s_openapi::api::admissionregistration::v1::{
+    ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
+};
 pub use k8s_openapi::api::batch::v1::{CronJob, Job};
 pub use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
 pub use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
@@ -46,6 +49,8 @@ pub enum Object {
     RoleBinding(Box<RoleBinding>),
     ClusterRole(Box<ClusterRole>),
     ClusterRoleBinding(Box<ClusterRoleBinding>),
+    ValidatingAdmissionPolicy(Box<ValidatingAdmissionPolicy>),
+    ValidatingAdmissionPolicyBinding(Box<ValidatingAdmissionPolicyBinding>),
 }
 
 /// `apiVersion`, `kind`, namespace and name of an object.
@@ -79,7 +84,12 @@ pub const KINDS: &[(&str, &str)] = &[
     (RBAC, "RoleBinding"),
     (RBAC, "ClusterRole"),
     (RBAC, "ClusterRoleBinding"),
+    (ADMISSION, "ValidatingAdmissionPolicy"),
+    (ADMISSION, "ValidatingAdmissionPolicyBinding"),
 ];
+
+/// The API version of the admission policy kinds (GA since Kubernetes 1.30).
+pub const ADMISSION: &str = "admissionregistration.k8s.io/v1";
 
 /// The API version of the RBAC kinds.
 pub const RBAC: &str = "rbac.authorization.k8s.io/v1";
@@ -134,6 +144,12 @@ impl Object {
             (RBAC, "RoleBinding") => Object::RoleBinding(typed(value)?),
             (RBAC, "ClusterRole") => Object::ClusterRole(typed(value)?),
             (RBAC, "ClusterRoleBinding") => Object::ClusterRoleBinding(typed(value)?),
+            (ADMISSION, "ValidatingAdmissionPolicy") => {
+                Object::ValidatingAdmissionPolicy(typed(value)?)
+            }
+            (ADMISSION, "ValidatingAdmissionPolicyBinding") => {
+                Object::ValidatingAdmissionPolicyBinding(typed(value)?)
+            }
             _ => {
                 return Err(format!(
                     "ck8s-gen does not emit `{kind}` of `{api_version}`; known kinds: {}",
@@ -171,6 +187,8 @@ impl Object {
             Object::RoleBinding(o) => crate::yaml::to_canonical_yaml(o),
             Object::ClusterRole(o) => crate::yaml::to_canonical_yaml(o),
             Object::ClusterRoleBinding(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ValidatingAdmissionPolicy(o) => crate::yaml::to_canonical_yaml(o),
+            Object::ValidatingAdmissionPolicyBinding(o) => crate::yaml::to_canonical_yaml(o),
         }
     }
 
@@ -216,6 +234,12 @@ impl Object {
             Object::RoleBinding(o) => core(RBAC, "RoleBinding", &o.metadata),
             Object::ClusterRole(o) => core(RBAC, "ClusterRole", &o.metadata),
             Object::ClusterRoleBinding(o) => core(RBAC, "ClusterRoleBinding", &o.metadata),
+            Object::ValidatingAdmissionPolicy(o) => {
+                core(ADMISSION, "ValidatingAdmissionPolicy", &o.metadata)
+            }
+            Object::ValidatingAdmissionPolicyBinding(o) => {
+                core(ADMISSION, "ValidatingAdmissionPolicyBinding", &o.metadata)
+            }
         }
     }
 }
