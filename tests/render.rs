@@ -566,7 +566,7 @@ fn every_renderer_branch_passes_the_upstream_conformance_checker() {
     // Tier alerts: the weekly Schedule's gap (168 h) + 2 h, twice the gap + 2 h.
     let alerts = text("wl-gcs/manifests/prometheusrule-velero-backup-alerts.yaml");
     assert!(
-        alerts.contains("alert: VeleroTierBackupMissed\n")
+        alerts.contains("alert: VeleroWeeklyBackupMissed\n")
             && alerts.contains(r#"{schedule="velero-weekly-backup"} > 612000"#)
             && alerts.contains(r#"{schedule="velero-weekly-backup"} > 1216800"#),
         "{alerts}"
@@ -812,7 +812,9 @@ fn alerts_cover_backups_offsite_sync_and_the_restore_test_with_prometheus_templa
         "alert: RestoreTestOverdue",
         // 180 + 1 days.
         "> 15638400",
-        "{{ $labels.schedule }}",
+        // A Schedule that never succeeded has no success series: absent() for the threshold.
+        r#"expr: absent(velero_backup_last_successful_timestamp{schedule="velero-daily-backup"})"#,
+        "for: 26h",
         "{{ $value | humanizeDuration }}",
     ] {
         assert!(backups.contains(needle), "{needle}\n{backups}");

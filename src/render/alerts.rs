@@ -3,20 +3,29 @@
 //!
 //! - Backups: Velero's `velero_backup_last_successful_timestamp{schedule=…}` per rendered
 //!   Schedule. The daily Schedule keeps CK8S's alert names `VeleroBackupHaveFailed24Hours`
-//!   (warning) and `VeleroBackupHaveFailed48Hours` (critical); extra tiers get
-//!   `VeleroTierBackupMissed` / `VeleroTierBackupMissedTwice`. Thresholds are the Schedule's
-//!   longest gap between runs (at least 24 h / 48 h for the daily one) plus [`GRACE_HOURS`] for
-//!   the backup's own duration.
+//!   (warning) and `VeleroBackupHaveFailed48Hours` (critical); each extra tier gets its own
+//!   names, `Velero<Tier>BackupMissed` / `Velero<Tier>BackupMissedTwice` (so no two rules of a
+//!   file share name and labels). Thresholds are the Schedule's longest gap between runs (at
+//!   least 24 h / 48 h for the daily one) plus [`GRACE_HOURS`] for the backup's own duration.
+//!   Each threshold has two rules of the same name: `time() - last_success > threshold` (a
+//!   stale success, label `reason: last-success-too-old`), and `absent(last_success)` held
+//!   for the threshold (`reason: no-success-recorded`): a Schedule that never succeeded has
+//!   no such series at all (Velero sets it on the first success and recomputes it from the
+//!   Backup objects after a restart), so without it such a Schedule would never alert.
 //! - Off-site sync (in the management cluster that runs it) and restore test: kube-state-metrics
 //!   on the CronJob and its Jobs. "Failed" is the *latest* Job of the CronJob having failed
-//!   (older failures kept in the Job history do not keep the alert firing after a success);
-//!   "overdue" is no successful Job (or, before the first one, no CronJob creation) for longer
-//!   than the period plus slack.
+//!   (`kube_job_failed{condition="true"}`: the Job's `Failed` condition, not a count of failed
+//!   pods; older failures kept in the Job history do not keep the alert firing after a
+//!   success); "overdue" is no successful Job (or, before the first one, no CronJob creation)
+//!   for longer than the period plus slack.
 //!
 //! Annotations use Prometheus templates (`{{ $labels.x }}`): they are plain strings in the
 //! view, written through the templates' `yaml` filter (never interpreted by our templates), and
 //! the rendered manifests are applied as plain files (Flux substitution is disabled, Argo CD's
-//! ApplicationSet only templates the Application objects).
+//! ApplicationSet only templates the Application objects). Every value from an environment
+//! file that reaches a Prometheus template (annotations and labels are both expanded by
+//! Prometheus) goes through [`go_template_text`], and every one inside a PromQL string through
+//! [`promql_string`], so a `{{` in, say, `documentation.restoreProcedureRef` prints as itself.
 
 use super::context::{EnvView, base_labels};
 use super::offsite::{RcloneJobView, split_time_zone};
@@ -57,6 +66,30 @@ pub struct AlertView {
     pub annotations: BTreeMap<String, String>,
 }
 
+/// `text` as Go `text/template` source that prints exactly `text`: every `{` becomes the action
+/// `{{ "{" }}`, so no `{{` (nor a `{` next to one of our own actions) can start an action.
+/// Prometheus expands alert annotations and labels as Go templates.
+pub fn go_template_text(text: &str) -> String {
+    if !text.contains('{') {
+        return text.to_owned();
+    }
+    text.replace('{', r#"{{ "{" }}"#)
+}
+
+/// `value` as the inside of a double-quoted PromQL string (label matcher values).
+pub fn promql_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn alert(
     env: &Environment,
     name: &str,
@@ -70,7 +103,7 @@ fn alert(
         ("description".to_owned(), description),
     ]);
     if let Some(runbook) = &env.documentation.restore_procedure_ref {
-        annotations.insert("runbook_url".to_owned(), runbook.clone());
+        annotations.insert("runbook_url".to_owned(), go_template_text(runbook));
     }
     AlertView {
         alert: name.to_owned(),
@@ -78,10 +111,47 @@ fn alert(
         for_duration: None,
         labels: BTreeMap::from([
             ("severity".to_owned(), severity.to_owned()),
-            ("ck8s_gen_environment".to_owned(), env.metadata.name.clone()),
+            (
+                "ck8s_gen_environment".to_owned(),
+                go_template_text(&env.metadata.name),
+            ),
         ]),
         annotations,
     }
+}
+
+/// A Prometheus duration for `hours` (whole minutes).
+fn prometheus_duration(hours: f64) -> String {
+    let minutes = (hours * 60.0).round() as i64;
+    if minutes % 60 == 0 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{}h{}m", minutes / 60, minutes % 60)
+    }
+}
+
+/// The alert-name form of a tier name: `weekly` → `Weekly`, `long-term` → `LongTerm`. A part
+/// that is empty or starts with a digit keeps its hyphen as `_` (`a-1` → `A_1`, `a1` → `A1`),
+/// so two tier names never share alert names.
+fn tier_alert_name(tier: &str) -> String {
+    let mut out = String::with_capacity(tier.len());
+    for (i, part) in tier.split('-').enumerate() {
+        let mut chars = part.chars();
+        match chars.next() {
+            Some(c) if c.is_ascii_alphabetic() => {
+                out.push(c.to_ascii_uppercase());
+                out.extend(chars);
+            }
+            first => {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.extend(first);
+                out.extend(chars);
+            }
+        }
+    }
+    out
 }
 
 /// Seconds as a PromQL number.
@@ -104,18 +174,39 @@ fn interval_hours(schedule: &str) -> f64 {
         .unwrap_or(24.0)
 }
 
-/// The most recently started Job of CronJob `cronjob` in `namespace` has failed.
+/// The most recently started Job of CronJob `cronjob` in `namespace` has failed (its `Failed`
+/// condition is true; a pod that failed before a retry succeeded does not count).
 pub fn latest_job_failed(namespace: &str, cronjob: &str) -> String {
-    let jobs = format!(r#"namespace="{namespace}",job_name=~"{cronjob}-[0-9]+""#);
+    let jobs = format!(
+        r#"namespace="{}",job_name=~"{}-[0-9]+""#,
+        promql_string(namespace),
+        promql_string(&regex_literal(cronjob))
+    );
     format!(
-        "(kube_job_status_failed{{{jobs}}} > 0) and on(namespace, job_name) (kube_job_status_start_time{{{jobs}}} == on(namespace) group_left() max by (namespace) (kube_job_status_start_time{{{jobs}}}))"
+        r#"(kube_job_failed{{{jobs},condition="true"}} == 1) and on(namespace, job_name) (kube_job_status_start_time{{{jobs}}} == on(namespace) group_left() max by (namespace) (kube_job_status_start_time{{{jobs}}}))"#
     )
+}
+
+/// `text` as an RE2 regular expression matching exactly `text`.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if r"\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Seconds since the last successful Job of CronJob `cronjob` (since its creation before the
 /// first success) exceed `hours`.
 pub fn no_success_for(namespace: &str, cronjob: &str, hours: f64) -> String {
-    let sel = format!(r#"namespace="{namespace}",cronjob="{cronjob}""#);
+    let sel = format!(
+        r#"namespace="{}",cronjob="{}""#,
+        promql_string(namespace),
+        promql_string(cronjob)
+    );
     format!(
         "time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{{{sel}}} or kube_cronjob_created{{{sel}}}) > {}",
         seconds(hours)
@@ -137,38 +228,73 @@ pub fn backup_rules(
         let interval = interval_hours(&schedule.cron);
         let metric = format!(
             r#"velero_backup_last_successful_timestamp{{schedule="{}"}}"#,
-            schedule.name
+            promql_string(&schedule.name)
         );
         let daily = schedule.name == super::restore_test::SCHEDULE;
         let (first, second) = if daily {
             (
-                ("VeleroBackupHaveFailed24Hours", interval.max(24.0)),
-                ("VeleroBackupHaveFailed48Hours", (2.0 * interval).max(48.0)),
+                (
+                    "VeleroBackupHaveFailed24Hours".to_owned(),
+                    interval.max(24.0),
+                ),
+                (
+                    "VeleroBackupHaveFailed48Hours".to_owned(),
+                    (2.0 * interval).max(48.0),
+                ),
             )
         } else {
+            let tier = schedule
+                .name
+                .strip_prefix("velero-")
+                .and_then(|t| t.strip_suffix("-backup"))
+                .unwrap_or(&schedule.name);
+            let tier = tier_alert_name(tier);
             (
-                ("VeleroTierBackupMissed", interval),
-                ("VeleroTierBackupMissedTwice", 2.0 * interval),
+                (format!("Velero{tier}BackupMissed"), interval),
+                (format!("Velero{tier}BackupMissedTwice"), 2.0 * interval),
             )
         };
+        let env_name = go_template_text(&env.metadata.name);
+        let schedule_name = go_template_text(&schedule.name);
         for ((name, hours), severity) in [(first, "warning"), (second, "critical")] {
             let limit = hours + GRACE_HOURS;
-            backups.push(alert(
+            let summary = format!(
+                "No successful Velero backup of `{schedule_name}` in {}",
+                hours_text(hours)
+            );
+            let mut stale = alert(
                 env,
-                name,
+                &name,
                 severity,
                 format!("time() - {metric} > {}", seconds(limit)),
+                summary.clone(),
                 format!(
-                    "No successful Velero backup of `{{{{ $labels.schedule }}}}` in {}",
-                    hours_text(hours)
-                ),
-                format!(
-                    "The last successful backup of Schedule {{{{ $labels.schedule }}}} in environment {} finished {{{{ $value | humanizeDuration }}}} ago (threshold {}: the schedule's longest gap plus {} for the backup itself). Check `velero backup get` and the Velero logs.",
-                    env.metadata.name,
+                    "The last successful backup of Schedule {schedule_name} in environment {env_name} finished {{{{ $value | humanizeDuration }}}} ago (threshold {}: the schedule's longest gap plus {} for the backup itself). Check `velero backup get` and the Velero logs.",
                     hours_text(limit),
                     hours_text(GRACE_HOURS)
                 ),
-            ));
+            );
+            stale
+                .labels
+                .insert("reason".to_owned(), "last-success-too-old".to_owned());
+            backups.push(stale);
+            let mut never = alert(
+                env,
+                &name,
+                severity,
+                format!("absent({metric})"),
+                summary,
+                format!(
+                    "Velero has reported no successful backup of Schedule {schedule_name} in environment {env_name} for {} (the schedule's longest gap plus {} for the backup itself): it never succeeded since it was created or Velero restarted with no completed backup of it, or Velero's metrics are not scraped. Check `velero schedule get`, `velero backup get` and the Velero logs.",
+                    hours_text(limit),
+                    hours_text(GRACE_HOURS)
+                ),
+            );
+            never.for_duration = Some(prometheus_duration(limit));
+            never
+                .labels
+                .insert("reason".to_owned(), "no-success-recorded".to_owned());
+            backups.push(never);
         }
     }
     let mut groups = vec![RuleGroupView {
@@ -193,10 +319,10 @@ pub fn backup_rules(
                     "The latest restore test failed".to_owned(),
                     format!(
                         "Job {{{{ $labels.job_name }}}} of the restore test of environment {} failed: the latest backup of {} could not be restored into {}, or the copy could not be deleted. Read the Job's log (`kubectl -n {} logs job/{{{{ $labels.job_name }}}}`).",
-                        env.metadata.name,
-                        test.namespaces.join(", "),
-                        test.scratch_namespaces.join(", "),
-                        test.namespace
+                        go_template_text(&env.metadata.name),
+                        go_template_text(&test.namespaces.join(", ")),
+                        go_template_text(&test.scratch_namespaces.join(", ")),
+                        go_template_text(&test.namespace)
                     ),
                 ),
                 alert(
@@ -207,7 +333,7 @@ pub fn backup_rules(
                     format!("No successful restore test in {days} days"),
                     format!(
                         "The restore test of environment {} has not succeeded for {{{{ $value | humanizeDuration }}}}; `restoreTest.frequencyDays` is {frequency}.",
-                        env.metadata.name
+                        go_template_text(&env.metadata.name)
                     ),
                 ),
             ],
@@ -242,19 +368,24 @@ pub fn sync_rules(
     let interval = interval_hours(&cron);
     let deadline = f64::from(job.active_deadline_seconds) / 3600.0;
     let limit = interval + deadline + GRACE_HOURS;
-    let name = &env.metadata.name;
+    let name = &go_template_text(&env.metadata.name);
+    let (job_namespace, job_name) = (
+        go_template_text(&job.namespace),
+        go_template_text(&job.name),
+    );
     let mut sync_suspended = alert(
         env,
         "OffsiteSyncSuspended",
         "warning",
         format!(
             r#"kube_cronjob_spec_suspend{{namespace="{}",cronjob="{}"}} == 1"#,
-            job.namespace, job.name
+            promql_string(&job.namespace),
+            promql_string(&job.name)
         ),
         format!("The off-site replication of {name} is paused"),
         format!(
             "CronJob {}/{} is suspended: backups of {name} are not copied off-site. Resume it once the restore is done: `kubectl -n {} patch cronjob {} -p '{{\"spec\":{{\"suspend\":false}}}}'`.",
-            job.namespace, job.name, job.namespace, job.name
+            job_namespace, job_name, job_namespace, job_name
         ),
     );
     sync_suspended.for_duration = Some("1h".to_owned());
@@ -273,7 +404,7 @@ pub fn sync_rules(
                     format!("The latest off-site sync of {name} failed"),
                     format!(
                         "Job {{{{ $labels.job_name }}}} copying the backups of {name} off-site failed. Read its log (`kubectl -n {} logs job/{{{{ $labels.job_name }}}}`).",
-                        job.namespace
+                        job_namespace
                     ),
                 ),
                 alert(
@@ -309,8 +440,57 @@ mod tests {
         );
         let failed = latest_job_failed("rclone", "rclone-sync-a");
         assert!(failed.starts_with(
-            r#"(kube_job_status_failed{namespace="rclone",job_name=~"rclone-sync-a-[0-9]+"} > 0)"#
+            r#"(kube_job_failed{namespace="rclone",job_name=~"rclone-sync-a-[0-9]+",condition="true"} == 1)"#
         ));
         assert_eq!(failed.matches('(').count(), failed.matches(')').count());
+    }
+
+    #[test]
+    fn values_reaching_prometheus_templates_cannot_open_an_action() {
+        assert_eq!(go_template_text("https://x/runbook"), "https://x/runbook");
+        assert_eq!(
+            go_template_text(r#"a{{ with query "up" }}b"#),
+            r#"a{{ "{" }}{{ "{" }} with query "up" }}b"#
+        );
+        // A trailing `{` cannot join an action that follows it.
+        assert_eq!(go_template_text("x{"), r#"x{{ "{" }}"#);
+        assert!(
+            !go_template_text("}}{{-{")
+                .replace(r#"{{ "{" }}"#, "")
+                .contains('{')
+        );
+    }
+
+    #[test]
+    fn promql_strings_and_regexes_are_quoted() {
+        assert_eq!(promql_string(r#"a"b\c"#), r#"a\"b\\c"#);
+        assert_eq!(regex_literal("a.b-c"), r"a\.b-c");
+        assert!(latest_job_failed("ns", "a.b").contains(r#"job_name=~"a\\.b-[0-9]+""#));
+    }
+
+    #[test]
+    fn tier_alert_names_are_distinct_for_distinct_tiers() {
+        let names = [
+            "weekly",
+            "long-term",
+            "longterm",
+            "a-1",
+            "a1",
+            "a--b",
+            "a-b",
+            "ab",
+        ];
+        let alerts: Vec<String> = names.iter().map(|n| tier_alert_name(n)).collect();
+        assert_eq!(alerts[0], "Weekly");
+        assert_eq!(alerts[1], "LongTerm");
+        assert_eq!(alerts[3], "A_1");
+        let unique: std::collections::BTreeSet<&String> = alerts.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{alerts:?}");
+    }
+
+    #[test]
+    fn durations_for_prometheus() {
+        assert_eq!(prometheus_duration(26.0), "26h");
+        assert_eq!(prometheus_duration(26.5), "26h30m");
     }
 }
