@@ -24,6 +24,7 @@ pub mod load;
 pub mod model;
 pub mod report;
 pub mod restore;
+pub mod safefs;
 pub mod schema;
 pub mod secrets;
 pub mod source;

@@ -1,0 +1,238 @@
+//! Hostile trees and inputs: symlinks in and out of every root, special files, concurrent and
+//! killed runs, tampered manifests, credentials in values. Each test builds the hostile tree,
+//! runs the binary and checks that nothing outside the tree changed, the run said what was
+//! wrong (naming the path), and `render --check` agrees with the tree afterwards.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+use support::{ck8s_gen, repo};
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A scratch checkout with the shipped example environments, and a sibling `outside/`
+/// directory that no run may touch.
+fn scratch() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &repo().join("environments"),
+        &tmp.path().join("environments"),
+    );
+    std::fs::create_dir_all(tmp.path().join("outside/manifests")).unwrap();
+    std::fs::write(tmp.path().join("outside/precious.yaml"), "keep: me\n").unwrap();
+    tmp
+}
+
+fn link(target: impl AsRef<Path>, at: impl AsRef<Path>) {
+    std::os::unix::fs::symlink(target, at).unwrap();
+}
+
+fn mkfifo(at: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(at)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Every entry under `dir` (not following links): relative path → bytes, or a marker for a
+/// link, directory or special file.
+fn snapshot(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            let t = entry.file_type().unwrap();
+            if t.is_symlink() {
+                let to = std::fs::read_link(&path).unwrap();
+                out.insert(rel, format!("-> {}", to.display()));
+            } else if t.is_dir() {
+                out.insert(rel.clone(), "<dir>".to_owned());
+                walk(root, &path, out);
+            } else if t.is_file() {
+                out.insert(
+                    rel,
+                    String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned(),
+                );
+            } else {
+                out.insert(rel, "<special>".to_owned());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn render(dir: &Path) -> Output {
+    ck8s_gen(dir, &["render"])
+}
+
+fn check(dir: &Path) -> Output {
+    ck8s_gen(dir, &["render", "--check"])
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The output tree
+
+#[test]
+fn a_directory_symlink_in_the_output_tree_is_never_written_through() {
+    let tmp = scratch();
+    assert!(render(tmp.path()).status.success());
+    let rendered = tmp.path().join("rendered");
+    let before_outside = snapshot(&tmp.path().join("outside"));
+    // Replace an environment's manifests/ with a link to a directory outside the tree.
+    let manifests = rendered.join("dev-se/manifests");
+    std::fs::remove_dir_all(&manifests).unwrap();
+    link(tmp.path().join("outside/manifests"), &manifests);
+
+    let out = render(tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("dev-se/manifests` is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&tmp.path().join("outside")), before_outside);
+
+    let out = check(tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unsafe: ") && stderr(&out).contains("dev-se/manifests"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn stale_files_behind_a_link_are_never_deleted() {
+    let tmp = scratch();
+    assert!(render(tmp.path()).status.success());
+    let rendered = tmp.path().join("rendered");
+    // Copy dev-se's output outside, link it in, then remove dev: its files are stale.
+    copy_dir(&rendered.join("dev-se"), &tmp.path().join("outside/dev-se"));
+    std::fs::remove_dir_all(rendered.join("dev-se")).unwrap();
+    link(tmp.path().join("outside/dev-se"), rendered.join("dev-se"));
+    let before_outside = snapshot(&tmp.path().join("outside"));
+    std::fs::remove_file(tmp.path().join("environments/dev.yaml")).unwrap();
+
+    let out = render(tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(snapshot(&tmp.path().join("outside")), before_outside);
+    let out = check(tmp.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unsafe: "), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_symlink_fifo_or_directory_where_a_file_goes_is_named() {
+    let target = "dev-se/manifests/schedule-velero-daily-backup.yaml";
+    for shape in ["link", "dangling", "fifo", "dir"] {
+        let tmp = scratch();
+        assert!(render(tmp.path()).status.success());
+        let at = tmp.path().join("rendered").join(target);
+        std::fs::remove_file(&at).unwrap();
+        match shape {
+            "link" => link(tmp.path().join("outside/precious.yaml"), &at),
+            "dangling" => link(tmp.path().join("nowhere"), &at),
+            "fifo" => mkfifo(&at),
+            _ => std::fs::create_dir(&at).unwrap(),
+        }
+        let before = snapshot(tmp.path());
+        let out = render(tmp.path());
+        assert_eq!(out.status.code(), Some(2), "{shape}: {}", stderr(&out));
+        assert!(stderr(&out).contains(target), "{shape}: {}", stderr(&out));
+        assert_eq!(snapshot(tmp.path()), before, "{shape}: nothing changes");
+        let out = check(tmp.path());
+        assert_eq!(out.status.code(), Some(1), "{shape}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("unsafe: `rendered/{target}`")),
+            "{shape}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("outside/precious.yaml")).unwrap(),
+            "keep: me\n"
+        );
+    }
+}
+
+#[test]
+fn a_symlinked_output_root_and_manifest_are_refused() {
+    let tmp = scratch();
+    link(tmp.path().join("outside"), tmp.path().join("rendered"));
+    let out = render(tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rendered` is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        snapshot(&tmp.path().join("outside")).len(),
+        2,
+        "nothing written outside"
+    );
+
+    let tmp = scratch();
+    assert!(render(tmp.path()).status.success());
+    let manifest = tmp.path().join("rendered/.ck8s-gen-manifest");
+    std::fs::rename(&manifest, tmp.path().join("outside/m")).unwrap();
+    link(tmp.path().join("outside/m"), &manifest);
+    let out = render(tmp.path());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".ck8s-gen-manifest"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_tampered_manifest_never_deletes_user_files() {
+    let tmp = scratch();
+    assert!(render(tmp.path()).status.success());
+    let rendered = tmp.path().join("rendered");
+    std::fs::write(rendered.join("README.md"), "mine\n").unwrap();
+    std::fs::write(rendered.join("dev-se/notes.yaml"), "mine: too\n").unwrap();
+    let manifest = rendered.join(".ck8s-gen-manifest");
+    let mut list = std::fs::read_to_string(&manifest).unwrap();
+    list.push_str("README.md\ndev-se/notes.yaml\n../outside/precious.yaml\n");
+    std::fs::write(&manifest, list).unwrap();
+
+    let out = render(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("kept `"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(rendered.join("README.md")).unwrap(),
+        "mine\n"
+    );
+    assert!(rendered.join("dev-se/notes.yaml").exists());
+    assert!(tmp.path().join("outside/precious.yaml").exists());
+    let manifest = std::fs::read_to_string(&manifest).unwrap();
+    assert!(!manifest.contains("README.md"), "{manifest}");
+    let out = check(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
