@@ -236,3 +236,132 @@ fn a_tampered_manifest_never_deletes_user_files() {
     let out = check(tmp.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2. Environment files, `diff --against`, `--templates`, `--schemas`
+
+/// Run with a deadline: a hang is a failure, not a stuck test suite.
+fn bounded(dir: &Path, args: &[&str]) -> Output {
+    let mut child = support::command(dir, args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("ck8s-gen {args:?} hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+#[test]
+fn odd_environment_files_are_errors_naming_the_path_and_render_deletes_nothing() {
+    for shape in ["link", "dangling", "fifo", "dir", "common-link"] {
+        let tmp = scratch();
+        assert!(render(tmp.path()).status.success());
+        let secret = tmp.path().join("outside/credentials");
+        std::fs::write(
+            &secret,
+            format!("[default]\naws_secret_access_key = {AWS_SECRET}\n"),
+        )
+        .unwrap();
+        let envs = tmp.path().join("environments");
+        let name = if shape == "common-link" {
+            "common.yaml"
+        } else {
+            "dev.yaml"
+        };
+        let at = envs.join(name);
+        std::fs::remove_file(&at).unwrap();
+        match shape {
+            "link" | "common-link" => link(&secret, &at),
+            "dangling" => link(tmp.path().join("nowhere"), &at),
+            "fifo" => mkfifo(&at),
+            _ => std::fs::create_dir(&at).unwrap(),
+        }
+        let before = snapshot(&tmp.path().join("rendered"));
+        for args in [&["validate"][..], &["render"], &["render", "--check"]] {
+            let out = bounded(tmp.path(), args);
+            let all = format!("{}{}", stderr(&out), String::from_utf8_lossy(&out.stdout));
+            assert_eq!(out.status.code(), Some(2), "{shape} {args:?}: {all}");
+            assert!(
+                all.contains(&format!("environments/{name}")),
+                "{shape} {args:?}: {all}"
+            );
+            assert!(!all.contains(AWS_SECRET), "{shape} {args:?}: {all}");
+        }
+        assert_eq!(
+            snapshot(&tmp.path().join("rendered")),
+            before,
+            "{shape}: render must not delete that environment's output"
+        );
+    }
+}
+
+#[test]
+fn validate_of_a_fifo_or_device_returns_at_once() {
+    let tmp = scratch();
+    let fifo = tmp.path().join("some-fifo.yaml");
+    mkfifo(&fifo);
+    for arg in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let out = bounded(tmp.path(), &["validate", arg]);
+        assert_eq!(out.status.code(), Some(2), "{arg}: {}", stderr(&out));
+        assert!(stderr(&out).contains(arg), "{arg}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn diff_against_a_hostile_tree_is_bounded() {
+    for shape in ["zero", "fifo", "loop", "dir-link"] {
+        let tmp = scratch();
+        assert!(render(tmp.path()).status.success());
+        let against = tmp.path().join("against");
+        copy_dir(&tmp.path().join("rendered"), &against);
+        match shape {
+            "zero" => link("/dev/zero", against.join("zero.yaml")),
+            "fifo" => mkfifo(&against.join("pipe.yaml")),
+            "loop" => link("..", against.join("dev-se/up")),
+            _ => link(tmp.path().join("outside"), against.join("more")),
+        }
+        let out = bounded(tmp.path(), &["diff", "--against", "against"]);
+        assert_eq!(out.status.code(), Some(2), "{shape}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("against/"),
+            "{shape}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn templates_and_schemas_directories_with_special_files_are_refused() {
+    for flag in ["--templates", "--schemas"] {
+        for shape in ["fifo", "link"] {
+            let tmp = scratch();
+            let dir = tmp.path().join("over");
+            std::fs::create_dir_all(&dir).unwrap();
+            match shape {
+                "fifo" => mkfifo(&dir.join("x.j2")),
+                _ => link("/dev/zero", dir.join("x.j2")),
+            }
+            let out = bounded(tmp.path(), &[flag, "over", "validate"]);
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{flag} {shape}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains("over/x.j2"),
+                "{flag} {shape}: {}",
+                stderr(&out)
+            );
+        }
+    }
+}
