@@ -365,3 +365,130 @@ fn templates_and_schemas_directories_with_special_files_are_refused() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. Concurrent and killed runs
+
+/// The files under `rendered/` (manifest excluded) and the manifest's list.
+fn tree_and_manifest(rendered: &Path) -> (Vec<String>, Vec<String>) {
+    let files: Vec<String> = snapshot(rendered)
+        .into_iter()
+        .filter(|(p, v)| v != "<dir>" && p != ".ck8s-gen-manifest")
+        .map(|(p, _)| p)
+        .collect();
+    let listed: Vec<String> = std::fs::read_to_string(rendered.join(".ck8s-gen-manifest"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (files, listed)
+}
+
+#[test]
+fn concurrent_renders_of_different_inputs_leave_one_whole_render() {
+    let tmp = scratch();
+    // A second input: the same fleet without `dev` (a different set of files).
+    copy_dir(&tmp.path().join("environments"), &tmp.path().join("other"));
+    std::fs::remove_file(tmp.path().join("other/dev.yaml")).unwrap();
+    for round in 0..6 {
+        let spawn = |dir: &str| {
+            support::command(tmp.path(), &["--dir", dir, "render"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = if round % 2 == 0 {
+            (spawn("environments"), spawn("other"))
+        } else {
+            (spawn("other"), spawn("environments"))
+        };
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "round {round}: {}",
+                stderr(&out)
+            );
+        }
+        let (files, listed) = tree_and_manifest(&tmp.path().join("rendered"));
+        assert_eq!(files, listed, "round {round}: the manifest lists the tree");
+        let a = ck8s_gen(tmp.path(), &["--dir", "environments", "render", "--check"]);
+        let b = ck8s_gen(tmp.path(), &["--dir", "other", "render", "--check"]);
+        assert!(
+            a.status.success() != b.status.success(),
+            "round {round}: the tree is exactly one of the two renders\n{}\n{}",
+            stderr(&a),
+            stderr(&b)
+        );
+    }
+}
+
+#[test]
+fn a_render_killed_at_any_point_is_repaired_by_the_next_run() {
+    let tmp = scratch();
+    let dev = tmp.path().join("environments/dev.yaml");
+    let original = std::fs::read_to_string(&dev).unwrap();
+    for (round, delay) in [0u64, 5, 10, 20, 40, 80, 120, 200].into_iter().enumerate() {
+        // Alternate the input so every run has files to replace.
+        let text = if round % 2 == 0 {
+            original.replace("dev-se", "dev-se-b")
+        } else {
+            original.clone()
+        };
+        std::fs::write(&dev, text).unwrap();
+        let mut child = support::command(tmp.path(), &["render"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = render(tmp.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            stderr(&out)
+        );
+        let out = check(tmp.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            stderr(&out)
+        );
+        let (files, listed) = tree_and_manifest(&tmp.path().join("rendered"));
+        assert_eq!(files, listed, "round {round}");
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".ck8s-gen-staging-"))
+            .collect();
+        assert!(leftovers.is_empty(), "round {round}: {leftovers:?}");
+    }
+}
+
+#[test]
+fn a_render_waits_for_a_held_lock() {
+    let tmp = scratch();
+    let holder = std::fs::File::open(tmp.path()).unwrap();
+    holder.lock().unwrap();
+    let child = support::command(tmp.path(), &["render"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !tmp.path().join("rendered").exists(),
+        "nothing is written while another run holds the lock"
+    );
+    holder.unlock().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(check(tmp.path()).status.success());
+}

@@ -44,7 +44,7 @@ const STAGING_PREFIX: &str = ".ck8s-gen-staging-";
 /// Larger rendered files do not exist; a larger file on disk simply differs.
 const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// How long a run waits for another run's lock: attempts × pause.
-const LOCK_ATTEMPTS: u32 = 600;
+const LOCK_ATTEMPTS: u32 = 200;
 const LOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +177,10 @@ fn parent_of(dir: &Path) -> PathBuf {
 
 /// Take the lock on the directory holding `dir`, waiting a bounded time for another run.
 fn lock(dir: &Path, exclusive: bool) -> Result<Option<File>, OutputError> {
+    lock_waiting(dir, exclusive, LOCK_ATTEMPTS)
+}
+
+fn lock_waiting(dir: &Path, exclusive: bool, attempts: u32) -> Result<Option<File>, OutputError> {
     let parent = parent_of(dir);
     if exclusive {
         std::fs::create_dir_all(&parent).map_err(io("create", &parent))?;
@@ -186,7 +190,10 @@ fn lock(dir: &Path, exclusive: bool) -> Result<Option<File>, OutputError> {
         Err(e) if e.kind() == ErrorKind::NotFound && !exclusive => return Ok(None),
         Err(e) => return Err(io("lock", &parent)(e)),
     };
-    for _ in 0..LOCK_ATTEMPTS {
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            std::thread::sleep(LOCK_PAUSE);
+        }
         let attempt = if exclusive {
             handle.try_lock()
         } else {
@@ -194,7 +201,7 @@ fn lock(dir: &Path, exclusive: bool) -> Result<Option<File>, OutputError> {
         };
         match attempt {
             Ok(()) => return Ok(Some(handle)),
-            Err(std::fs::TryLockError::WouldBlock) => std::thread::sleep(LOCK_PAUSE),
+            Err(std::fs::TryLockError::WouldBlock) => {}
             Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &parent)(e)),
         }
     }
@@ -810,6 +817,62 @@ mod tests {
         assert!(tmp.path().join("b/m/y.yaml").exists());
         assert!(read_manifest(tmp.path()).unwrap().contains("b/m/y.yaml"));
         assert!(!Scope::Environments(vec!["a".to_owned()]).covers("ab/x.yaml"));
+    }
+
+    #[test]
+    fn a_held_lock_is_named_and_a_shared_one_admits_checks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("rendered");
+        let held = lock_waiting(&out, true, 1).unwrap();
+        let err = lock_waiting(&out, true, 2).unwrap_err();
+        assert!(matches!(err, OutputError::Locked(_)), "{err}");
+        assert!(err.to_string().contains("rendered` is locked"), "{err}");
+        assert!(lock_waiting(&out, false, 1).is_err());
+        drop(held);
+        let shared = lock_waiting(&out, false, 1).unwrap();
+        assert!(lock_waiting(&out, false, 1).is_ok());
+        assert!(lock_waiting(&out, true, 1).is_err());
+        drop(shared);
+    }
+
+    #[test]
+    fn a_failed_commit_puts_every_moved_file_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("rendered");
+        let v1 = files(&[("a/m/x.yaml", "x1\n"), ("b/m/y.yaml", "y1\n")]);
+        write(&v1, &out, &Scope::All).unwrap();
+        let manifest = std::fs::read(out.join(MANIFEST)).unwrap();
+        let writer = Writer::new(&out, &Scope::All).unwrap();
+        writer.stage("a/m/x.yaml", b"x2\n");
+        writer.stage("b/m/y.yaml", b"y2\n");
+        writer.stage("c/m/z.yaml", b"z2\n");
+        // Between staging and commit, a directory on the way becomes a file.
+        std::fs::remove_dir_all(out.join("b/m")).unwrap();
+        std::fs::write(out.join("b/m"), "in the way\n").unwrap();
+        let err = writer.finish().unwrap_err();
+        assert!(err.to_string().contains("b/m` is a regular file"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/m/x.yaml")).unwrap(),
+            "x1\n"
+        );
+        assert!(!out.join("c/m/z.yaml").exists());
+        assert_eq!(std::fs::read(out.join(MANIFEST)).unwrap(), manifest);
+    }
+
+    #[test]
+    fn staging_left_by_killed_runs_is_removed_and_other_outputs_are_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("rendered");
+        let ours = tmp.path().join(".ck8s-gen-staging-rendered-Ab12Cd");
+        let theirs = tmp.path().join(".ck8s-gen-staging-rendered2-Ab12Cd");
+        for d in [&ours, &theirs] {
+            std::fs::create_dir_all(d.join("x")).unwrap();
+            std::fs::write(d.join("x/f.yaml"), "x\n").unwrap();
+        }
+        let r = write(&files(&[("a/m/x.yaml", "x\n")]), &out, &Scope::All).unwrap();
+        assert_eq!(r.cleaned, vec![ours.display().to_string()]);
+        assert!(!ours.exists());
+        assert!(theirs.exists());
     }
 
     #[test]
