@@ -22,6 +22,7 @@ pub mod explain;
 pub mod init;
 pub mod load;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod restore;
 pub mod safefs;

@@ -26,12 +26,17 @@ pub fn render(
     sources: &Sources,
     color: bool,
 ) -> String {
-    match format {
+    // Snippets quote the files: credentials in them are masked before rendering (offsets are
+    // kept), and the finished text once more (messages and labels quote values too).
+    let redacted = crate::redact::sources(sources);
+    let sources = redacted.as_ref().unwrap_or(sources);
+    let text = match format {
         Format::Human => human(diagnostics, sources, color),
         Format::Json => json(diagnostics, sources),
         Format::Github => github(diagnostics, sources),
         Format::Markdown => markdown(diagnostics, sources),
-    }
+    };
+    crate::redact::redact(&text).into_owned()
 }
 
 fn level(d: &Diagnostic) -> Level<'static> {

@@ -353,6 +353,38 @@ pub fn walk(
     Ok(out)
 }
 
+/// Write `bytes` to `path` whole or not at all (a temporary file in the same directory, then
+/// `rename`), with the mode a newly created file gets from the umask (`0666 & !umask`, like
+/// every other tool), never through a link: an existing symlink, FIFO, device or directory at
+/// `path` is an error naming it (replacing `/dev/stdout` with a file helps nobody; use `-`).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    match kind(path)? {
+        None | Some(Kind::File) => {}
+        Some(kind) => {
+            return Err(FsError::NotRegular {
+                path: path.display().to_string(),
+                kind,
+            });
+        }
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".ck8s-gen-write-")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(io("write", path))?;
+    file.write_all(bytes)
+        .and_then(|()| file.flush())
+        .map_err(io("write", path))?;
+    file.persist(path).map_err(|e| io("write", path)(e.error))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,6 +443,22 @@ mod tests {
         assert!(!tmp.path().join("a").exists());
         create_parents(&root, "new/a/b").unwrap();
         assert!(root.join("new/a").is_dir());
+    }
+
+    #[test]
+    fn written_files_follow_the_umask_and_links_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("r.md");
+        write_file(&path, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // The mode any tool's new file gets (`0666 & !umask`).
+        std::fs::write(tmp.path().join("plain"), "x").unwrap();
+        assert_eq!(mode(&path), mode(&tmp.path().join("plain")));
+        std::os::unix::fs::symlink(&path, tmp.path().join("l.md")).unwrap();
+        assert!(write_file(&tmp.path().join("l.md"), b"y").is_err());
+        assert!(write_file(Path::new("/dev/null"), b"y").is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"x");
     }
 
     #[test]

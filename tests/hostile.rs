@@ -492,3 +492,154 @@ fn a_render_waits_for_a_held_lock() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(check(tmp.path()).status.success());
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Secrets never printed
+
+/// (secret part, how it is written into the environment file's description).
+const CREDENTIALS: &[(&str, &str)] = &[
+    (
+        "AKIAIOSFODNN7EXAMPLE",
+        "key id AKIAIOSFODNN7EXAMPLE in free text",
+    ),
+    ("ASIAY34FZKBOKMUTVV7A", "temporary ASIAY34FZKBOKMUTVV7A"),
+    (
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
+    (
+        "0123456789abcdef0123456789abcdef01234567",
+        "{\"type\": \"service_account\", \"private_key_id\": \"0123456789abcdef0123456789abcdef01234567\"}",
+    ),
+    (
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+        "AccountName=x;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    ),
+    (
+        "sv2022sigvalueXYZ",
+        "https://acct.blob.core.windows.net/c?sp=r&sig=sv2022sigvalueXYZ",
+    ),
+    (
+        "AKIAIOSFODNN7EXAMPLE%2F20261125%2Fs3%2Faws4_request",
+        "https://b.s3.amazonaws.com/o?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261125%2Fs3%2Faws4_request&X-Amz-Signature=deadbeefcafe",
+    ),
+    (
+        "glpat-abcdefghijklmnopqrst",
+        "https://user:glpat-abcdefghijklmnopqrst@gitlab.example.com/r.git",
+    ),
+    (
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "token ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    ),
+    (
+        "github_pat_11ABCDEFG0123456789_abcdefghijkl",
+        "github_pat_11ABCDEFG0123456789_abcdefghijkl",
+    ),
+    ("s3cr3t-Pa55", "https://admin:s3cr3t-Pa55@s3.example.com"),
+];
+
+const PEM_BODY: &str = "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu";
+
+/// The example environments with `dev.yaml`'s description set to `value` (a YAML
+/// double-quoted scalar) or, for the PEM case, a literal block.
+fn with_description(tmp: &Path, yaml_value: &str) {
+    let dev = tmp.join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap();
+    let text = text.replace(
+        "  description: Development workload cluster\n",
+        &format!("  description: {yaml_value}\n"),
+    );
+    std::fs::write(&dev, text).unwrap();
+}
+
+/// A run that stopped at the command line proves nothing about redaction.
+fn text_is_not_usage(out: &Output) -> bool {
+    !stderr(out).contains("Usage:") && !stderr(out).contains("no environment chosen")
+}
+
+fn all_output(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
+}
+
+#[test]
+fn every_credential_shape_is_an_inline_secret_and_never_printed_by_validate() {
+    let mut cases: Vec<(String, String)> = CREDENTIALS
+        .iter()
+        .map(|(secret, text)| ((*secret).to_owned(), serde_json::to_string(text).unwrap()))
+        .collect();
+    cases.push((
+        PEM_BODY.to_owned(),
+        format!("|\n    -----BEGIN RSA PRIVATE KEY-----\n    {PEM_BODY}\n    -----END RSA PRIVATE KEY-----"),
+    ));
+    for (secret, yaml) in &cases {
+        let tmp = scratch();
+        with_description(tmp.path(), yaml);
+        for format in ["human", "json", "github", "markdown"] {
+            let out = ck8s_gen(tmp.path(), &["--format", format, "validate"]);
+            let text = all_output(&out);
+            assert_eq!(out.status.code(), Some(1), "{secret} {format}: {text}");
+            assert!(text.contains("inline-secret"), "{secret} {format}: {text}");
+            assert!(
+                !text.contains(secret.as_str()),
+                "{secret} leaked by {format}:\n{text}"
+            );
+        }
+        let out = render(tmp.path());
+        assert_eq!(out.status.code(), Some(1), "{secret}: render refuses");
+        assert!(!all_output(&out).contains(secret.as_str()));
+    }
+}
+
+#[test]
+fn credentials_in_an_endpoint_are_an_error_and_never_rendered_or_printed() {
+    let tmp = scratch();
+    assert!(render(tmp.path()).status.success());
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap().replace(
+        "endpoint: https://s3.sto1.safedc.net",
+        "endpoint: https://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI0K7MDENG0bPxRfiCYEXAMPLEKEY@s3.sto1.safedc.net",
+    );
+    std::fs::write(&dev, text).unwrap();
+    let before = snapshot(&tmp.path().join("rendered"));
+    let secrets = [
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI0K7MDENG0bPxRfiCYEXAMPLEKEY",
+    ];
+    let runs: Vec<Vec<&str>> = vec![
+        vec!["validate"],
+        vec!["render"],
+        vec!["render", "--stdout"],
+        vec!["diff", "--against", "rendered"],
+        vec!["report"],
+        vec!["report", "--as", "json"],
+        vec!["report", "--as", "html"],
+        vec!["coverage"],
+        vec!["coverage", "--json"],
+        vec!["restore", "dev-se", "--from-schedule", "daily-backup"],
+        vec!["argocd", "generate"],
+    ];
+    for args in &runs {
+        let out = support::command(tmp.path(), args)
+            .env("ARGOCD_ENV_ENVIRONMENT", "dev-se")
+            .output()
+            .unwrap();
+        assert!(text_is_not_usage(&out), "{args:?}: {}", stderr(&out));
+        let text = all_output(&out);
+        assert_ne!(out.status.code(), Some(0), "{args:?} must not pass: {text}");
+        for s in secrets {
+            assert!(!text.contains(s), "{args:?} printed {s}:\n{text}");
+        }
+    }
+    assert_eq!(
+        snapshot(&tmp.path().join("rendered")),
+        before,
+        "nothing rendered"
+    );
+    let out = ck8s_gen(tmp.path(), &["report", "--out", "r.md"]);
+    assert!(out.status.code().is_some(), "{}", stderr(&out));
+    if let Ok(report) = std::fs::read_to_string(tmp.path().join("r.md")) {
+        for s in secrets {
+            assert!(!report.contains(s), "report file holds {s}");
+        }
+    }
+}
