@@ -643,3 +643,47 @@ fn credentials_in_an_endpoint_are_an_error_and_never_rendered_or_printed() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 5. Bounded diagnostics
+
+#[test]
+fn thirty_two_thousand_unknown_keys_are_capped_and_fast() {
+    let tmp = scratch();
+    let dev = tmp.path().join("environments/dev.yaml");
+    let extra: String = (0..32_000)
+        .map(|i| format!("  unknownKey{i:05}: v\n"))
+        .collect();
+    let text = std::fs::read_to_string(&dev).unwrap().replacen(
+        "cluster:\n",
+        &format!("cluster:\n{extra}"),
+        1,
+    );
+    std::fs::write(&dev, text).unwrap();
+    assert!(std::fs::metadata(&dev).unwrap().len() > 500_000);
+    // Well under a second in a release build; a debug build on a busy CI machine gets slack,
+    // still far from the 72 s the quadratic renderer took.
+    let bound = std::time::Duration::from_secs(if cfg!(debug_assertions) { 20 } else { 1 });
+    for args in [
+        &["validate"][..],
+        &["--format", "json", "validate"],
+        &["--format", "github", "validate"],
+        &["argocd", "generate"],
+    ] {
+        let started = std::time::Instant::now();
+        let out = support::command(tmp.path(), args)
+            .env("ARGOCD_ENV_ENVIRONMENT", "dev-se")
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let text = all_output(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert!(
+            text.contains("and 31,950 more unknown keys in `environments/dev.yaml`"),
+            "{args:?}: {}",
+            &text[text.len().saturating_sub(2000)..]
+        );
+        assert!(text.len() < 200_000, "{args:?}: {} bytes", text.len());
+        assert!(took < bound, "{args:?} took {took:?}");
+    }
+}
