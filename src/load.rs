@@ -396,7 +396,26 @@ pub fn decode(bytes: &[u8], display: &str) -> Result<String, Box<Diagnostic>> {
             .help("environment files are UTF-8 YAML text; move other files out of the environment directory")));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_owned()),
+        Ok(text) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            // Old Mac line endings (CR alone): a line break, byte for byte (spans stay put).
+            if text.contains('\r') {
+                let bytes = text.as_bytes();
+                let fixed: Vec<u8> = bytes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| {
+                        if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                            b'\n'
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                return Ok(String::from_utf8(fixed).unwrap_or_else(|_| text.to_owned()));
+            }
+            Ok(text.to_owned())
+        }
         Err(e) => {
             let valid = e.valid_up_to();
             let prefix = String::from_utf8_lossy(&bytes[..valid]);

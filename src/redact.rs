@@ -30,20 +30,41 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// `sources` with every file's text redacted; `None` when nothing needed masking (use the
+/// `text` with control characters (C0 but tab, line feed and carriage return; DEL; C1)
+/// replaced by `?`, byte for byte, so a value cannot move the cursor, recolour or rewrite a
+/// terminal, a CI log or a rendered comment (borrowed when there is none).
+pub fn neutralize(text: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || ('\u{80}'..='\u{9f}').contains(&c)
+    };
+    if !text.chars().any(bad) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if bad(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `sources` with every file's text redacted and neutralized; `None` when nothing needed masking (use the
 /// original then).
 pub fn sources(sources: &Sources) -> Option<Sources> {
-    if sources
-        .iter()
-        .all(|(_, f)| matches!(redact(&f.text), Cow::Borrowed(_)))
-    {
+    if sources.iter().all(|(_, f)| {
+        matches!(redact(&f.text), Cow::Borrowed(_))
+            && matches!(neutralize(&f.text), Cow::Borrowed(_))
+    }) {
         return None;
     }
     let mut out = Sources::new();
     for (_, file) in sources.iter() {
         out.add(SourceFile::new(
             file.path.clone(),
-            redact(&file.text).into_owned(),
+            neutralize(&redact(&file.text)).into_owned(),
         ));
     }
     Some(out)
@@ -65,5 +86,6 @@ mod tests {
         assert_eq!(r.lines().count(), pem.lines().count());
         assert!(!r.contains("MIIE") && r.ends_with("\nz: 1\n"), "{r}");
         assert!(matches!(redact("clean"), Cow::Borrowed(_)));
+        assert_eq!(neutralize("a\u{1b}[2Jb\u{9b}c\td\n"), "a?[2Jb??c\td\n");
     }
 }

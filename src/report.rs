@@ -30,6 +30,33 @@ pub fn render(
     // kept), and the finished text once more (messages and labels quote values too).
     let redacted = crate::redact::sources(sources);
     let sources = redacted.as_ref().unwrap_or(sources);
+    // Values quoted in messages, labels and help never carry control bytes to the output (the
+    // human renderer's own colours are added after this).
+    let neutral = |s: &str| crate::redact::neutralize(s).into_owned();
+    let cleaned: Option<Vec<Diagnostic>> = diagnostics
+        .iter()
+        .any(|d| {
+            [Some(&d.message), d.help.as_ref()]
+                .into_iter()
+                .flatten()
+                .chain(d.primary.iter().chain(&d.secondary).map(|l| &l.message))
+                .any(|s| matches!(crate::redact::neutralize(s), std::borrow::Cow::Owned(_)))
+        })
+        .then(|| {
+            diagnostics
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.message = neutral(&d.message);
+                    d.help = d.help.as_deref().map(neutral);
+                    for l in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+                        l.message = neutral(&l.message);
+                    }
+                    d
+                })
+                .collect()
+        });
+    let diagnostics = cleaned.as_deref().unwrap_or(diagnostics);
     let text = match format {
         Format::Human => human(diagnostics, sources, color),
         Format::Json => json(diagnostics, sources),

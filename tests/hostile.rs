@@ -687,3 +687,119 @@ fn thirty_two_thousand_unknown_keys_are_capped_and_fast() {
         assert!(took < bound, "{args:?} took {took:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Output files, control bytes, odd line endings, long paths
+
+#[test]
+fn report_out_refuses_links_and_special_files_and_dash_is_stdout() {
+    let tmp = scratch();
+    let out = ck8s_gen(tmp.path(), &["report", "--out", "/dev/stdout"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("/dev/stdout"), "{}", stderr(&out));
+    link(
+        tmp.path().join("outside/precious.yaml"),
+        tmp.path().join("r.md"),
+    );
+    let out = ck8s_gen(tmp.path(), &["report", "--out", "r.md"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("outside/precious.yaml")).unwrap(),
+        "keep: me\n"
+    );
+    let out = ck8s_gen(tmp.path(), &["report", "--out", "-"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("# Backup compliance evidence"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!tmp.path().join("-").exists());
+}
+
+#[test]
+fn init_quotes_compliance_values() {
+    let tmp = scratch();
+    let out = ck8s_gen(
+        tmp.path(),
+        &[
+            "init",
+            "newenv",
+            "--provider",
+            "safespring",
+            "--compliance",
+            "gdpr\n---\nkind: Secret",
+            "--stdout",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  - \"gdpr\\n---\\nkind: Secret\"\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\n---\n"), "{text}");
+}
+
+#[test]
+fn control_bytes_from_values_never_reach_the_output() {
+    let tmp = scratch();
+    assert!(render(tmp.path()).status.success());
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap().replace(
+        "  description: Development workload cluster\n",
+        "  description: \"evil \\e]0;title\\a \\e[2J cleared\"\n  \"\\e[31mred\": 1\n",
+    );
+    std::fs::write(&dev, text).unwrap();
+    for args in [
+        &["validate"][..],
+        &["--format", "github", "validate"],
+        &["--format", "markdown", "validate"],
+        &["--format", "json", "validate"],
+        &["report"],
+        &["diff", "--against", "rendered"],
+        &["--format", "markdown", "diff", "--against", "rendered"],
+    ] {
+        let out = ck8s_gen(tmp.path(), args);
+        let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        assert!(!all.contains(&0x1b), "{args:?}: {}", all_output(&out));
+        assert!(!all.contains(&0x07), "{args:?}: {}", all_output(&out));
+    }
+}
+
+#[test]
+fn cr_only_line_endings_read_like_line_feeds() {
+    let tmp = scratch();
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap();
+    std::fs::write(&dev, text.replace('\n', "\r")).unwrap();
+    let out = ck8s_gen(tmp.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("empty"), "{}", stderr(&out));
+}
+
+#[test]
+fn diff_base_with_a_long_dir() {
+    let tmp = scratch();
+    let long = (0..4)
+        .map(|i| format!("{i}{}", "d".repeat(90)))
+        .collect::<Vec<_>>()
+        .join("/");
+    let envs = tmp.path().join(&long).join("environments");
+    copy_dir(&tmp.path().join("environments"), &envs);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "x"]);
+    let dir = format!("{long}/environments");
+    assert!(dir.len() > 255);
+    let out = ck8s_gen(tmp.path(), &["--dir", &dir, "diff", "--base", "HEAD"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -52,15 +52,15 @@ pub fn run(
             Err(e) => return fail(format!("cannot render the HTML report: {e}")),
         },
     };
+    // Masked and neutralized for the file too (stdout goes through `out`, which masks).
+    let text = crate::redact::neutralize(&crate::redact::redact(&text)).into_owned();
     let out_file = out_file.filter(|p| p.as_os_str() != "-");
     let written = match out_file {
         None => out(&text),
-        Some(path) => {
-            match crate::safefs::write_file(path, crate::redact::redact(&text).as_bytes()) {
-                Ok(()) => ExitStatus::Success,
-                Err(e) => return fail(e),
-            }
-        }
+        Some(path) => match crate::safefs::write_file(path, text.as_bytes()) {
+            Ok(()) => ExitStatus::Success,
+            Err(e) => return fail(e),
+        },
     };
     if written == ExitStatus::Error {
         return written;

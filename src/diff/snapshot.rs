@@ -441,6 +441,22 @@ fn untar(bytes: &[u8], into: &Path) -> Result<(), SnapshotError> {
                     message: e.to_string(),
                 })?;
             }
+            // A pax extended header (what `git archive` writes for paths longer than the
+            // 100 bytes of a tar header): records `LEN key=value\n`; `path` names the next entry.
+            b'x' => {
+                let text = String::from_utf8_lossy(data);
+                let mut rest: &str = &text;
+                while let Some((len, _)) = rest.split_once(' ') {
+                    let Ok(len) = len.parse::<usize>() else { break };
+                    let Some(record) = rest.get(..len) else { break };
+                    if let Some((_, kv)) = record.split_once(' ')
+                        && let Some(path) = kv.trim_end_matches('\n').strip_prefix("path=")
+                    {
+                        long_name = Some(path.to_owned());
+                    }
+                    rest = &rest[len..];
+                }
+            }
             b'L' => {
                 long_name = Some(
                     String::from_utf8_lossy(data)
