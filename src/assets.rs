@@ -224,28 +224,25 @@ impl Assets {
     }
 }
 
+/// Largest template or schema file read from `--templates` / `--schemas`.
+const MAX_ASSET_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Replace or add the files under `dir` (never following a link: a link, FIFO or device in
+/// the tree is an error naming it; bounded depth, count and size).
 fn overlay(files: &mut Vec<(String, Cow<'static, str>)>, dir: &Path) -> Result<(), AssetError> {
-    let err = |path: &Path, e: std::io::Error| AssetError {
-        path: path.display().to_string(),
+    let err = |e: crate::safefs::FsError| AssetError {
+        path: dir.display().to_string(),
         message: e.to_string(),
     };
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current).map_err(|e| err(&current, e))? {
-            let path = entry.map_err(|e| err(&current, e))?.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let Ok(relative) = path.strip_prefix(dir) else {
-                continue;
-            };
-            let name = relative.to_string_lossy().replace('\\', "/");
-            let text = std::fs::read_to_string(&path).map_err(|e| err(&path, e))?;
-            match files.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = Cow::Owned(text),
-                None => files.push((name, Cow::Owned(text))),
-            }
+    let found = crate::safefs::walk(dir, &|_| true, false, crate::safefs::Limits::default())
+        .map_err(err)?;
+    for (name, path) in found {
+        let text = crate::safefs::read_text(&path, MAX_ASSET_BYTES)
+            .map_err(err)?
+            .unwrap_or_default();
+        match files.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = Cow::Owned(text),
+            None => files.push((name, Cow::Owned(text))),
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));

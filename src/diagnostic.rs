@@ -151,6 +151,82 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
 }
 
 /// Counts by outcome, for summaries.
+/// How many findings with one code are shown per file; the rest become one summary line.
+pub const MAX_PER_FILE_AND_CODE: usize = 50;
+
+/// Keep at most `limit` findings per (file, code) in sorted `diagnostics`; each group that had
+/// more gets one summary finding right after its last kept one ("… and 31,950 more unknown
+/// keys in `environments/dev.yaml`"), with the group's code and most severe severity, so the
+/// outcome still fails when a dropped finding would have. Linear in the number of findings.
+pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
+    use std::collections::HashMap;
+    type Key = (Option<crate::source::SourceId>, String);
+    let key = |d: &Diagnostic| -> Key {
+        (
+            d.primary.as_ref().map(|l| l.location.source),
+            d.code.clone(),
+        )
+    };
+    let mut totals: HashMap<Key, (usize, Severity)> = HashMap::new();
+    for d in diagnostics.iter() {
+        let entry = totals.entry(key(d)).or_insert((0, d.severity));
+        entry.0 += 1;
+        entry.1 = entry.1.min(d.severity);
+    }
+    if totals.values().all(|(n, _)| *n <= limit) {
+        return;
+    }
+    let mut seen: HashMap<Key, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(diagnostics.len().min(totals.len() * (limit + 1)));
+    for d in std::mem::take(diagnostics) {
+        let k = key(&d);
+        let n = seen.entry(k.clone()).or_insert(0);
+        *n += 1;
+        if *n > limit {
+            continue;
+        }
+        let (total, severity) = totals[&k];
+        let last = *n == limit && total > limit;
+        let summary = last.then(|| {
+            let more = total - limit;
+            let what = match d.code.as_str() {
+                "unknown-key" => "unknown keys".to_owned(),
+                code => format!("`{code}` findings"),
+            };
+            let place =
+                k.0.map(|id| format!(" in `{}`", sources.get(id).path))
+                    .unwrap_or_default();
+            let mut s = Diagnostic::new(
+                severity,
+                d.code.clone(),
+                format!("… and {} more {what}{place}", thousands(more)),
+            )
+            .help(format!(
+                "only the first {limit} of {} are shown; fix those and run again",
+                thousands(total)
+            ));
+            s.environment = d.environment.clone();
+            s
+        });
+        out.push(d);
+        out.extend(summary);
+    }
+    *diagnostics = out;
+}
+
+/// `31950` → `31,950`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
     pub errors: usize,

@@ -100,7 +100,11 @@ pub fn environment_text(o: &InitOptions<'_>) -> String {
     } else {
         t.push_str("compliance:\n");
         for c in o.compliance {
-            t.push_str(&format!("  - {c}\n"));
+            // Quoted: a value from the command line never starts a second line or document.
+            t.push_str(&format!(
+                "  - {}\n",
+                serde_json::to_string(c).unwrap_or_else(|_| "\"\"".to_owned())
+            ));
         }
     }
     t.push_str("backup:\n  schedule: \"0 0 * * *\"  # daily at 00:00 UTC (CK8S default)\n  retention:\n    ttl: 720h  # 30 days; Go duration: write hours, not days\n");

@@ -8,7 +8,6 @@ use crate::yaml::{self, Document, escape_pointer_segment};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -336,7 +335,12 @@ pub enum LoadError {
     UnknownEnvironment(String, String),
     #[error("no environment files (*.yaml) in `{0}`")]
     Empty(String),
+    #[error(transparent)]
+    Unsafe(#[from] crate::safefs::FsError),
 }
+
+/// More entries than this in the environment directory is not an environment directory.
+const MAX_DIRECTORY_ENTRIES: usize = 100_000;
 
 /// What to load.
 #[derive(Clone, Debug)]
@@ -364,19 +368,17 @@ impl Input {
         }
     }
 
-    /// Read a file without trusting it: never more than one byte past the size limit.
+    /// Read a file without trusting it: never more than one byte past the size limit, never
+    /// through a symbolic link, never blocking (a FIFO or device is an error naming it).
     pub fn read(path: &Path) -> Result<Input, LoadError> {
         let display = display_path(path);
-        let io = |e: std::io::Error| LoadError::Io {
-            path: display.clone(),
-            message: e.to_string(),
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        let mut bytes = Vec::new();
-        file.take(yaml::MAX_FILE_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        Ok(Input { display, bytes })
+        match crate::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64)? {
+            Some(bytes) => Ok(Input { display, bytes }),
+            None => Err(LoadError::Io {
+                path: display,
+                message: "no such file".to_owned(),
+            }),
+        }
     }
 }
 
@@ -394,7 +396,26 @@ pub fn decode(bytes: &[u8], display: &str) -> Result<String, Box<Diagnostic>> {
             .help("environment files are UTF-8 YAML text; move other files out of the environment directory")));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_owned()),
+        Ok(text) => {
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            // Old Mac line endings (CR alone): a line break, byte for byte (spans stay put).
+            if text.contains('\r') {
+                let bytes = text.as_bytes();
+                let fixed: Vec<u8> = bytes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| {
+                        if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                            b'\n'
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                return Ok(String::from_utf8(fixed).unwrap_or_else(|_| text.to_owned()));
+            }
+            Ok(text.to_owned())
+        }
         Err(e) => {
             let valid = e.valid_up_to();
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
@@ -418,16 +439,41 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
             path: display.clone(),
             message: e.to_string(),
         })?;
-        for entry in entries {
+        for (count, entry) in entries.enumerate() {
             let entry = entry.map_err(|e| LoadError::Io {
                 path: display.clone(),
                 message: e.to_string(),
             })?;
+            if count >= MAX_DIRECTORY_ENTRIES {
+                return Err(crate::safefs::FsError::TooMany {
+                    path: display,
+                    limit: MAX_DIRECTORY_ENTRIES,
+                }
+                .into());
+            }
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_yaml = name.ends_with(".yaml") || name.ends_with(".yml");
-            if is_yaml && name != COMMON_FILE && !name.starts_with('.') && path.is_file() {
-                all.push(path);
+            if is_yaml && !name.starts_with('.') {
+                // Never skipped silently: a skipped environment is one whose output `render`
+                // would delete.
+                let kind = entry
+                    .file_type()
+                    .map(crate::safefs::Kind::of)
+                    .map_err(|e| LoadError::Io {
+                        path: display_path(&path),
+                        message: e.to_string(),
+                    })?;
+                if kind != crate::safefs::Kind::File {
+                    return Err(crate::safefs::FsError::NotRegular {
+                        path: display_path(&path),
+                        kind,
+                    }
+                    .into());
+                }
+                if name != COMMON_FILE {
+                    all.push(path);
+                }
             }
         }
     } else if only.is_empty() {
@@ -443,7 +489,9 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
     let mut chosen = Vec::new();
     for want in only {
         let as_path = Path::new(want);
-        if (want.ends_with(".yaml") || want.ends_with(".yml")) && as_path.is_file() {
+        if (want.ends_with(".yaml") || want.ends_with(".yml"))
+            && crate::safefs::kind(as_path)?.is_some()
+        {
             chosen.push(as_path.to_path_buf());
             continue;
         }
@@ -453,7 +501,7 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
         });
         match found {
             Some(path) => chosen.push(path.clone()),
-            None if as_path.exists() => chosen.push(as_path.to_path_buf()),
+            None if crate::safefs::kind(as_path)?.is_some() => chosen.push(as_path.to_path_buf()),
             None => return Err(LoadError::UnknownEnvironment(want.clone(), display)),
         }
     }
@@ -464,7 +512,8 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
 
 /// `metadata.name` read cheaply, to match environment names given on the command line.
 fn quick_name(path: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let bytes = crate::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64).ok()??;
+    let text = String::from_utf8(bytes).ok()?;
     let mut in_metadata = false;
     for line in text.lines() {
         if line.starts_with("metadata:") {
@@ -486,10 +535,9 @@ fn quick_name(path: &Path) -> Option<String> {
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     let files = discover(request.dir, request.only)?;
     let common_path = request.dir.join(COMMON_FILE);
-    let common = if common_path.is_file() {
-        Some(Input::read(&common_path)?)
-    } else {
-        None
+    let common = match crate::safefs::kind(&common_path)? {
+        Some(_) => Some(Input::read(&common_path)?),
+        None => None,
     };
     // Read in parallel; the first failure in file order is the one reported.
     let inputs = files

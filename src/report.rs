@@ -26,12 +26,44 @@ pub fn render(
     sources: &Sources,
     color: bool,
 ) -> String {
-    match format {
+    // Snippets quote the files: credentials in them are masked before rendering (offsets are
+    // kept), and the finished text once more (messages and labels quote values too).
+    let redacted = crate::redact::sources(sources);
+    let sources = redacted.as_ref().unwrap_or(sources);
+    // Values quoted in messages, labels and help never carry control bytes to the output (the
+    // human renderer's own colours are added after this).
+    let neutral = |s: &str| crate::redact::neutralize(s).into_owned();
+    let cleaned: Option<Vec<Diagnostic>> = diagnostics
+        .iter()
+        .any(|d| {
+            [Some(&d.message), d.help.as_ref()]
+                .into_iter()
+                .flatten()
+                .chain(d.primary.iter().chain(&d.secondary).map(|l| &l.message))
+                .any(|s| matches!(crate::redact::neutralize(s), std::borrow::Cow::Owned(_)))
+        })
+        .then(|| {
+            diagnostics
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.message = neutral(&d.message);
+                    d.help = d.help.as_deref().map(neutral);
+                    for l in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+                        l.message = neutral(&l.message);
+                    }
+                    d
+                })
+                .collect()
+        });
+    let diagnostics = cleaned.as_deref().unwrap_or(diagnostics);
+    let text = match format {
         Format::Human => human(diagnostics, sources, color),
         Format::Json => json(diagnostics, sources),
         Format::Github => github(diagnostics, sources),
         Format::Markdown => markdown(diagnostics, sources),
-    }
+    };
+    crate::redact::redact(&text).into_owned()
 }
 
 fn level(d: &Diagnostic) -> Level<'static> {
@@ -62,21 +94,27 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
         if let Some(label) = &d.primary {
             let file = sources.get(label.location.source);
             if !file.text.is_empty() {
-                let mut snippet = Snippet::source(file.text.as_str())
-                    .path(file.path.as_str())
-                    .annotation(
-                        AnnotationKind::Primary
-                            .span(clamp(label.location.span, &file.text))
-                            .label(label.message.as_str()),
-                    );
-                for extra in d
+                let same_file: Vec<&crate::diagnostic::Label> = d
                     .secondary
                     .iter()
                     .filter(|s| s.location.source == label.location.source)
-                {
+                    .collect();
+                let primary = clamp(label.location.span, &file.text);
+                let mut all = vec![primary.clone()];
+                all.extend(same_file.iter().map(|s| clamp(s.location.span, &file.text)));
+                let (text, line, offset) = window(file, &all);
+                let mut snippet = Snippet::source(text)
+                    .line_start(line)
+                    .path(file.path.as_str())
+                    .annotation(
+                        AnnotationKind::Primary
+                            .span(shift(primary, offset))
+                            .label(label.message.as_str()),
+                    );
+                for (extra, span) in same_file.iter().zip(all.into_iter().skip(1)) {
                     snippet = snippet.annotation(
                         AnnotationKind::Context
-                            .span(clamp(extra.location.span, &file.text))
+                            .span(shift(span, offset))
                             .label(extra.message.as_str()),
                     );
                 }
@@ -92,13 +130,14 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
                 .is_none_or(|p| p.location.source != s.location.source)
         }) {
             let file = sources.get(extra.location.source);
+            let span = clamp(extra.location.span, &file.text);
+            let (text, line, offset) = window(file, std::slice::from_ref(&span));
             report.push(
                 Group::with_title(Level::NOTE.secondary_title(extra.message.as_str())).element(
-                    Snippet::source(file.text.as_str())
+                    Snippet::source(text)
+                        .line_start(line)
                         .path(file.path.as_str())
-                        .annotation(
-                            AnnotationKind::Context.span(clamp(extra.location.span, &file.text)),
-                        ),
+                        .annotation(AnnotationKind::Context.span(shift(span, offset))),
                 ),
             );
         }
@@ -138,6 +177,26 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
     out.push_str(&summary(diagnostics));
     out.push('\n');
     out
+}
+
+/// The whole lines of `file` that `spans` touch (and those between): the snippet renderer
+/// sees only them, so rendering N findings costs N windows, not N whole files. Returns the
+/// text, its first line number and its byte offset in the file.
+fn window<'f>(
+    file: &'f crate::source::SourceFile,
+    spans: &[std::ops::Range<usize>],
+) -> (&'f str, usize, usize) {
+    let text = file.text.as_str();
+    let lo = spans.iter().map(|r| r.start).min().unwrap_or(0);
+    let hi = spans.iter().map(|r| r.end).max().unwrap_or(0).max(lo);
+    let (line, _) = file.line_col(lo);
+    let start = file.offset_of(line, 0);
+    let end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+    (&text[start..end], line, start)
+}
+
+fn shift(span: std::ops::Range<usize>, offset: usize) -> std::ops::Range<usize> {
+    span.start - offset..span.end - offset
 }
 
 fn clamp(span: crate::source::Span, text: &str) -> std::ops::Range<usize> {

@@ -118,62 +118,94 @@ impl EnvironmentSchema {
         let here = dotted(pointer);
         let value_at = env.provenance.value_location(pointer);
         match kind {
-            ValidationErrorKind::AdditionalProperties { unexpected } => unexpected
-                .iter()
-                .map(|key| {
-                    let child = format!("{pointer}/{}", crate::yaml::escape_pointer_segment(key));
-                    let at = env.provenance.key_location(&child);
-                    let value = instance.get(key);
-                    if secrets::is_secret_key(key) {
-                        return Diagnostic::error(
-                            "inline-secret",
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                // In file order: only the first ones are shown (`diagnostic::cap`), so only
+                // they get the (costly) suggestions.
+                let mut located: Vec<(&String, String, Option<crate::source::Location>)> =
+                    unexpected
+                        .iter()
+                        .map(|key| {
+                            let child =
+                                format!("{pointer}/{}", crate::yaml::escape_pointer_segment(key));
+                            let at = env.provenance.key_location(&child);
+                            (key, child, at)
+                        })
+                        .collect();
+                located.sort_by_key(|(key, _, at)| {
+                    (at.map(|l| (l.source, l.span.start)), (*key).clone())
+                });
+                located
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (key, child, at))| {
+                        let value = instance.get(key);
+                        if index >= crate::diagnostic::MAX_PER_FILE_AND_CODE
+                            && !secrets::is_secret_key(key)
+                        {
+                            return Diagnostic::error(
+                                "unknown-key",
+                                format!(
+                                    "unknown key `{key}`{}",
+                                    if here.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(" in `{here}`")
+                                    }
+                                ),
+                            )
+                            .at(at, "not a known key");
+                        }
+                        if secrets::is_secret_key(key) {
+                            return Diagnostic::error(
+                                "inline-secret",
+                                format!(
+                                    "`{}` puts a credential in the environment file",
+                                    dotted(&child)
+                                ),
+                            )
+                            .at(at, "inline credential")
+                            .help(secrets::HELP);
+                        }
+                        let known = self.known_keys(pointer);
+                        let mut help = match did_you_mean(key, known.iter().map(String::as_str)) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => String::new(),
+                        };
+                        if !known.is_empty() {
+                            if !help.is_empty() {
+                                help.push(' ');
+                            }
+                            help.push_str(&format!(
+                                "Keys allowed in {}: {}",
+                                if here.is_empty() {
+                                    "the top level".to_owned()
+                                } else {
+                                    format!("`{here}`")
+                                },
+                                known
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ));
+                        }
+                        let _ = value;
+                        Diagnostic::error(
+                            "unknown-key",
                             format!(
-                                "`{}` puts a credential in the environment file",
-                                dotted(&child)
+                                "unknown key `{key}`{}",
+                                if here.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" in `{here}`")
+                                }
                             ),
                         )
-                        .at(at, "inline credential")
-                        .help(secrets::HELP);
-                    }
-                    let known = self.known_keys(pointer);
-                    let mut help = match did_you_mean(key, known.iter().map(String::as_str)) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => String::new(),
-                    };
-                    if !known.is_empty() {
-                        if !help.is_empty() {
-                            help.push(' ');
-                        }
-                        help.push_str(&format!(
-                            "Keys allowed in {}: {}",
-                            if here.is_empty() {
-                                "the top level".to_owned()
-                            } else {
-                                format!("`{here}`")
-                            },
-                            known
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                    }
-                    let _ = value;
-                    Diagnostic::error(
-                        "unknown-key",
-                        format!(
-                            "unknown key `{key}`{}",
-                            if here.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" in `{here}`")
-                            }
-                        ),
-                    )
-                    .at(at, "not a known key")
-                    .help(help)
-                })
-                .collect(),
+                        .at(at, "not a known key")
+                        .help(help)
+                    })
+                    .collect()
+            }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 let at = env.provenance.user_key_location(pointer, env.file);

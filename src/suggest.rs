@@ -26,15 +26,20 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let lower = word.to_lowercase();
+    let word_len = word.chars().count();
     candidates
         .into_iter()
-        .map(|c| {
-            let d = edit_distance(&lower, &c.to_lowercase());
-            (d, c)
-        })
-        .filter(|(d, c)| {
-            *d <= (c.chars().count().max(word.chars().count()) / 3).max(1)
-                || c.to_lowercase() == lower
+        .filter_map(|c| {
+            let c_len = c.chars().count();
+            let limit = (c_len.max(word_len) / 3).max(1);
+            // The distance is at least the difference in length: skip hopeless candidates
+            // without computing it (a file of 32,000 unknown keys asks 32,000 times).
+            if c_len.abs_diff(word_len) > limit {
+                return None;
+            }
+            let c_lower = c.to_lowercase();
+            let d = edit_distance(&lower, &c_lower);
+            (d <= limit || c_lower == lower).then_some((d, c))
         })
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)

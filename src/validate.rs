@@ -138,6 +138,11 @@ impl<'a> Validator<'a> {
         }
         diagnostics.extend(fleet);
         diagnostic::sort(&mut diagnostics, &workspace.sources);
+        diagnostic::cap(
+            &mut diagnostics,
+            &workspace.sources,
+            diagnostic::MAX_PER_FILE_AND_CODE,
+        );
         Outcome {
             sources: workspace.sources,
             environments,

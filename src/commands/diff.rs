@@ -65,13 +65,20 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         only(head, flags.environments),
     );
     let report = diff::compare(&base, &head);
+    let colored = matches!(global.format, Format::Human | Format::Github)
+        && use_color(global.color)
+        && std::io::IsTerminal::is_terminal(&std::io::stdout());
     let text = match global.format {
         Format::Markdown => diff::markdown(&report),
         Format::Json => diff::to_json(&report),
-        Format::Human | Format::Github => diff::text(
-            &report,
-            use_color(global.color) && std::io::IsTerminal::is_terminal(&std::io::stdout()),
-        ),
+        Format::Human | Format::Github => diff::text(&report, colored),
+    };
+    // Values never carry control bytes into a CI log or a pull-request comment (credentials
+    // are masked by `out`).
+    let text = if colored {
+        text
+    } else {
+        crate::redact::neutralize(&text).into_owned()
     };
     if out(&text) == ExitStatus::Error {
         return ExitStatus::Error;

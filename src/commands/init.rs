@@ -5,7 +5,6 @@ use super::{err, fail, out};
 use crate::ExitStatus;
 use crate::cli::Global;
 use crate::init::{InitOptions, environment_text};
-use std::io::Write;
 
 pub struct Args<'a> {
     pub name: &'a str,
@@ -52,11 +51,7 @@ pub fn run(global: &Global, args: &Args<'_>) -> ExitStatus {
     if let Err(e) = std::fs::create_dir_all(&global.dir) {
         return fail(format!("cannot create `{}`: {e}", global.dir.display()));
     }
-    let written = tempfile::NamedTempFile::new_in(&global.dir).and_then(|mut file| {
-        file.write_all(text.as_bytes())?;
-        file.persist(&path).map_err(|e| e.error)?;
-        Ok(())
-    });
+    let written = crate::safefs::write_file(&path, text.as_bytes());
     match written {
         Ok(()) => {
             err(&format!(

@@ -124,9 +124,11 @@ pub(crate) fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-/// Write to stdout; a closed pipe (`| head`) is not an error.
+/// Write to stdout; a closed pipe (`| head`) is not an error. Credentials are masked
+/// (`crate::redact`): every printer ends here or in [`err`].
 #[allow(clippy::print_stderr)]
 pub(crate) fn out(text: &str) -> ExitStatus {
+    let text = crate::redact::redact(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -141,8 +143,9 @@ pub(crate) fn out(text: &str) -> ExitStatus {
     }
 }
 
-/// Write to stderr, ignoring a closed stream.
+/// Write to stderr, ignoring a closed stream. Credentials are masked (`crate::redact`).
 pub(crate) fn err(text: &str) {
+    let text = crate::redact::redact(text);
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
     let _ = stderr.flush();

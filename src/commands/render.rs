@@ -142,6 +142,17 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     }
     match writer.finish() {
         Ok(report) => {
+            for path in &report.cleaned {
+                err(&format!(
+                    "note: removed `{path}`, left behind by an interrupted run\n"
+                ));
+            }
+            for path in &report.kept {
+                err(&format!(
+                    "warning: kept `{}`: listed in the manifest, but it does not start with ck8s-gen's header, so ck8s-gen did not write it; it is no longer listed as ck8s-gen's (delete it yourself if it is not needed)\n",
+                    dir.join(path).display()
+                ));
+            }
             for path in &report.unowned {
                 err(&format!(
                     "warning: `{}` was not written by ck8s-gen but sits in a directory the GitOps engine applies\n",

@@ -6,7 +6,6 @@ use crate::ExitStatus;
 use crate::cli::{Global, ReportFormat};
 use crate::compliance::catalog::Catalog;
 use crate::evidence::{self, Inputs, Verdict};
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
@@ -53,11 +52,14 @@ pub fn run(
             Err(e) => return fail(format!("cannot render the HTML report: {e}")),
         },
     };
+    // Masked and neutralized for the file too (stdout goes through `out`, which masks).
+    let text = crate::redact::neutralize(&crate::redact::redact(&text)).into_owned();
+    let out_file = out_file.filter(|p| p.as_os_str() != "-");
     let written = match out_file {
         None => out(&text),
-        Some(path) => match write_atomically(path, &text) {
+        Some(path) => match crate::safefs::write_file(path, text.as_bytes()) {
             Ok(()) => ExitStatus::Success,
-            Err(e) => return fail(format!("cannot write `{}`: {e}", path.display())),
+            Err(e) => return fail(e),
         },
     };
     if written == ExitStatus::Error {
@@ -103,18 +105,4 @@ fn commit(dir: &Path) -> Option<String> {
     let head = git(&["rev-parse", "--verify", "HEAD"]).filter(|h| !h.is_empty())?;
     let dirty = git(&["status", "--porcelain", "--", "."]).is_none_or(|s| !s.is_empty());
     Some(if dirty { format!("{head}-dirty") } else { head })
-}
-
-/// Write `text` to `path` through a temporary file in the same directory, so a reader never
-/// sees half a report.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(text.as_bytes())?;
-    file.flush()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

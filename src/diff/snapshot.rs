@@ -200,31 +200,27 @@ fn mask_values(value: &mut Value, values: &BTreeSet<String>) {
     }
 }
 
-fn read_tree(root: &Path, dir: &Path, files: &mut Files) -> Result<(), SnapshotError> {
-    let io = |path: &Path, e: std::io::Error| SnapshotError::Io {
-        path: path.display().to_string(),
+/// Every `*.yaml` / `*.yml` file under `root` (never following a link: a link, FIFO or
+/// device with such a name is an error naming it; bounded depth, count and size).
+fn read_tree(root: &Path, _dir: &Path, files: &mut Files) -> Result<(), SnapshotError> {
+    let fs = |e: crate::safefs::FsError| SnapshotError::Io {
+        path: root.display().to_string(),
         message: e.to_string(),
     };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| io(dir, e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            read_tree(root, &path, files)?;
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            files.insert(relative, text);
-        }
+    let wanted = |name: &str| name.ends_with(".yaml") || name.ends_with(".yml");
+    let found =
+        crate::safefs::walk(root, &wanted, false, crate::safefs::Limits::default()).map_err(fs)?;
+    for (relative, path) in found {
+        let text = crate::safefs::read_text(&path, MAX_RENDERED_FILE)
+            .map_err(fs)?
+            .unwrap_or_default();
+        files.insert(relative, text);
     }
     Ok(())
 }
+
+/// A rendered file larger than this is not ck8s-gen output.
+const MAX_RENDERED_FILE: u64 = 16 * 1024 * 1024;
 
 fn object_key(document: &Value) -> Option<ObjectKey> {
     let api_version = document.get("apiVersion")?.as_str()?;
@@ -444,6 +440,22 @@ fn untar(bytes: &[u8], into: &Path) -> Result<(), SnapshotError> {
                     path: target.display().to_string(),
                     message: e.to_string(),
                 })?;
+            }
+            // A pax extended header (what `git archive` writes for paths longer than the
+            // 100 bytes of a tar header): records `LEN key=value\n`; `path` names the next entry.
+            b'x' => {
+                let text = String::from_utf8_lossy(data);
+                let mut rest: &str = &text;
+                while let Some((len, _)) = rest.split_once(' ') {
+                    let Ok(len) = len.parse::<usize>() else { break };
+                    let Some(record) = rest.get(..len) else { break };
+                    if let Some((_, kv)) = record.split_once(' ')
+                        && let Some(path) = kv.trim_end_matches('\n').strip_prefix("path=")
+                    {
+                        long_name = Some(path.to_owned());
+                    }
+                    rest = &rest[len..];
+                }
             }
             b'L' => {
                 long_name = Some(
