@@ -71,6 +71,8 @@ pub struct Request<'a> {
     pub mappings: &'a [String],
     pub policy: ExistingPolicy,
     pub name: Option<&'a str>,
+    /// The day the dated rules are evaluated on (from the command layer).
+    pub today: i64,
 }
 
 /// What to apply, where, and what the operator must do around it.
@@ -128,11 +130,18 @@ pub fn plan(request: &Request<'_>) -> Result<Planned, RestoreError> {
         dir: request.dir,
         only: &[],
         assets: request.assets,
+        today: request.today,
     })?;
     let checked = find(&outcome, request.environment, request.dir)?;
     let name = checked.loaded.name.clone();
     let mut involved = vec![name.clone()];
-    let environment = match (&checked.environment, checked.failed) {
+    // A disaster does not wait for a lint: only findings that make the printed objects wrong
+    // (the environment's own output errors) stop the plan; overdue and regulatory ones do not.
+    let wrong = outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.blocks_restore() && d.environment.as_deref().is_none_or(|e| e == name));
+    let environment = match (&checked.environment, wrong) {
         (Some(env), false) => env.clone(),
         _ => {
             return Ok(Planned {

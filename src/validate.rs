@@ -17,6 +17,9 @@ pub struct Request<'a> {
     pub dir: &'a Path,
     pub only: &'a [String],
     pub assets: &'a Assets,
+    /// The day the dated rules are evaluated on (days since 1970-01-01): the command layer
+    /// reads the clock (or `CK8S_GEN_TODAY`), never the library.
+    pub today: i64,
 }
 
 /// One environment after validation.
@@ -25,8 +28,11 @@ pub struct Checked {
     pub loaded: LoadedEnvironment,
     /// The typed environment, when the schema accepted it.
     pub environment: Option<Environment>,
-    /// Whether any unaccepted error was found for this environment.
+    /// Whether any unaccepted error was found for this environment (`validate` fails).
     pub failed: bool,
+    /// Whether its output must not be written or synced: an unaccepted error that does not
+    /// depend on the date, in it or in an environment its output depends on.
+    pub blocked: bool,
     /// Every rule of the environment's regulatory profiles with its status (empty when it
     /// lists no profile, or when the schema rejected it and the profiles could not run).
     pub rules: Vec<crate::compliance::RuleResult>,
@@ -41,15 +47,22 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Whether `validate` fails (any unaccepted error, overdue ones included).
     pub fn has_failures(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_failure)
     }
 
-    /// The environments that are valid (typed and without errors), in name order.
+    /// Whether some output is blocked (an unaccepted error that does not depend on the date).
+    pub fn has_blocking(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::blocks_output)
+    }
+
+    /// The environments whose output can be written (typed, and nothing blocks them), in
+    /// name order.
     pub fn valid(&self) -> impl Iterator<Item = (&LoadedEnvironment, &Environment)> {
         self.environments
             .iter()
-            .filter(|c| !c.failed)
+            .filter(|c| !c.blocked)
             .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
     }
 }
@@ -73,7 +86,7 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
         only: request.only,
         defaults: validator.defaults,
     })?;
-    Ok(validator.check(workspace))
+    Ok(validator.check(workspace, request.today))
 }
 
 /// Everything compiled once per process: the environment schema, the regulatory profiles and
@@ -100,18 +113,20 @@ impl<'a> Validator<'a> {
     }
 
     /// Validate in-memory files (an optional `common.yaml` and the environment files, in any
-    /// order): the whole pipeline without the file system. Never panics on any input.
-    pub fn validate_inputs(&self, common: Option<Input>, files: Vec<Input>) -> Outcome {
-        self.check(load::load_inputs(self.defaults, common, files))
+    /// order): the whole pipeline without the file system, on day `today`. Never panics on
+    /// any input.
+    pub fn validate_inputs(&self, common: Option<Input>, files: Vec<Input>, today: i64) -> Outcome {
+        self.check(load::load_inputs(self.defaults, common, files), today)
     }
 
-    /// Check loaded environments: schema, model, semantic and fleet-wide rules, profiles.
-    pub fn check(&self, workspace: Workspace) -> Outcome {
+    /// Check loaded environments on day `today`: schema, model, semantic and fleet-wide
+    /// rules, profiles.
+    pub fn check(&self, workspace: Workspace, today: i64) -> Outcome {
         let mut diagnostics = workspace.diagnostics;
         let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
             .environments
             .into_par_iter()
-            .map(|loaded| check_one(&self.schema, &self.profiles, loaded))
+            .map(|loaded| check_one(&self.schema, &self.profiles, loaded, today))
             .collect();
         let mut environments = Vec::with_capacity(results.len());
         for (checked, found) in results {
@@ -128,12 +143,20 @@ impl<'a> Validator<'a> {
         let fleet = checks::fleet(&environments, &workspace.unloaded_names);
         let failed: HashSet<&str> = fleet
             .iter()
-            .filter(|d| d.severity == Severity::Error)
+            .filter(|d| d.is_failure())
+            .filter_map(|d| d.environment.as_deref())
+            .collect();
+        let blocked: HashSet<&str> = fleet
+            .iter()
+            .filter(|d| d.blocks_output())
             .filter_map(|d| d.environment.as_deref())
             .collect();
         for c in &mut environments {
             if failed.contains(c.loaded.name.as_str()) {
                 c.failed = true;
+            }
+            if blocked.contains(c.loaded.name.as_str()) {
+                c.blocked = true;
             }
         }
         diagnostics.extend(fleet);
@@ -150,6 +173,7 @@ fn check_one(
     schema: &EnvironmentSchema,
     profiles: &crate::compliance::Profiles,
     loaded: LoadedEnvironment,
+    today: i64,
 ) -> (Checked, Vec<Diagnostic>) {
     let mut found = schema.check(&loaded);
     found.extend(checks::secrets_in_values(&loaded));
@@ -160,7 +184,7 @@ fn check_one(
         match <Environment as serde::Deserialize>::deserialize(&loaded.value) {
             Ok(env) => {
                 let mut semantic = checks::semantic(&loaded, &env);
-                let evaluation = profiles.evaluate(&loaded, &env);
+                let evaluation = profiles.evaluate(&loaded, &env, today);
                 profiles.drop_replaced(&mut semantic, &evaluation.findings);
                 found.extend(semantic);
                 found.extend(evaluation.findings);
@@ -177,7 +201,7 @@ fn check_one(
             ),
         }
     }
-    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found);
+    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found, today);
     crate::compliance::settle(&mut rules, &found);
     for d in &mut found {
         if d.environment.is_none() {
@@ -185,11 +209,13 @@ fn check_one(
         }
     }
     let failed = found.iter().any(Diagnostic::is_failure);
+    let blocked = found.iter().any(Diagnostic::blocks_output);
     (
         Checked {
             loaded,
             environment,
             failed,
+            blocked,
             rules,
         },
         found,

@@ -27,6 +27,7 @@ fn render_dir(dir: &Path) -> Bundle {
         dir,
         only: &[],
         assets: &assets,
+        today: support::today(),
     })
     .expect("validate");
     assert!(
@@ -141,6 +142,7 @@ fn rendering_is_deterministic_and_independent_of_input_order() {
         dir: &dir,
         only: &[],
         assets: &assets,
+        today: support::today(),
     })
     .unwrap();
     let options = Options {

@@ -52,6 +52,7 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         dir: &dir,
         only: &[],
         assets: &assets,
+        today: super::today(),
     })
     .map_err(fail)?;
     if !outcome
@@ -89,7 +90,7 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         .cloned()
         .collect();
     let text = report::render(Format::Human, &relevant, &outcome.sources, false);
-    if outcome.has_failures() {
+    if outcome.has_blocking() {
         err(&text);
         err(
             "error: ck8s-gen refuses to render: fix the validation errors above (nothing was printed, so Argo CD prunes nothing)\n",

@@ -28,6 +28,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         dir: &global.dir,
         only: &[],
         assets: &assets,
+        today: super::today(),
     }) {
         Ok(outcome) => outcome,
         Err(e) => return fail(e),
@@ -43,7 +44,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         Ok(selected) => selected,
         Err(message) => return fail(message),
     };
-    if outcome.has_failures() {
+    if outcome.has_blocking() {
         err("error: nothing rendered: fix the validation errors above first\n");
         return ExitStatus::Failure;
     }

@@ -158,7 +158,7 @@ pub struct Input<'a> {
 
 /// The valid environments of a validation outcome, or `Invalid` when anything failed.
 pub fn inputs<'a>(outcome: &'a Outcome, options: &Options) -> Result<Vec<Input<'a>>, RenderError> {
-    if outcome.has_failures() {
+    if outcome.has_blocking() {
         return Err(RenderError::Invalid);
     }
     Ok(outcome
