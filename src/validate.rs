@@ -44,6 +44,9 @@ pub struct Outcome {
     pub environments: Vec<Checked>,
     /// Every finding, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the fleet-wide objects (the Argo CD ApplicationSets, which list every argocd
+    /// environment) are blocked: a blocked environment feeds them.
+    pub fleet_blocked: bool,
 }
 
 impl Outcome {
@@ -55,6 +58,46 @@ impl Outcome {
     /// Whether some output is blocked (an unaccepted error that does not depend on the date).
     pub fn has_blocking(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::blocks_output)
+    }
+
+    /// Only the environments whose file `keep` accepts, and the findings that involve them:
+    /// about one of them, or pointing into one of their files, or about no environment and
+    /// not pointing into another environment's file.
+    pub fn narrowed(mut self, keep: impl Fn(&str) -> bool) -> Outcome {
+        let sources = &self.sources;
+        let (kept, dropped): (Vec<Checked>, Vec<Checked>) = self
+            .environments
+            .into_iter()
+            .partition(|c| keep(&sources.get(c.loaded.file).path));
+        let names: HashSet<&str> = kept.iter().map(|c| c.loaded.name.as_str()).collect();
+        let kept_files: HashSet<_> = kept.iter().map(|c| c.loaded.file).collect();
+        let dropped_files: HashSet<_> = dropped.iter().map(|c| c.loaded.file).collect();
+        self.diagnostics.retain(|d| {
+            let mut labels = d.primary.iter().chain(&d.secondary);
+            match d.environment.as_deref() {
+                Some(e) if names.contains(e) => true,
+                _ if labels.any(|l| kept_files.contains(&l.location.source)) => true,
+                Some(_) => false,
+                None => d
+                    .primary
+                    .as_ref()
+                    .is_none_or(|l| !dropped_files.contains(&l.location.source)),
+            }
+        });
+        self.environments = kept;
+        self
+    }
+
+    /// The environments whose output is blocked, in name order.
+    pub fn blocked(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .environments
+            .iter()
+            .filter(|c| c.blocked)
+            .map(|c| c.loaded.name.as_str())
+            .collect();
+        names.dedup();
+        names
     }
 
     /// The environments whose output can be written (typed, and nothing blocks them), in
@@ -81,12 +124,37 @@ pub enum ValidateError {
 /// Validate the environments of `request.dir` (or the ones it names).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
     let validator = Validator::new(request.assets)?;
+    if request.only.is_empty() {
+        let workspace = load::load(&LoadRequest {
+            dir: request.dir,
+            only: &[],
+            defaults: validator.defaults,
+        })?;
+        return Ok(validator.check(workspace, request.today));
+    }
+    // Some environments: the fleet checks that involve them (a shared bucket and prefix, a
+    // `managedBy` naming a workload cluster) need the others, so the whole directory is
+    // checked and the findings are narrowed to the ones involving the chosen environments.
+    let chosen = load::discover(request.dir, request.only)?;
+    let mut files = load::discover(request.dir, &[]).unwrap_or_default();
+    for path in &chosen {
+        if !files.contains(path) {
+            files.push(path.clone());
+        }
+    }
+    let paths: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let workspace = load::load(&LoadRequest {
         dir: request.dir,
-        only: request.only,
+        only: &paths,
         defaults: validator.defaults,
     })?;
-    Ok(validator.check(workspace, request.today))
+    let chosen: HashSet<String> = chosen.iter().map(|p| load::display_path(p)).collect();
+    Ok(validator
+        .check(workspace, request.today)
+        .narrowed(|path| chosen.contains(path)))
 }
 
 /// Everything compiled once per process: the environment schema, the regulatory profiles and
@@ -160,13 +228,78 @@ impl<'a> Validator<'a> {
             }
         }
         diagnostics.extend(fleet);
+        let fleet_blocked = blast_radius(&mut environments, &diagnostics);
         diagnostic::sort(&mut diagnostics, &workspace.sources);
         Outcome {
             sources: workspace.sources,
             environments,
             diagnostics,
+            fleet_blocked,
         }
     }
+}
+
+/// Spread blocking errors to the output that depends on them; returns whether the fleet-wide
+/// objects are blocked. An error in one environment blocks that environment, the management
+/// environment that runs its off-site sync (the sync job sits in that tree) and, when it is an
+/// Argo CD environment, the fleet's ApplicationSets; never an unrelated environment. A
+/// blocking finding about no environment (`common.yaml`, a file that did not load) blocks all.
+/// Read from the layered values, so an environment the schema rejected still names its manager.
+fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> bool {
+    if diagnostics
+        .iter()
+        .any(|d| d.blocks_output() && d.environment.is_none())
+    {
+        for c in environments.iter_mut() {
+            c.blocked = true;
+        }
+        return true;
+    }
+    // A finding blocks the environments whose files it points into too (both clusters
+    // writing to one bucket and prefix).
+    let files: HashSet<crate::source::SourceId> = diagnostics
+        .iter()
+        .filter(|d| d.blocks_output())
+        .flat_map(|d| d.primary.iter().chain(&d.secondary))
+        .map(|l| l.location.source)
+        .collect();
+    for c in environments.iter_mut() {
+        if files.contains(&c.loaded.file) {
+            c.blocked = true;
+        }
+    }
+    let value = |c: &Checked, pointer: &str| c.loaded.value.pointer(pointer).cloned();
+    let manager = |c: &Checked| -> Option<String> {
+        if value(c, "/replication/offsite/enabled") != Some(serde_json::Value::Bool(true)) {
+            return None;
+        }
+        match value(c, "/replication/offsite/managedBy") {
+            Some(serde_json::Value::String(m)) => Some(m),
+            _ if value(c, "/cluster/role").as_ref().and_then(|v| v.as_str())
+                == Some("management") =>
+            {
+                Some(c.loaded.name.clone())
+            }
+            _ => None,
+        }
+    };
+    let managers: HashSet<String> = environments
+        .iter()
+        .filter(|c| c.blocked)
+        .filter_map(manager)
+        .collect();
+    let mut fleet = false;
+    for c in environments.iter_mut() {
+        if managers.contains(&c.loaded.name) {
+            c.blocked = true;
+        }
+        if c.blocked {
+            let engine = value(c, "/gitops/engine");
+            // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
+            fleet |= engine.as_ref().and_then(|v| v.as_str()) != Some("flux");
+        }
+    }
+    fleet
 }
 
 fn check_one(

@@ -75,23 +75,43 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
             dir.display()
         )));
     }
-    // The CMP server shows stderr in the UI: findings as plain text, never colour; another
-    // environment's warnings are not this Application's business, its errors are (they stop
-    // the render of the whole directory).
+    // The CMP server shows stderr in the UI: findings as plain text, never colour. Another
+    // environment's findings are not this Application's business: an error elsewhere blocks
+    // this environment only when its output depends on it (see `validate::Checked::blocked`).
     let relevant: Vec<_> = outcome
         .diagnostics
         .iter()
         .filter(|d| {
-            d.is_failure()
-                || d.environment
-                    .as_deref()
-                    .is_none_or(|e| e == selection.environment)
+            d.environment
+                .as_deref()
+                .is_none_or(|e| e == selection.environment)
         })
         .cloned()
         .collect();
     let text = report::render(Format::Human, &relevant, &outcome.sources, false);
-    if outcome.has_blocking() {
-        err(&text);
+    let blocked = outcome
+        .environments
+        .iter()
+        .any(|c| c.loaded.name == selection.environment && c.blocked);
+    if blocked {
+        // Its own errors, or those of the environments whose sync jobs it runs.
+        let blocking: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.blocks_output()
+                    || d.environment
+                        .as_deref()
+                        .is_none_or(|e| e == selection.environment)
+            })
+            .cloned()
+            .collect();
+        err(&report::render(
+            Format::Human,
+            &blocking,
+            &outcome.sources,
+            false,
+        ));
         err(
             "error: ck8s-gen refuses to render: fix the validation errors above (nothing was printed, so Argo CD prunes nothing)\n",
         );
