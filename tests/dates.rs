@@ -150,3 +150,64 @@ fn an_overdue_restore_test_fails_validate_but_never_render_argocd_or_restore() {
         );
     }
 }
+
+#[test]
+fn the_rpo_rule_sees_the_spring_forward_gap_and_misspelt_zones_are_rejected() {
+    let tmp = shipped();
+    let dir = tmp.path();
+    let file = dir.join("environments/prod-se-health.yaml");
+    let original = std::fs::read_to_string(&file).expect("read");
+    let with = |schedule: &str| {
+        let text = original.replacen(
+            "  schedule: \"0 0 * * *\"",
+            &format!("  schedule: \"{schedule}\""),
+            1,
+        );
+        assert_ne!(text, original, "the shipped schedule is `0 0 * * *`");
+        std::fs::write(&file, text).expect("write");
+        on(support::TODAY, dir, &["validate", "prod-se-health"], &[])
+    };
+    // UTC: 24 h, within the 24 h RPO. 03:30 in Stockholm always exists, but the fall-back day
+    // makes one gap 25 h: a 24 h RPO is missed once a year. 02:30 is skipped once a year: 47 h.
+    let utc = with("CRON_TZ=UTC 0 0 * * *");
+    assert!(
+        !text(&utc.stderr).contains("error[X-05]"),
+        "{}",
+        text(&utc.stderr)
+    );
+    let autumn = with("CRON_TZ=Europe/Stockholm 30 3 * * *");
+    assert!(
+        text(&autumn.stderr).contains("error[X-05]: backups can be 25 hours apart"),
+        "{}",
+        text(&autumn.stderr)
+    );
+    let skipped = with("CRON_TZ=Europe/Stockholm 30 2 * * *");
+    let stderr = text(&skipped.stderr);
+    assert_eq!(skipped.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[X-05]: backups can be 47 hours apart"),
+        "{stderr}"
+    );
+    let misspelt = with("CRON_TZ=Europe/Stokholm 0 0 * * *");
+    let stderr = text(&misspelt.stderr);
+    assert_eq!(misspelt.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unknown time zone \"Europe/Stokholm\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CRON_TZ=Europe/Stockholm 0 0 * * *"),
+        "{stderr}"
+    );
+    for zone in ["europe/stockholm", "GMT+1", "Etc/GMT+13", "US/Pacific-New"] {
+        let o = with(&format!("CRON_TZ={zone} 0 0 * * *"));
+        assert_eq!(o.status.code(), Some(1), "{zone}: {}", text(&o.stderr));
+        // A bad schedule makes the output wrong: render does not write prod-se-health.
+        let render = on(support::TODAY, dir, &["render"], &[]);
+        assert!(
+            text(&render.stderr).contains("validation errors above: mgmt-se, prod-se-health"),
+            "{zone}: {}",
+            text(&render.stderr)
+        );
+    }
+}
