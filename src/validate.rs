@@ -302,6 +302,40 @@ fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> boo
     fleet
 }
 
+/// Drop the keys the schema does not know (reported as `unknown-key`), so the model can read
+/// the rest.
+fn prune_unknown(schema: &EnvironmentSchema, value: &mut serde_json::Value, pointer: &mut String) {
+    let node = schema.node_at(pointer);
+    let closed = node.is_some_and(|n| {
+        n.get("additionalProperties") == Some(&serde_json::Value::Bool(false))
+            && n.get("properties")
+                .is_some_and(serde_json::Value::is_object)
+    });
+    let len = pointer.len();
+    match value {
+        serde_json::Value::Object(map) => {
+            if closed && let Some(properties) = node.and_then(|n| n.get("properties")) {
+                map.retain(|k, _| properties.get(k).is_some());
+            }
+            for (k, v) in map.iter_mut() {
+                pointer.push('/');
+                pointer.push_str(&crate::yaml::escape_pointer_segment(k));
+                prune_unknown(schema, v, pointer);
+                pointer.truncate(len);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                prune_unknown(schema, v, pointer);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn check_one(
     schema: &EnvironmentSchema,
     profiles: &crate::compliance::Profiles,
@@ -313,7 +347,25 @@ fn check_one(
     let structural_errors = found.iter().any(|d| d.severity == Severity::Error);
     let mut environment = None;
     let mut rules = Vec::new();
-    if !structural_errors {
+    if structural_errors {
+        // All problems at once: when the model still reads the values (an unknown key, a
+        // value the schema narrows but the model accepts), the semantic checks run on them;
+        // a finding at a place the schema already flagged is left to the schema. The profiles
+        // and everything after them wait for an environment the schema accepts.
+        let mut known = loaded.value.clone();
+        prune_unknown(schema, &mut known, &mut String::new());
+        if let Ok(env) = <Environment as serde::Deserialize>::deserialize(&known) {
+            let flagged: HashSet<_> = found
+                .iter()
+                .filter_map(|d| d.primary.as_ref().map(|l| l.location))
+                .collect();
+            found.extend(checks::semantic(&loaded, &env).into_iter().filter(|d| {
+                d.primary
+                    .as_ref()
+                    .is_none_or(|l| !flagged.contains(&l.location))
+            }));
+        }
+    } else {
         match <Environment as serde::Deserialize>::deserialize(&loaded.value) {
             Ok(env) => {
                 let mut semantic = checks::semantic(&loaded, &env);

@@ -184,3 +184,27 @@ fn validate_env_runs_the_fleet_checks_that_involve_it() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_unknown_key_does_not_hide_the_semantic_checks() {
+    let tmp = shipped();
+    let dir = tmp.path();
+    edit(
+        dir,
+        "dev.yaml",
+        "  name: dev-se\n",
+        "  name: dev-se\n  bogus: 1\n",
+    );
+    edit(dir, "dev.yaml", "ttl: 168h", "ttl: 7d");
+    let o = ck8s_gen(dir, &["validate", "dev-se"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let unknown = err
+        .find("error[unknown-key]")
+        .expect("unknown-key reported");
+    let duration = err
+        .find("error[invalid-duration]")
+        .expect("invalid-duration reported too");
+    // Still sorted by position: `metadata` comes before `backup` in the file.
+    assert!(unknown < duration, "{err}");
+}
