@@ -118,10 +118,14 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
             Ok(bundle) => bundle,
             Err(e) => return fail(e),
         };
-        let only = if flags.environments.is_empty() {
-            Vec::new()
-        } else {
+        // A blocked fleet (an Argo CD environment is blocked) leaves the ApplicationSets out:
+        // printed without the blocked environment, they would drop its Application.
+        let only = if !flags.environments.is_empty() {
             selected
+        } else if outcome.fleet_blocked {
+            bundle.environments.clone()
+        } else {
+            Vec::new()
         };
         let stream = bundle.stream(&only);
         if stream.is_empty() {
