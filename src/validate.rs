@@ -157,6 +157,26 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
         .narrowed(|path| chosen.contains(path)))
 }
 
+/// Validate only `files` (paths) of `request.dir`, with `common.yaml`: the fleet checks see
+/// only them (the other environments' names are known, so a `managedBy` naming one is not
+/// reported as unknown). For the Argo CD plugin, whose cost must be one environment's.
+pub fn validate_files(
+    request: &Request<'_>,
+    files: &[std::path::PathBuf],
+) -> Result<Outcome, ValidateError> {
+    let validator = Validator::new(request.assets)?;
+    let paths: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let workspace = load::load(&LoadRequest {
+        dir: request.dir,
+        only: &paths,
+        defaults: validator.defaults,
+    })?;
+    Ok(validator.check(workspace, request.today))
+}
+
 /// Everything compiled once per process: the environment schema, the regulatory profiles and
 /// the defaults every environment is layered on.
 pub struct Validator<'a> {

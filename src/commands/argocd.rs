@@ -48,13 +48,16 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         global.dir.clone()
     };
     let assets = assets(global)?;
-    let outcome = validate::validate(&Request {
+    let request = Request {
         dir: &dir,
         only: &[],
         assets: &assets,
         today: super::today(),
-    })
-    .map_err(fail)?;
+    };
+    let outcome = match narrow(&request, &selection.environment) {
+        Some(outcome) => outcome,
+        None => validate::validate(&request).map_err(fail)?,
+    };
     if !outcome
         .environments
         .iter()
@@ -121,6 +124,37 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         err(&text);
     }
     Ok((selection, outcome))
+}
+
+/// The plugin's cost is one environment's: a workload environment's output depends only on
+/// itself (and `common.yaml`), and its fleet checks on its off-site manager, so only those
+/// files are validated and rendered. A management environment runs the sync jobs of the
+/// workloads it serves, so it (like anything unclear) gets the whole directory: `None`.
+fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
+    let chosen = crate::load::discover(request.dir, &[environment.to_owned()]).ok()?;
+    let first = validate::validate_files(request, &chosen).ok()?;
+    let checked = first
+        .environments
+        .iter()
+        .find(|c| c.loaded.name == environment)?;
+    let value = &checked.loaded.value;
+    if value.pointer("/cluster/role").and_then(|v| v.as_str()) != Some("workload") {
+        return None;
+    }
+    let offsite =
+        value.pointer("/replication/offsite/enabled") == Some(&serde_json::Value::Bool(true));
+    match value
+        .pointer("/replication/offsite/managedBy")
+        .and_then(|v| v.as_str())
+        .filter(|_| offsite)
+    {
+        None => Some(first),
+        Some(manager) => {
+            let mut files = chosen;
+            files.extend(crate::load::discover(request.dir, &[manager.to_owned()]).ok()?);
+            validate::validate_files(request, &files).ok()
+        }
+    }
 }
 
 fn generate(global: &Global) -> ExitStatus {
