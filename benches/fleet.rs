@@ -4,6 +4,8 @@
 //! `FLEET_SIZES=1,100,1000,10000` chooses the fleet sizes (default `1,100,1000`).
 //! End-to-end process timings (start to files written) are in `bench/run.sh`.
 
+/// "Today" for the dated rules (the date CI pins).
+const TODAY_N: i64 = 20_782;
 #[path = "../bench/synthetic.rs"]
 mod synthetic;
 
@@ -99,9 +101,9 @@ fn main() {
             load::load_inputs(defaults, Some(common.clone()), envs.clone())
         });
         let validate = measure(budget, || {
-            validator.validate_inputs(Some(common.clone()), envs.clone())
+            validator.validate_inputs(Some(common.clone()), envs.clone(), TODAY_N)
         });
-        let outcome = validator.validate_inputs(Some(common.clone()), envs.clone());
+        let outcome = validator.validate_inputs(Some(common.clone()), envs.clone(), TODAY_N);
         let failures: Vec<String> = outcome
             .diagnostics
             .iter()

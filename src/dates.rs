@@ -1,4 +1,5 @@
-//! Calendar dates (`YYYY-MM-DD`) and "today", which tests pin with `CK8S_GEN_TODAY`.
+//! Calendar dates (`YYYY-MM-DD`) as day numbers, and "today" from a clock reading (which the
+//! command layer makes; tests pin it with `CK8S_GEN_TODAY`).
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date, or `None` when it is not a valid date.
 pub fn parse_date(text: &str) -> Option<i64> {
@@ -49,19 +50,14 @@ pub fn format_date(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Today's day number (UTC), or the date in `CK8S_GEN_TODAY` when set.
-pub fn today() -> i64 {
-    if let Some(days) = std::env::var("CK8S_GEN_TODAY")
-        .ok()
-        .as_deref()
-        .and_then(parse_date)
-    {
+/// The day number of a clock reading (seconds since 1970-01-01 UTC), or of `pinned` (a
+/// `YYYY-MM-DD` such as `CK8S_GEN_TODAY`) when it is a valid date. The library never reads the
+/// clock or the environment: the command layer does, and passes "today" down.
+pub fn today_of(pinned: Option<&str>, unix_seconds: u64) -> i64 {
+    if let Some(days) = pinned.and_then(parse_date) {
         return days;
     }
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    i64::try_from(secs / 86_400).unwrap_or(0)
+    i64::try_from(unix_seconds / 86_400).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -22,6 +22,37 @@ impl Severity {
     }
 }
 
+/// What a finding means for the commands that write, sync or restore. Every finding has one,
+/// set where the finding is made (from its code or rule), never by the command looking at it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// The output would be wrong or cannot be made (a bad cron, a wrong bucket, an unknown
+    /// key): blocks `render`, `argocd generate` and `restore` for the environments it touches.
+    #[default]
+    Output,
+    /// The output is what the file declares, but the declaration falls short of a regulatory
+    /// profile: blocks `render` and `argocd generate` (nothing non-compliant is deployed), never
+    /// `restore` (a disaster does not wait for a lint).
+    Compliance,
+    /// The finding depends on today's date (a restore test or review past its date, an expired
+    /// deviation): it appears without any change to the files, so it fails only `validate` and
+    /// `report` and never stops `render`, `argocd generate` or `restore`.
+    Overdue,
+}
+
+impl Effect {
+    /// Whether an unaccepted error with this effect stops writing or syncing output.
+    pub fn blocks_output(self) -> bool {
+        self != Effect::Overdue
+    }
+
+    /// Whether an unaccepted error with this effect stops printing a restore plan.
+    pub fn blocks_restore(self) -> bool {
+        self == Effect::Output
+    }
+}
+
 /// A place in a file with a short message shown under the snippet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
@@ -62,6 +93,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub citation: Option<Citation>,
     pub accepted: Option<Acceptance>,
+    /// What the finding blocks (see [`Effect`]).
+    pub effect: Effect,
 }
 
 impl Diagnostic {
@@ -76,6 +109,7 @@ impl Diagnostic {
             help: None,
             citation: None,
             accepted: None,
+            effect: Effect::Output,
         }
     }
 
@@ -124,9 +158,26 @@ impl Diagnostic {
         self
     }
 
-    /// Whether this finding makes the run fail (exit status 1).
+    pub fn with_effect(mut self, effect: Effect) -> Self {
+        self.effect = effect;
+        self
+    }
+
+    /// Whether this finding makes `validate` and `report` fail (exit status 1).
     pub fn is_failure(&self) -> bool {
         self.severity == Severity::Error && self.accepted.is_none()
+    }
+
+    /// Whether this finding stops writing or syncing the output it touches (`render`,
+    /// `argocd generate`, `diff`): a failure that does not depend on the date.
+    pub fn blocks_output(&self) -> bool {
+        self.is_failure() && self.effect.blocks_output()
+    }
+
+    /// Whether this finding stops printing a restore plan: a failure that makes the printed
+    /// objects wrong.
+    pub fn blocks_restore(&self) -> bool {
+        self.is_failure() && self.effect.blocks_restore()
     }
 }
 

@@ -166,6 +166,11 @@ pub fn human(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Stri
                 )),
             ));
         }
+        if d.effect == crate::diagnostic::Effect::Overdue && d.is_failure() {
+            report.push(Group::with_title(Level::NOTE.with_name("overdue").secondary_title(
+                "this finding came with the date: it fails `validate` and `report`, never `render`, `argocd generate` or `restore`",
+            )));
+        }
         if let Some(help) = &d.help {
             report.push(Group::with_title(
                 Level::HELP.secondary_title(help.as_str()),
@@ -275,6 +280,9 @@ struct JsonDiagnostic<'a> {
     citation: Option<&'a crate::diagnostic::Citation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     accepted: Option<&'a crate::diagnostic::Acceptance>,
+    /// Set on findings that depend on the date (they block no output).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    overdue: bool,
 }
 
 /// One JSON document: `{"version": 1, "summary": {...}, "diagnostics": [...]}`.
@@ -304,6 +312,7 @@ pub fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                     help: d.help.as_deref(),
                     citation: d.citation.as_ref(),
                     accepted: d.accepted.as_ref(),
+                    overdue: d.effect == crate::diagnostic::Effect::Overdue,
                 }
             })
             .collect(),

@@ -73,6 +73,8 @@ pub struct Request<'a> {
     pub name: Option<&'a str>,
     /// `--from-offsite --at`: recover the off-site copy as it was at this RFC 3339 time.
     pub at: Option<&'a str>,
+    /// The day the dated rules are evaluated on (from the command layer).
+    pub today: i64,
 }
 
 /// What to apply, where, and what the operator must do around it.
@@ -130,11 +132,18 @@ pub fn plan(request: &Request<'_>) -> Result<Planned, RestoreError> {
         dir: request.dir,
         only: &[],
         assets: request.assets,
+        today: request.today,
     })?;
     let checked = find(&outcome, request.environment, request.dir)?;
     let name = checked.loaded.name.clone();
     let mut involved = vec![name.clone()];
-    let environment = match (&checked.environment, checked.failed) {
+    // A disaster does not wait for a lint: only findings that make the printed objects wrong
+    // (the environment's own output errors) stop the plan; overdue and regulatory ones do not.
+    let wrong = outcome
+        .diagnostics
+        .iter()
+        .any(|d| d.blocks_restore() && d.environment.as_deref().is_none_or(|e| e == name));
+    let environment = match (&checked.environment, wrong) {
         (Some(env), false) => env.clone(),
         _ => {
             return Ok(Planned {
@@ -174,18 +183,19 @@ struct Cx<'a> {
     manager: Option<&'a str>,
 }
 
-/// The environment the argument names (by name, file stem or path).
 /// `ck8s-gen offsite-bucket ENV`: the bucket configuration of `env`'s off-site copy as JSON
 /// (see [`offsite::bucket_configuration`]).
 pub fn offsite_bucket(
     dir: &Path,
     assets: &Assets,
     environment: &str,
+    today: i64,
 ) -> Result<String, RestoreError> {
     let outcome = validate::validate(&ValidateRequest {
         dir,
         only: &[],
         assets,
+        today,
     })?;
     let checked = find(&outcome, environment, dir)?;
     let env = checked.environment.as_ref().ok_or_else(|| {
@@ -206,6 +216,7 @@ pub fn offsite_bucket(
     ))
 }
 
+/// The environment the argument names (by name, file stem or path).
 fn find<'o>(
     outcome: &'o Outcome,
     want: &str,

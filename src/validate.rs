@@ -17,6 +17,9 @@ pub struct Request<'a> {
     pub dir: &'a Path,
     pub only: &'a [String],
     pub assets: &'a Assets,
+    /// The day the dated rules are evaluated on (days since 1970-01-01): the command layer
+    /// reads the clock (or `CK8S_GEN_TODAY`), never the library.
+    pub today: i64,
 }
 
 /// One environment after validation.
@@ -25,8 +28,11 @@ pub struct Checked {
     pub loaded: LoadedEnvironment,
     /// The typed environment, when the schema accepted it.
     pub environment: Option<Environment>,
-    /// Whether any unaccepted error was found for this environment.
+    /// Whether any unaccepted error was found for this environment (`validate` fails).
     pub failed: bool,
+    /// Whether its output must not be written or synced: an unaccepted error that does not
+    /// depend on the date, in it or in an environment its output depends on.
+    pub blocked: bool,
     /// Every rule of the environment's regulatory profiles with its status (empty when it
     /// lists no profile, or when the schema rejected it and the profiles could not run).
     pub rules: Vec<crate::compliance::RuleResult>,
@@ -38,18 +44,68 @@ pub struct Outcome {
     pub environments: Vec<Checked>,
     /// Every finding, sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Whether the fleet-wide objects (the Argo CD ApplicationSets, which list every argocd
+    /// environment) are blocked: a blocked environment feeds them.
+    pub fleet_blocked: bool,
 }
 
 impl Outcome {
+    /// Whether `validate` fails (any unaccepted error, overdue ones included).
     pub fn has_failures(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_failure)
     }
 
-    /// The environments that are valid (typed and without errors), in name order.
+    /// Whether some output is blocked (an unaccepted error that does not depend on the date).
+    pub fn has_blocking(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::blocks_output)
+    }
+
+    /// Only the environments whose file `keep` accepts, and the findings that involve them:
+    /// about one of them, or pointing into one of their files, or about no environment and
+    /// not pointing into another environment's file.
+    pub fn narrowed(mut self, keep: impl Fn(&str) -> bool) -> Outcome {
+        let sources = &self.sources;
+        let (kept, dropped): (Vec<Checked>, Vec<Checked>) = self
+            .environments
+            .into_iter()
+            .partition(|c| keep(&sources.get(c.loaded.file).path));
+        let names: HashSet<&str> = kept.iter().map(|c| c.loaded.name.as_str()).collect();
+        let kept_files: HashSet<_> = kept.iter().map(|c| c.loaded.file).collect();
+        let dropped_files: HashSet<_> = dropped.iter().map(|c| c.loaded.file).collect();
+        self.diagnostics.retain(|d| {
+            let mut labels = d.primary.iter().chain(&d.secondary);
+            match d.environment.as_deref() {
+                Some(e) if names.contains(e) => true,
+                _ if labels.any(|l| kept_files.contains(&l.location.source)) => true,
+                Some(_) => false,
+                None => d
+                    .primary
+                    .as_ref()
+                    .is_none_or(|l| !dropped_files.contains(&l.location.source)),
+            }
+        });
+        self.environments = kept;
+        self
+    }
+
+    /// The environments whose output is blocked, in name order.
+    pub fn blocked(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .environments
+            .iter()
+            .filter(|c| c.blocked)
+            .map(|c| c.loaded.name.as_str())
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// The environments whose output can be written (typed, and nothing blocks them), in
+    /// name order.
     pub fn valid(&self) -> impl Iterator<Item = (&LoadedEnvironment, &Environment)> {
         self.environments
             .iter()
-            .filter(|c| !c.failed)
+            .filter(|c| !c.blocked)
             .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
     }
 }
@@ -68,12 +124,57 @@ pub enum ValidateError {
 /// Validate the environments of `request.dir` (or the ones it names).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
     let validator = Validator::new(request.assets)?;
+    if request.only.is_empty() {
+        let workspace = load::load(&LoadRequest {
+            dir: request.dir,
+            only: &[],
+            defaults: validator.defaults,
+        })?;
+        return Ok(validator.check(workspace, request.today));
+    }
+    // Some environments: the fleet checks that involve them (a shared bucket and prefix, a
+    // `managedBy` naming a workload cluster) need the others, so the whole directory is
+    // checked and the findings are narrowed to the ones involving the chosen environments.
+    let chosen = load::discover(request.dir, request.only)?;
+    let mut files = load::discover(request.dir, &[]).unwrap_or_default();
+    for path in &chosen {
+        if !files.contains(path) {
+            files.push(path.clone());
+        }
+    }
+    let paths: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let workspace = load::load(&LoadRequest {
         dir: request.dir,
-        only: request.only,
+        only: &paths,
         defaults: validator.defaults,
     })?;
-    Ok(validator.check(workspace))
+    let chosen: HashSet<String> = chosen.iter().map(|p| load::display_path(p)).collect();
+    Ok(validator
+        .check(workspace, request.today)
+        .narrowed(|path| chosen.contains(path)))
+}
+
+/// Validate only `files` (paths) of `request.dir`, with `common.yaml`: the fleet checks see
+/// only them (the other environments' names are known, so a `managedBy` naming one is not
+/// reported as unknown). For the Argo CD plugin, whose cost must be one environment's.
+pub fn validate_files(
+    request: &Request<'_>,
+    files: &[std::path::PathBuf],
+) -> Result<Outcome, ValidateError> {
+    let validator = Validator::new(request.assets)?;
+    let paths: Vec<String> = files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let workspace = load::load(&LoadRequest {
+        dir: request.dir,
+        only: &paths,
+        defaults: validator.defaults,
+    })?;
+    Ok(validator.check(workspace, request.today))
 }
 
 /// Everything compiled once per process: the environment schema, the regulatory profiles and
@@ -100,18 +201,20 @@ impl<'a> Validator<'a> {
     }
 
     /// Validate in-memory files (an optional `common.yaml` and the environment files, in any
-    /// order): the whole pipeline without the file system. Never panics on any input.
-    pub fn validate_inputs(&self, common: Option<Input>, files: Vec<Input>) -> Outcome {
-        self.check(load::load_inputs(self.defaults, common, files))
+    /// order): the whole pipeline without the file system, on day `today`. Never panics on
+    /// any input.
+    pub fn validate_inputs(&self, common: Option<Input>, files: Vec<Input>, today: i64) -> Outcome {
+        self.check(load::load_inputs(self.defaults, common, files), today)
     }
 
-    /// Check loaded environments: schema, model, semantic and fleet-wide rules, profiles.
-    pub fn check(&self, workspace: Workspace) -> Outcome {
+    /// Check loaded environments on day `today`: schema, model, semantic and fleet-wide
+    /// rules, profiles.
+    pub fn check(&self, workspace: Workspace, today: i64) -> Outcome {
         let mut diagnostics = workspace.diagnostics;
         let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
             .environments
             .into_par_iter()
-            .map(|loaded| check_one(&self.schema, &self.profiles, loaded))
+            .map(|loaded| check_one(&self.schema, &self.profiles, loaded, today))
             .collect();
         let mut environments = Vec::with_capacity(results.len());
         for (checked, found) in results {
@@ -128,15 +231,24 @@ impl<'a> Validator<'a> {
         let fleet = checks::fleet(&environments, &workspace.unloaded_names);
         let failed: HashSet<&str> = fleet
             .iter()
-            .filter(|d| d.severity == Severity::Error)
+            .filter(|d| d.is_failure())
+            .filter_map(|d| d.environment.as_deref())
+            .collect();
+        let blocked: HashSet<&str> = fleet
+            .iter()
+            .filter(|d| d.blocks_output())
             .filter_map(|d| d.environment.as_deref())
             .collect();
         for c in &mut environments {
             if failed.contains(c.loaded.name.as_str()) {
                 c.failed = true;
             }
+            if blocked.contains(c.loaded.name.as_str()) {
+                c.blocked = true;
+            }
         }
         diagnostics.extend(fleet);
+        let fleet_blocked = blast_radius(&mut environments, &diagnostics);
         diagnostic::sort(&mut diagnostics, &workspace.sources);
         diagnostic::cap(
             &mut diagnostics,
@@ -147,7 +259,105 @@ impl<'a> Validator<'a> {
             sources: workspace.sources,
             environments,
             diagnostics,
+            fleet_blocked,
         }
+    }
+}
+
+/// Spread blocking errors to the output that depends on them; returns whether the fleet-wide
+/// objects are blocked. An error in one environment blocks that environment, the management
+/// environment that runs its off-site sync (the sync job sits in that tree) and, when it is an
+/// Argo CD environment, the fleet's ApplicationSets; never an unrelated environment. A
+/// blocking finding about no environment (`common.yaml`, a file that did not load) blocks all.
+/// Read from the layered values, so an environment the schema rejected still names its manager.
+fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> bool {
+    if diagnostics
+        .iter()
+        .any(|d| d.blocks_output() && d.environment.is_none())
+    {
+        for c in environments.iter_mut() {
+            c.blocked = true;
+        }
+        return true;
+    }
+    // A finding blocks the environments whose files it points into too (both clusters
+    // writing to one bucket and prefix).
+    let files: HashSet<crate::source::SourceId> = diagnostics
+        .iter()
+        .filter(|d| d.blocks_output())
+        .flat_map(|d| d.primary.iter().chain(&d.secondary))
+        .map(|l| l.location.source)
+        .collect();
+    for c in environments.iter_mut() {
+        if files.contains(&c.loaded.file) {
+            c.blocked = true;
+        }
+    }
+    let value = |c: &Checked, pointer: &str| c.loaded.value.pointer(pointer).cloned();
+    let manager = |c: &Checked| -> Option<String> {
+        if value(c, "/replication/offsite/enabled") != Some(serde_json::Value::Bool(true)) {
+            return None;
+        }
+        match value(c, "/replication/offsite/managedBy") {
+            Some(serde_json::Value::String(m)) => Some(m),
+            _ if value(c, "/cluster/role").as_ref().and_then(|v| v.as_str())
+                == Some("management") =>
+            {
+                Some(c.loaded.name.clone())
+            }
+            _ => None,
+        }
+    };
+    let managers: HashSet<String> = environments
+        .iter()
+        .filter(|c| c.blocked)
+        .filter_map(manager)
+        .collect();
+    let mut fleet = false;
+    for c in environments.iter_mut() {
+        if managers.contains(&c.loaded.name) {
+            c.blocked = true;
+        }
+        if c.blocked {
+            let engine = value(c, "/gitops/engine");
+            // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
+            fleet |= engine.as_ref().and_then(|v| v.as_str()) != Some("flux");
+        }
+    }
+    fleet
+}
+
+/// Drop the keys the schema does not know (reported as `unknown-key`), so the model can read
+/// the rest.
+fn prune_unknown(schema: &EnvironmentSchema, value: &mut serde_json::Value, pointer: &mut String) {
+    let node = schema.node_at(pointer);
+    let closed = node.is_some_and(|n| {
+        n.get("additionalProperties") == Some(&serde_json::Value::Bool(false))
+            && n.get("properties")
+                .is_some_and(serde_json::Value::is_object)
+    });
+    let len = pointer.len();
+    match value {
+        serde_json::Value::Object(map) => {
+            if closed && let Some(properties) = node.and_then(|n| n.get("properties")) {
+                map.retain(|k, _| properties.get(k).is_some());
+            }
+            for (k, v) in map.iter_mut() {
+                pointer.push('/');
+                pointer.push_str(&crate::yaml::escape_pointer_segment(k));
+                prune_unknown(schema, v, pointer);
+                pointer.truncate(len);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                prune_unknown(schema, v, pointer);
+                pointer.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -155,17 +365,36 @@ fn check_one(
     schema: &EnvironmentSchema,
     profiles: &crate::compliance::Profiles,
     loaded: LoadedEnvironment,
+    today: i64,
 ) -> (Checked, Vec<Diagnostic>) {
     let mut found = schema.check(&loaded);
     found.extend(checks::secrets_in_values(&loaded));
     let structural_errors = found.iter().any(|d| d.severity == Severity::Error);
     let mut environment = None;
     let mut rules = Vec::new();
-    if !structural_errors {
+    if structural_errors {
+        // All problems at once: when the model still reads the values (an unknown key, a
+        // value the schema narrows but the model accepts), the semantic checks run on them;
+        // a finding at a place the schema already flagged is left to the schema. The profiles
+        // and everything after them wait for an environment the schema accepts.
+        let mut known = loaded.value.clone();
+        prune_unknown(schema, &mut known, &mut String::new());
+        if let Ok(env) = <Environment as serde::Deserialize>::deserialize(&known) {
+            let flagged: HashSet<_> = found
+                .iter()
+                .filter_map(|d| d.primary.as_ref().map(|l| l.location))
+                .collect();
+            found.extend(checks::semantic(&loaded, &env).into_iter().filter(|d| {
+                d.primary
+                    .as_ref()
+                    .is_none_or(|l| !flagged.contains(&l.location))
+            }));
+        }
+    } else {
         match <Environment as serde::Deserialize>::deserialize(&loaded.value) {
             Ok(env) => {
                 let mut semantic = checks::semantic(&loaded, &env);
-                let evaluation = profiles.evaluate(&loaded, &env);
+                let evaluation = profiles.evaluate(&loaded, &env, today);
                 profiles.drop_replaced(&mut semantic, &evaluation.findings);
                 found.extend(semantic);
                 found.extend(evaluation.findings);
@@ -182,7 +411,7 @@ fn check_one(
             ),
         }
     }
-    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found);
+    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found, today);
     crate::compliance::settle(&mut rules, &found);
     for d in &mut found {
         if d.environment.is_none() {
@@ -190,11 +419,13 @@ fn check_one(
         }
     }
     let failed = found.iter().any(Diagnostic::is_failure);
+    let blocked = found.iter().any(Diagnostic::blocks_output);
     (
         Checked {
             loaded,
             environment,
             failed,
+            blocked,
             rules,
         },
         found,

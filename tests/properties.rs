@@ -6,6 +6,8 @@
 //! Case counts are modest by default (debug builds on 2 cores); raise them with
 //! `PROPTEST_CASES=10000 cargo test --release --test properties`.
 
+/// "Today" for the dated rules (the date CI pins).
+const TODAY_N: i64 = 20_782;
 use ck8s_gen::assets::Assets;
 use ck8s_gen::diagnostic::{Diagnostic, Severity};
 use ck8s_gen::load::Input;
@@ -193,7 +195,7 @@ fn check_located(outcome: &Outcome) -> Result<(), TestCaseError> {
 #[test]
 fn the_shipped_environments_validate_cleanly() {
     let (common, envs) = shipped();
-    let outcome = validator().validate_inputs(Some(common), envs);
+    let outcome = validator().validate_inputs(Some(common), envs, TODAY_N);
     let errors: Vec<&Diagnostic> = outcome
         .diagnostics
         .iter()
@@ -225,7 +227,7 @@ fn a_random_edit_never_panics_and_every_error_is_located() {
                 for edit in &edits {
                     file.bytes = apply(&file.bytes, edit);
                 }
-                let outcome = validator().validate_inputs(Some(common), envs);
+                let outcome = validator().validate_inputs(Some(common), envs, TODAY_N);
                 check_located(&outcome)
             },
         )
@@ -250,12 +252,13 @@ fn validation_does_not_depend_on_file_order() {
         let name = input.display.replace(".yaml", "-copy.yaml");
         fleet.push(Input::new(name, copy));
     }
-    let expected = findings(&validator().validate_inputs(Some(common.clone()), fleet.clone()));
+    let expected =
+        findings(&validator().validate_inputs(Some(common.clone()), fleet.clone(), TODAY_N));
     assert!(expected.contains("duplicate-bucket-prefix"), "{expected}");
     let mut runner = TestRunner::new(config(32));
     runner
         .run(&Just(fleet).prop_shuffle(), |shuffled| {
-            let outcome = validator().validate_inputs(Some(common.clone()), shuffled);
+            let outcome = validator().validate_inputs(Some(common.clone()), shuffled, TODAY_N);
             prop_assert_eq!(&findings(&outcome), &expected);
             Ok(())
         })
@@ -378,7 +381,7 @@ fn validation_does_not_depend_on_key_order() {
         .replace("ttl: 168h", "ttl: 30d")
         .replace("bucket: dev-se-velero", "bucket: dev-broken-velero");
     inputs.push(Input::new("environments/dev-broken.yaml", broken));
-    let base = validator().validate_inputs(Some(common.clone()), inputs.clone());
+    let base = validator().validate_inputs(Some(common.clone()), inputs.clone(), TODAY_N);
     let expected = unlocated(&base);
     assert!(
         expected.iter().any(|d| d.1 == "invalid-duration"),
@@ -396,8 +399,11 @@ fn validation_does_not_depend_on_key_order() {
                 .enumerate()
                 .map(|(i, input)| shuffle(input, seed.wrapping_add(i as u64)))
                 .collect();
-            let outcome =
-                validator().validate_inputs(Some(shuffle(&common, seed ^ 0x5eed)), shuffled);
+            let outcome = validator().validate_inputs(
+                Some(shuffle(&common, seed ^ 0x5eed)),
+                shuffled,
+                TODAY_N,
+            );
             prop_assert_eq!(unlocated(&outcome), expected.clone());
             let values = |o: &Outcome| {
                 o.environments
@@ -413,7 +419,7 @@ fn validation_does_not_depend_on_key_order() {
 
 /// Every rendered file, bytes included (headers carry the input hash and the file names).
 fn rendered(common: Input, envs: Vec<Input>) -> BTreeMap<String, Vec<u8>> {
-    let outcome = validator().validate_inputs(Some(common), envs);
+    let outcome = validator().validate_inputs(Some(common), envs, TODAY_N);
     let options = Options {
         source_label: "environments".to_owned(),
     };

@@ -27,6 +27,7 @@ fn render_dir(dir: &Path) -> Bundle {
         dir,
         only: &[],
         assets: &assets,
+        today: support::today(),
     })
     .expect("validate");
     assert!(
@@ -141,6 +142,7 @@ fn rendering_is_deterministic_and_independent_of_input_order() {
         dir: &dir,
         only: &[],
         assets: &assets,
+        today: support::today(),
     })
     .unwrap();
     let options = Options {
@@ -328,12 +330,12 @@ fn an_unowned_file_in_the_way_stops_the_render() {
 }
 
 #[test]
-fn an_invalid_environment_renders_nothing_at_all() {
+fn an_invalid_environment_blocks_only_itself_and_what_depends_on_it() {
     let tmp = scratch();
     assert!(ck8s_gen(tmp.path(), &["render"]).status.success());
     let rendered = tmp.path().join("rendered");
     let before = tree(&rendered);
-    // Break one environment; the valid ones must not be rewritten either.
+    // Break one environment (Argo CD, no off-site manager); change another.
     let dev = tmp.path().join("environments/dev.yaml");
     let text = std::fs::read_to_string(&dev).unwrap();
     std::fs::write(&dev, text.replace("ttl: 168h", "ttl: 7d")).unwrap();
@@ -344,16 +346,29 @@ fn an_invalid_environment_renders_nothing_at_all() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("invalid-duration"), "{err}");
-    assert!(err.contains("nothing rendered"), "{err}");
-    assert_eq!(tree(&rendered), before);
-    // Into an empty directory: nothing is created.
+    assert!(
+        err.contains("left as they are) because of the validation errors above: dev-se, _fleet"),
+        "{err}"
+    );
+    let after = tree(&rendered);
+    // dev-se and the ApplicationSet listing it are kept byte for byte; prod-se-health moved on.
+    for (path, bytes) in &before {
+        if path.starts_with("dev-se/") || path.starts_with("_fleet/") {
+            assert_eq!(after.get(path), Some(bytes), "{path} kept");
+        }
+    }
+    assert_ne!(after, before, "prod-se-health re-rendered");
+    // Into an empty directory: only what nothing blocks is created.
     let fresh = tmp.path().join("fresh");
     let out = ck8s_gen(tmp.path(), &["render", "--out", fresh.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(!fresh.exists());
+    assert!(fresh.join("prod-se-health").is_dir() && !fresh.join("dev-se").exists());
     let out = ck8s_gen(tmp.path(), &["render", "--stdout"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
+    let stream = String::from_utf8_lossy(&out.stdout);
+    assert!(stream.contains("# Source: prod-se-health/") && !stream.contains("# Source: dev-se/"));
+    // dev-se uses Argo CD: the ApplicationSet would drop its Application, so it is left out.
+    assert!(!stream.contains("# Source: _fleet/"), "{stream}");
 }
 
 #[test]

@@ -202,6 +202,7 @@ fn edited(edits: &[(&str, &str, &str)]) -> (tempfile::TempDir, Outcome) {
         dir: &tmp.path().join("environments"),
         only: &[],
         assets: &assets,
+        today: support::today(),
     })
     .expect("validation runs");
     (tmp, outcome)

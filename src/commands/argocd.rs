@@ -48,12 +48,16 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         global.dir.clone()
     };
     let assets = assets(global)?;
-    let outcome = validate::validate(&Request {
+    let request = Request {
         dir: &dir,
         only: &[],
         assets: &assets,
-    })
-    .map_err(fail)?;
+        today: super::today(),
+    };
+    let outcome = match narrow(&request, &selection.environment) {
+        Some(outcome) => outcome,
+        None => validate::validate(&request).map_err(fail)?,
+    };
     if !outcome
         .environments
         .iter()
@@ -74,23 +78,43 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
             dir.display()
         )));
     }
-    // The CMP server shows stderr in the UI: findings as plain text, never colour; another
-    // environment's warnings are not this Application's business, its errors are (they stop
-    // the render of the whole directory).
+    // The CMP server shows stderr in the UI: findings as plain text, never colour. Another
+    // environment's findings are not this Application's business: an error elsewhere blocks
+    // this environment only when its output depends on it (see `validate::Checked::blocked`).
     let relevant: Vec<_> = outcome
         .diagnostics
         .iter()
         .filter(|d| {
-            d.is_failure()
-                || d.environment
-                    .as_deref()
-                    .is_none_or(|e| e == selection.environment)
+            d.environment
+                .as_deref()
+                .is_none_or(|e| e == selection.environment)
         })
         .cloned()
         .collect();
     let text = report::render(Format::Human, &relevant, &outcome.sources, false);
-    if outcome.has_failures() {
-        err(&text);
+    let blocked = outcome
+        .environments
+        .iter()
+        .any(|c| c.loaded.name == selection.environment && c.blocked);
+    if blocked {
+        // Its own errors, or those of the environments whose sync jobs it runs.
+        let blocking: Vec<_> = outcome
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.blocks_output()
+                    || d.environment
+                        .as_deref()
+                        .is_none_or(|e| e == selection.environment)
+            })
+            .cloned()
+            .collect();
+        err(&report::render(
+            Format::Human,
+            &blocking,
+            &outcome.sources,
+            false,
+        ));
         err(
             "error: ck8s-gen refuses to render: fix the validation errors above (nothing was printed, so Argo CD prunes nothing)\n",
         );
@@ -100,6 +124,37 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         err(&text);
     }
     Ok((selection, outcome))
+}
+
+/// The plugin's cost is one environment's: a workload environment's output depends only on
+/// itself (and `common.yaml`), and its fleet checks on its off-site manager, so only those
+/// files are validated and rendered. A management environment runs the sync jobs of the
+/// workloads it serves, so it (like anything unclear) gets the whole directory: `None`.
+fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
+    let chosen = crate::load::discover(request.dir, &[environment.to_owned()]).ok()?;
+    let first = validate::validate_files(request, &chosen).ok()?;
+    let checked = first
+        .environments
+        .iter()
+        .find(|c| c.loaded.name == environment)?;
+    let value = &checked.loaded.value;
+    if value.pointer("/cluster/role").and_then(|v| v.as_str()) != Some("workload") {
+        return None;
+    }
+    let offsite =
+        value.pointer("/replication/offsite/enabled") == Some(&serde_json::Value::Bool(true));
+    match value
+        .pointer("/replication/offsite/managedBy")
+        .and_then(|v| v.as_str())
+        .filter(|_| offsite)
+    {
+        None => Some(first),
+        Some(manager) => {
+            let mut files = chosen;
+            files.extend(crate::load::discover(request.dir, &[manager.to_owned()]).ok()?);
+            validate::validate_files(request, &files).ok()
+        }
+    }
 }
 
 fn generate(global: &Global) -> ExitStatus {

@@ -102,6 +102,7 @@ fn snapshot_of(
         dir,
         only: &[],
         assets,
+        today: super::today(),
     })
     .map_err(|e| fail(format!("{label}: {e}")))?;
     // Every environment the schema accepted is rendered, even with regulatory findings, so a

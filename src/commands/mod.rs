@@ -112,6 +112,16 @@ pub fn run(cli: Cli) -> ExitStatus {
     }
 }
 
+/// Today's day number: `CK8S_GEN_TODAY` (`YYYY-MM-DD`) when set, else the clock (UTC). The
+/// only place that reads either; the library gets the day as a parameter.
+pub(crate) fn today() -> i64 {
+    let pinned = std::env::var("CK8S_GEN_TODAY").ok();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    crate::dates::today_of(pinned.as_deref(), now)
+}
+
 /// Whether to colour output written to stderr.
 pub(crate) fn use_color(choice: ColorChoice) -> bool {
     match choice {
@@ -178,6 +188,7 @@ pub(crate) fn validated(
         dir: &global.dir,
         only: environments,
         assets,
+        today: today(),
     })
     .map_err(fail)?;
     let has_findings = outcome

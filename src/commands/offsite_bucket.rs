@@ -11,7 +11,7 @@ pub fn run(global: &Global, environment: &str) -> ExitStatus {
         Ok(assets) => assets,
         Err(status) => return status,
     };
-    match restore::offsite_bucket(&global.dir, &assets, environment) {
+    match restore::offsite_bucket(&global.dir, &assets, environment, super::today()) {
         Ok(json) => out(&json),
         Err(RestoreError::Usage(message)) => fail(message),
         Err(e) => fail(e),

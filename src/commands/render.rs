@@ -28,6 +28,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         dir: &global.dir,
         only: &[],
         assets: &assets,
+        today: super::today(),
     }) {
         Ok(outcome) => outcome,
         Err(e) => return fail(e),
@@ -43,8 +44,41 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         Ok(selected) => selected,
         Err(message) => return fail(message),
     };
-    if outcome.has_failures() {
-        err("error: nothing rendered: fix the validation errors above first\n");
+    // An error blocks only the environments whose output depends on it: they (and the
+    // fleet's ApplicationSets when an Argo CD environment is blocked) are kept as they are,
+    // everything else is rendered; the exit status still reports the errors.
+    let blocked: Vec<String> = outcome.blocked().into_iter().map(str::to_owned).collect();
+    let mut kept = blocked.clone();
+    if outcome.fleet_blocked {
+        kept.push(render::FLEET_DIR.to_owned());
+    }
+    let (selected, refused): (Vec<String>, Vec<String>) = selected
+        .into_iter()
+        .partition(|name| !blocked.contains(name));
+    let blocking = outcome.has_blocking();
+    let left = if flags.environments.is_empty() {
+        &kept
+    } else {
+        &refused
+    };
+    let not_rendered = match (blocking, left.is_empty()) {
+        (false, _) => String::new(),
+        (true, false) => format!(
+            "error: not rendered (left as they are) because of the validation errors above: {}\n",
+            left.join(", ")
+        ),
+        (true, true) => {
+            "error: the validation errors above block other environments (these rendered)\n"
+                .to_owned()
+        }
+    };
+    let status = if blocking {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+    if !flags.environments.is_empty() && selected.is_empty() {
+        err(&not_rendered);
         return ExitStatus::Failure;
     }
     // Rendering needs neither the report nor where each value came from: free them first
@@ -59,7 +93,11 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         source_label: source_label(&global.dir),
     };
     let scope = if flags.environments.is_empty() {
-        Scope::All
+        if kept.is_empty() {
+            Scope::All
+        } else {
+            Scope::Except(kept)
+        }
     } else {
         Scope::Environments(selected.clone())
     };
@@ -80,17 +118,26 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
             Ok(bundle) => bundle,
             Err(e) => return fail(e),
         };
-        let only = if flags.environments.is_empty() {
-            Vec::new()
-        } else {
+        // A blocked fleet (an Argo CD environment is blocked) leaves the ApplicationSets out:
+        // printed without the blocked environment, they would drop its Application.
+        let only = if !flags.environments.is_empty() {
             selected
+        } else if outcome.fleet_blocked {
+            bundle.environments.clone()
+        } else {
+            Vec::new()
         };
         let stream = bundle.stream(&only);
         if stream.is_empty() {
+            err(&not_rendered);
             err("error: nothing to print: the selected environments render no objects\n");
             return ExitStatus::Failure;
         }
-        return out(&stream);
+        err(&not_rendered);
+        return match out(&stream) {
+            ExitStatus::Success => status,
+            other => other,
+        };
     }
     // Each file is compared or staged as soon as it is rendered: the fleet's output is never
     // held in memory as a whole.
@@ -112,7 +159,8 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
                     plural(files, "file"),
                     plural(count, "environment")
                 ));
-                ExitStatus::Success
+                err(&not_rendered);
+                status
             }
             Ok((problems, _)) => {
                 let mut text = String::new();
@@ -125,6 +173,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
                     plural(problems.len(), "problem")
                 ));
                 err(&text);
+                err(&not_rendered);
                 ExitStatus::Failure
             }
             Err(e) => fail(e),
@@ -166,7 +215,8 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
                 report.unchanged,
                 report.removed.len()
             ));
-            ExitStatus::Success
+            err(&not_rendered);
+            status
         }
         Err(e) => fail(e),
     }

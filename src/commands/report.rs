@@ -30,6 +30,7 @@ pub fn run(
         dir: &global.dir,
         only: environments,
         assets: &assets,
+        today: super::today(),
     }) {
         Ok(o) => o,
         Err(e) => return fail(e),
@@ -40,7 +41,7 @@ pub fn run(
             catalog: &catalog,
             assets: &assets,
             commit: commit(&global.dir),
-            today: crate::dates::today(),
+            today: super::today(),
             directory: global.dir.to_string_lossy().into_owned(),
         },
     );

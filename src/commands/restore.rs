@@ -44,6 +44,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         },
         name: flags.name,
         at: flags.at,
+        today: super::today(),
     }) {
         Ok(planned) => planned,
         Err(RestoreError::Usage(message)) => return fail(message),
@@ -72,11 +73,27 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     }
     let Some(plan) = planned.plan else {
         err(&format!(
-            "error: `{}` has validation errors: fix them before restoring from it\n",
+            "error: `{}` has validation errors that make the restore objects wrong: fix them before restoring from it\n",
             planned.involved[0]
         ));
         return ExitStatus::Failure;
     };
+    let ignored: Vec<&str> = findings
+        .iter()
+        .filter(|d| d.is_failure())
+        .map(|d| d.code.as_str())
+        .collect();
+    if !ignored.is_empty() {
+        err(&format!(
+            "note: restoring despite {} the printed objects: {}\n",
+            if ignored.len() == 1 {
+                "1 error that does not change".to_owned()
+            } else {
+                format!("{} errors that do not change", ignored.len())
+            },
+            ignored.join(", ")
+        ));
+    }
     let stream = match plan.stream() {
         Ok(stream) => stream,
         Err(e) => return fail(e),

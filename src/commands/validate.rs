@@ -15,6 +15,7 @@ pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
         dir: &global.dir,
         only: environments,
         assets: &assets,
+        today: super::today(),
     }) {
         Ok(outcome) => outcome,
         Err(e) => return fail(e),

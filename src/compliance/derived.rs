@@ -28,6 +28,16 @@ pub fn adequate(country: &str) -> bool {
     EEA.contains(&country) || ADEQUATE.contains(&country)
 }
 
+/// The `/derived` facts computed from today's date. A rule failure reading only these is
+/// overdue (see [`crate::diagnostic::Effect::Overdue`]): it never blocks output.
+pub const DATED: &[&str] = &[
+    "restoreTestAgeDays",
+    "restoreTestOverdueDays",
+    "restoreTestDueDate",
+    "riskAnalysisAgeDays",
+    "policyReviewAgeDays",
+];
+
 /// Facts about the off-site copy (only when replication is enabled with a destination).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OffsiteFacts {
@@ -63,6 +73,8 @@ pub struct Facts {
     pub shortest_hours: Option<f64>,
     pub restore_test_age_days: Option<i64>,
     pub restore_test_overdue_days: Option<i64>,
+    /// The day the next restore test is due (the last one plus the frequency).
+    pub restore_test_due: Option<i64>,
     pub risk_analysis_age_days: Option<i64>,
     pub policy_review_age_days: Option<i64>,
     /// User namespaces left out of the backup, with the pointer of each entry.
@@ -78,8 +90,12 @@ impl Facts {
     pub fn of(env: &Environment, curated: &[String], today: i64) -> Facts {
         let age = |date: Option<&String>| date.and_then(|d| parse_date(d)).map(|d| today - d);
         let test = env.restore_test.as_ref();
-        let restore_test_age_days = age(test.and_then(|t| t.last_performed.as_ref()));
+        let last = test
+            .and_then(|t| t.last_performed.as_deref())
+            .and_then(parse_date);
+        let restore_test_age_days = last.map(|d| today - d);
         let frequency = test.and_then(|t| t.frequency_days);
+        let restore_test_due = last.zip(frequency).map(|(d, f)| d + i64::from(f));
         let scope = &env.backup.scope;
         let mut user_exclusions: Vec<(String, String)> = scope
             .excluded_namespaces
@@ -125,9 +141,8 @@ impl Facts {
             longest,
             shortest_hours,
             restore_test_age_days,
-            restore_test_overdue_days: restore_test_age_days
-                .zip(frequency)
-                .map(|(a, f)| a - i64::from(f)),
+            restore_test_overdue_days: restore_test_due.map(|due| today - due),
+            restore_test_due,
             risk_analysis_age_days: age(test.and_then(|t| t.risk_analysis_at.as_ref())),
             policy_review_age_days: age(env.documentation.reviewed_at.as_ref()),
             user_exclusions,
@@ -170,6 +185,11 @@ impl Facts {
         put(
             "restoreTestOverdueDays",
             self.restore_test_overdue_days.map(Value::from),
+        );
+        put(
+            "restoreTestDueDate",
+            self.restore_test_due
+                .map(|d| Value::from(crate::dates::format_date(d))),
         );
         put(
             "riskAnalysisAgeDays",
@@ -320,7 +340,9 @@ pub fn source_pointer<'a>(pointer: &'a str, derived: &'a Value) -> &'a str {
             .unwrap_or("/backup/retention/ttl"),
         "retentionDays" | "retentionHours" | "generations" => "/backup/retention/ttl",
         "intervalHours" => "/backup/schedule",
-        "restoreTestAgeDays" | "restoreTestOverdueDays" => "/restoreTest/lastPerformed",
+        "restoreTestAgeDays" | "restoreTestOverdueDays" | "restoreTestDueDate" => {
+            "/restoreTest/lastPerformed"
+        }
         "riskAnalysisAgeDays" => "/restoreTest/riskAnalysisAt",
         "policyReviewAgeDays" => "/documentation/reviewedAt",
         "userExclusions" | "userExclusionsText" => "/backup/scope/extraExcludedNamespaces",

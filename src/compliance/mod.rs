@@ -18,7 +18,7 @@ pub mod explain;
 pub mod native;
 
 use crate::assets::{Assets, DEFAULTS};
-use crate::diagnostic::{Acceptance, Diagnostic, Label, Severity};
+use crate::diagnostic::{Acceptance, Diagnostic, Effect, Label, Severity};
 use crate::load::{DEFAULTS_SOURCE, LoadedEnvironment};
 use crate::model::Environment;
 use crate::schema::dotted;
@@ -147,15 +147,25 @@ impl Profiles {
     }
 
     /// Findings of the profiles an environment lists (plus the cross-cutting rules and the
-    /// conflicts, which apply with any profile).
-    pub fn check(&self, loaded: &LoadedEnvironment, env: &Environment) -> Vec<Diagnostic> {
-        self.evaluate(loaded, env).findings
+    /// conflicts, which apply with any profile), on day `today` (days since 1970-01-01).
+    pub fn check(
+        &self,
+        loaded: &LoadedEnvironment,
+        env: &Environment,
+        today: i64,
+    ) -> Vec<Diagnostic> {
+        self.evaluate(loaded, env, today).findings
     }
 
     /// Every rule of the profiles an environment lists (plus the cross-cutting rules and the
     /// conflicts), each with its status, and the findings of the rules not met. A rule with a
     /// failure is never "not applicable"; deviations are not applied here (see [`settle`]).
-    pub fn evaluate(&self, loaded: &LoadedEnvironment, env: &Environment) -> Evaluation {
+    pub fn evaluate(
+        &self,
+        loaded: &LoadedEnvironment,
+        env: &Environment,
+        today: i64,
+    ) -> Evaluation {
         let mut out = Vec::new();
         // Which profiles, and the `compliance:` entry that selected each.
         let mut selected: Vec<(usize, Option<usize>)> = Vec::new();
@@ -185,7 +195,7 @@ impl Profiles {
             .iter()
             .map(|(p, _)| self.catalog.profiles[*p].meta.id.clone())
             .collect();
-        let facts = Facts::of(env, &self.curated, crate::dates::today());
+        let facts = Facts::of(env, &self.curated, today);
         let mut instance = loaded.value.clone();
         if let Value::Object(map) = &mut instance {
             map.insert("derived".to_owned(), facts.to_json());
@@ -265,7 +275,8 @@ impl Profiles {
             messages.join("; "),
         )
         .help(meta.fix.clone())
-        .cite(meta.citation());
+        .cite(meta.citation())
+        .with_effect(effect(&result.failures));
         let mut placed: Vec<Location> = Vec::new();
         for (i, f) in result.failures.iter().enumerate() {
             let (location, label) = self.place(loaded, instance, &f.pointer, result, i == 0);
@@ -496,6 +507,22 @@ fn schema_failures(rule: &Rule, compiled: &Compiled, instance: &Value) -> Vec<Fa
         .collect()
 }
 
+/// What a rule's finding blocks: `Overdue` when every failure reads a fact computed from
+/// today's date (so the finding came with the calendar, not with a change to the files),
+/// `Compliance` otherwise.
+fn effect(failures: &[Failure]) -> Effect {
+    let dated = |f: &Failure| {
+        f.pointer
+            .strip_prefix("/derived/")
+            .is_some_and(|key| derived::DATED.contains(&key))
+    };
+    if !failures.is_empty() && failures.iter().all(dated) {
+        Effect::Overdue
+    } else {
+        Effect::Compliance
+    }
+}
+
 /// The deepest `x-message` on the way from the rule's schema to the failing keyword.
 fn clause_message<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a str> {
     let mut node = schema;
@@ -611,9 +638,9 @@ pub fn apply_deviations(
     loaded: &LoadedEnvironment,
     env: Option<&Environment>,
     found: &mut Vec<Diagnostic>,
+    today: i64,
 ) {
     let Some(env) = env else { return };
-    let today = crate::dates::today();
     let mut extra = Vec::new();
     for (i, deviation) in env.deviations.iter().enumerate() {
         let pointer = format!("/deviations/{i}");
@@ -639,7 +666,8 @@ pub fn apply_deviations(
                         .value_location(&format!("{pointer}/expires")),
                     "expired",
                 )
-                .help("review the deviation: renew `expires` or fix the finding"),
+                .help("review the deviation: renew `expires` or fix the finding")
+                .with_effect(Effect::Overdue),
             );
             continue;
         }

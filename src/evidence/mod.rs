@@ -360,7 +360,7 @@ pub struct Inputs<'a> {
     pub assets: &'a Assets,
     /// `git rev-parse HEAD` of the repository, when known.
     pub commit: Option<String>,
-    /// Day number of "today" (see [`crate::dates::today`]).
+    /// Day number of "today" (from the command layer: the clock or `CK8S_GEN_TODAY`).
     pub today: i64,
     /// The environment directory, as given on the command line.
     pub directory: String,

@@ -159,11 +159,9 @@ pub struct Input<'a> {
     pub file: String,
 }
 
-/// The valid environments of a validation outcome, or `Invalid` when anything failed.
+/// The environments of a validation outcome whose output nothing blocks (see
+/// [`crate::validate::Checked::blocked`]): an error in one environment never stops another.
 pub fn inputs<'a>(outcome: &'a Outcome, options: &Options) -> Result<Vec<Input<'a>>, RenderError> {
-    if outcome.has_failures() {
-        return Err(RenderError::Invalid);
-    }
     Ok(outcome
         .valid()
         .map(|(loaded, environment)| {
@@ -178,7 +176,7 @@ pub fn inputs<'a>(outcome: &'a Outcome, options: &Options) -> Result<Vec<Input<'
         .collect())
 }
 
-/// Render every valid environment of `outcome`.
+/// Render every environment of `outcome` that nothing blocks.
 pub fn render(
     outcome: &Outcome,
     assets: &Assets,

@@ -83,16 +83,23 @@ pub enum Scope {
     All,
     /// Only these environments' directories (`render ENV…`): other owned files are kept.
     Environments(Vec<String>),
+    /// The whole tree but these top-level directories (blocked environments, `_fleet`),
+    /// which are kept as they are.
+    Except(Vec<String>),
 }
 
 impl Scope {
     pub fn covers(&self, path: &str) -> bool {
-        match self {
-            Scope::All => true,
-            Scope::Environments(envs) => envs.iter().any(|e| {
+        let under = |dirs: &[String]| {
+            dirs.iter().any(|e| {
                 path.strip_prefix(e.as_str())
                     .is_some_and(|rest| rest.starts_with('/'))
-            }),
+            })
+        };
+        match self {
+            Scope::All => true,
+            Scope::Environments(envs) => under(envs),
+            Scope::Except(dirs) => !under(dirs),
         }
     }
 }

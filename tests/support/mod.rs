@@ -104,3 +104,8 @@ pub fn check_manifests(path: &Path) -> bool {
 pub fn check_stream(stream: &[u8]) -> bool {
     run(Path::new("-"), Some(stream))
 }
+
+/// [`TODAY`] as a day number, for tests that run the library in-process.
+pub fn today() -> i64 {
+    ck8s_gen::dates::parse_date(TODAY).expect("TODAY is a date")
+}
