@@ -99,9 +99,23 @@ pub struct Retention {
     #[serde(default)]
     pub justification: Option<String>,
     #[serde(default)]
-    pub legal_obligation: Option<String>,
+    pub legal_obligation: Option<LegalObligation>,
     #[serde(default)]
     pub restore_only: Option<bool>,
+}
+
+/// What obliges keeping backups longer (GDPR Art. 17(3)(b)): the provision and what it covers.
+/// Free text (older files) still loads, but does not silence GDPR-03.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LegalObligation {
+    Cited {
+        /// The provision, e.g. `Bokföringslagen (1999:1078) 7 kap. 2 §`.
+        reference: String,
+        /// What it obliges keeping, naming the backups, e.g. `backups of the ledger database`.
+        scope: String,
+    },
+    Text(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -228,6 +242,9 @@ pub struct Storage {
     pub contract_in_place: Option<bool>,
     #[serde(default)]
     pub transfer_mechanism: Option<String>,
+    /// The bucket runs on the organisation's own infrastructure (no third party stores it).
+    #[serde(default)]
+    pub self_operated: Option<bool>,
 }
 
 impl Storage {
@@ -356,6 +373,9 @@ pub struct Offsite {
     pub contract_in_place: Option<bool>,
     #[serde(default)]
     pub transfer_mechanism: Option<String>,
+    /// The destination runs on the organisation's own infrastructure.
+    #[serde(default)]
+    pub self_operated: Option<bool>,
     #[serde(default)]
     pub image: Option<String>,
     #[serde(default)]

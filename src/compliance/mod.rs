@@ -50,6 +50,9 @@ pub enum Status {
     Fail,
     /// The rule is not met, and a documented deviation accepts it (warnings only).
     Accepted,
+    /// The rule would pass, but only on values nobody declared (a built-in default, an
+    /// absent key, a bare flag where a reference is needed): it is not evidence.
+    NotEvidenced,
     /// The rule's condition does not hold (e.g. it is for high protection need only, or a
     /// conflict between profiles the environment does not combine).
     NotApplicable,
@@ -61,6 +64,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::Accepted => "accepted",
+            Status::NotEvidenced => "not-evidenced",
             Status::NotApplicable => "not-applicable",
         }
     }
@@ -77,6 +81,8 @@ pub struct RuleResult {
     /// For a rule not met whose finding another rule reports instead (the conflict that
     /// explains it, or the profile rule a cross-cutting rule yields to): that rule's id.
     pub reported_by: Option<String>,
+    /// For a `not-evidenced` rule: the keys (JSON pointers) nobody declared.
+    pub undeclared: Vec<String>,
 }
 
 /// Every rule of the profiles an environment lists, and the findings of those not met.
@@ -185,7 +191,8 @@ impl Profiles {
             .iter()
             .map(|(p, _)| self.catalog.profiles[*p].meta.id.clone())
             .collect();
-        let facts = Facts::of(env, &self.curated, crate::dates::today());
+        let today = crate::dates::today();
+        let facts = Facts::of(env, &self.curated, today);
         let mut instance = loaded.value.clone();
         if let Value::Object(map) = &mut instance {
             map.insert("derived".to_owned(), facts.to_json());
@@ -212,6 +219,9 @@ impl Profiles {
                     }
                     applies = applies && native::applies(name, &cx);
                 }
+                if applies {
+                    failures.extend(future_dates(&rule.meta.fields, &instance, today));
+                }
                 let mut seen = BTreeSet::new();
                 failures.retain(|f| seen.insert((f.pointer.clone(), f.message.clone())));
                 results.push(Outcome {
@@ -222,17 +232,78 @@ impl Profiles {
                     failed: !failures.is_empty(),
                     failures,
                     reported_by: None,
+                    undeclared: Vec::new(),
                 });
             }
         }
         supersede(&mut results);
-        for result in results.iter().filter(|r| !r.failures.is_empty()) {
-            out.push(self.diagnostic(loaded, &instance, result));
+        for result in results.iter_mut().filter(|r| r.applies && !r.failed) {
+            result.undeclared = undeclared(loaded, &facts, &result.rule.meta.evidence);
         }
+        for result in results.iter() {
+            if !result.failures.is_empty() {
+                out.push(self.diagnostic(loaded, &instance, result));
+            } else if !result.undeclared.is_empty() {
+                out.push(self.not_evidenced(loaded, &instance, result));
+            }
+        }
+        out.extend(future_date_findings(loaded, &results, &instance, today));
         Evaluation {
             results: results.iter().map(Outcome::result).collect(),
             findings: out,
         }
+    }
+
+    /// The finding of a rule that would pass, but only on values nobody declared.
+    fn not_evidenced(
+        &self,
+        loaded: &LoadedEnvironment,
+        instance: &Value,
+        result: &Outcome<'_>,
+    ) -> Diagnostic {
+        let meta = &result.rule.meta;
+        let keys: Vec<String> = result
+            .undeclared
+            .iter()
+            .map(|p| match instance.pointer(p) {
+                Some(v) if loaded.provenance.get(p).is_some() => {
+                    format!("`{}` (built-in default `{}`)", dotted(p), display(v))
+                }
+                Some(v) => format!(
+                    "`{}` (`{}`, not written in the files)",
+                    dotted(p),
+                    display(v)
+                ),
+                None => format!("`{}` (not set)", dotted(p)),
+            })
+            .collect();
+        let mut d = Diagnostic::new(
+            meta.not_evidenced_level().severity(),
+            meta.id.clone(),
+            format!(
+                "not evidenced: {} would pass only on values nobody declared: {}",
+                meta.id,
+                keys.join(", ")
+            ),
+        )
+        .help(format!(
+            "check the real setup and declare {} in the environment file (or `common.yaml`); a built-in default is not evidence",
+            result
+                .undeclared
+                .iter()
+                .map(|p| format!("`{}`", dotted(p)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .cite(meta.citation());
+        let (location, _) = self.place(loaded, instance, &result.undeclared[0], result, false);
+        d.primary = location
+            .or_else(|| self.entry_location(loaded, result))
+            .map(|location| Label {
+                location,
+                message: format!("{} is not evidenced", meta.id),
+            });
+        d.in_environment(loaded.name.clone())
     }
 
     /// Drop semantic findings (`checks.rs`) that a profile finding in `found` already reports
@@ -395,6 +466,8 @@ struct Outcome<'a> {
     failures: Vec<Failure>,
     /// The rule that took over failures of this one.
     reported_by: Option<String>,
+    /// Evidence keys nobody declared (only for a rule without failures).
+    undeclared: Vec<String>,
 }
 
 impl Outcome<'_> {
@@ -405,6 +478,8 @@ impl Outcome<'_> {
         };
         let status = if self.failed && self.rule.meta.severity != catalog::Level::Note {
             Status::Fail
+        } else if !self.undeclared.is_empty() {
+            Status::NotEvidenced
         } else if self.failed || self.applies {
             Status::Pass
         } else {
@@ -415,6 +490,7 @@ impl Outcome<'_> {
             rule: self.rule.meta.id.clone(),
             status,
             reported_by: reported_by.filter(|_| status == Status::Fail),
+            undeclared: self.undeclared.clone(),
         }
     }
 }
@@ -426,7 +502,7 @@ pub fn settle(results: &mut [RuleResult], found: &[Diagnostic]) {
     let accepted = |code: &str| found.iter().any(|d| d.code == code && d.accepted.is_some());
     for r in results.iter_mut() {
         let by = r.reported_by.as_deref().unwrap_or(&r.rule);
-        if r.status == Status::Fail && accepted(by) {
+        if matches!(r.status, Status::Fail | Status::NotEvidenced) && accepted(by) {
             r.status = Status::Accepted;
         }
     }
@@ -476,6 +552,84 @@ fn supersede(results: &mut [Outcome<'_>]) {
             }
         }
     }
+}
+
+/// Whether a built-in default at `pointer` states a fact of this environment anyway: encryption
+/// at rest where the storage provider encrypts every object (AWS S3 since January 2023, Azure
+/// Storage, Google Cloud Storage).
+fn default_holds(pointer: &str, facts: &Facts) -> bool {
+    pointer == "/storage/encryption/atRest" && facts.provider_encrypts_at_rest
+}
+
+/// The evidence keys of a rule that nobody declared: absent, or only a built-in default.
+/// Keys of the off-site copy count only when there is one.
+fn undeclared(loaded: &LoadedEnvironment, facts: &Facts, evidence: &[String]) -> Vec<String> {
+    let offsite = loaded
+        .value
+        .pointer("/replication/offsite/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
+    evidence
+        .iter()
+        .filter(|p| offsite || !p.starts_with("/replication/offsite/"))
+        .filter(|p| {
+            let declared = match loaded.provenance.get(p) {
+                Some(origin) => origin.value.source != DEFAULTS_SOURCE,
+                None => false,
+            };
+            let present = loaded.value.pointer(p).is_some_and(|v| !v.is_null());
+            !(present && (declared || default_holds(p, facts)))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Evidence dates (keys a rule reads that hold a date) later than `today`: a record of
+/// something that has not happened yet is not evidence.
+fn future_dates(fields: &[String], instance: &Value, today: i64) -> Vec<Failure> {
+    fields
+        .iter()
+        .filter_map(|p| {
+            let text = instance.pointer(p)?.as_str()?;
+            let day = crate::dates::parse_date(text)?;
+            (day > today).then(|| {
+                Failure::new(
+                    p.clone(),
+                    format!(
+                        "`{}` is dated {text}, after today ({}): evidence cannot be dated in the future",
+                        dotted(p),
+                        crate::dates::format_date(today)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// One error per future evidence date any evaluated rule reads (the rules themselves fail).
+fn future_date_findings(
+    loaded: &LoadedEnvironment,
+    results: &[Outcome<'_>],
+    instance: &Value,
+    today: i64,
+) -> Vec<Diagnostic> {
+    let mut pointers: BTreeSet<&str> = BTreeSet::new();
+    for r in results.iter().filter(|r| r.applies) {
+        pointers.extend(r.rule.meta.fields.iter().map(String::as_str));
+    }
+    let fields: Vec<String> = pointers.into_iter().map(str::to_owned).collect();
+    future_dates(&fields, instance, today)
+        .into_iter()
+        .map(|f| {
+            Diagnostic::error("future-evidence-date", f.message)
+                .at(
+                    loaded.provenance.value_location(&f.pointer),
+                    "in the future",
+                )
+                .help("record the date the evidence was actually produced (today or earlier)")
+                .in_environment(loaded.name.clone())
+        })
+        .collect()
 }
 
 /// The schema part of a rule: one failure per validation error, with the clause's message.
@@ -759,7 +913,8 @@ mod tests {
                     "x-rule": {
                         "id": id, "severity": severity, "strength": strength,
                         "citation": {"regulation": "R"}, "quote": null, "checks": "c",
-                        "message": "m", "fix": "f", "locate": "/backup", "fields": ["/backup"]
+                        "message": "m", "fix": "f", "locate": "/backup", "fields": ["/backup"],
+                        "sourceKind": "regulation", "interpretation": strength == "hard" && severity == "error" && id == "TEST-02"
                     },
                     "required": ["backup"]
                 }]
@@ -775,6 +930,9 @@ mod tests {
             "{hard_warning}"
         );
         assert!(load(rule("TEST-01", "interp", "error")).is_err());
+        // A hard rule flagged as our interpretation is never an error.
+        let interp = load(rule("TEST-02", "hard", "error")).unwrap_err();
+        assert!(interp.contains("never an error"), "{interp}");
         assert!(
             load(rule("ISO-01", "hard", "error"))
                 .unwrap_err()

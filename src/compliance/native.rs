@@ -288,7 +288,11 @@ fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
     };
     let hours = longest.hours;
     let copy = o.mode.as_deref() == Some("copy");
-    if !copy && !o.versioning {
+    // S3 object lock works only on a versioned bucket: with a lock, the bucket's real state
+    // is versioned whatever `versioning` says.
+    let locked = ObjectLock::active_days(o.object_lock.as_ref()).is_some()
+        || o.object_lock.as_ref().is_some_and(|l| l.enabled);
+    if !copy && !o.versioning && !locked {
         return Vec::new();
     }
     let (pointer, why) = if copy {
@@ -296,10 +300,15 @@ fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
             "/replication/offsite/mode",
             "`mode: copy` keeps backups Velero has deleted",
         )
-    } else {
+    } else if o.versioning {
         (
             "/replication/offsite/versioning",
             "bucket versioning keeps deleted backups as non-current versions",
+        )
+    } else {
+        (
+            "/replication/offsite/objectLock/enabled",
+            "object lock needs a versioned bucket (S3), which keeps deleted backups as non-current versions",
         )
     };
     match o.retention_days {

@@ -252,7 +252,7 @@ fn rule(s: &mut String, r: &RuleEvidence) {
             }
             text.push(')');
             evidence.push(text);
-        } else if r.status == Status::Fail
+        } else if matches!(r.status, Status::Fail | Status::NotEvidenced)
             && let Some(fix) = &f.fix
         {
             evidence.push(format!("Fix: {}", inline(fix)));
@@ -260,6 +260,16 @@ fn rule(s: &mut String, r: &RuleEvidence) {
     }
     if let Some(by) = &r.reported_by {
         evidence.push(format!("Not met; reported as {}", code(by)));
+    }
+    if !r.undeclared.is_empty() {
+        evidence.push(format!(
+            "Rests on values nobody declared (defaults or absent): {}",
+            r.undeclared
+                .iter()
+                .map(|k| code(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     for setting in &r.settings {
         let at = setting
@@ -286,9 +296,10 @@ fn rule(s: &mut String, r: &RuleEvidence) {
         s,
         &[
             format!(
-                "{}<br>{} ({strength})",
+                "{}<br>{} ({strength})<br>_{}_",
                 code(&r.id),
-                severity_word(r.severity)
+                severity_word(r.severity),
+                r.source_kind.as_str()
             ),
             status(r.status),
             requirement,
@@ -395,6 +406,7 @@ fn status(s: Status) -> String {
         Status::Pass => "pass".to_owned(),
         Status::Fail => "**FAIL**".to_owned(),
         Status::Accepted => "accepted".to_owned(),
+        Status::NotEvidenced => "**NOT EVIDENCED**".to_owned(),
         Status::NotApplicable => "n/a".to_owned(),
     }
 }
@@ -409,7 +421,7 @@ fn verdict(v: Verdict) -> String {
 
 fn counts(c: &Counts) -> String {
     match c.status() {
-        Status::Fail => format!("**{}**", c.text()),
+        Status::Fail | Status::NotEvidenced => format!("**{}**", c.text()),
         _ => c.text(),
     }
 }

@@ -20,27 +20,31 @@
 //!     name, file, description|null, role|null, verdict, evaluated, compliance: [id],
 //!     profiles: [{id, counts: Counts}],                     // one matrix row
 //!     keySettings: [{id, label, text, value, at: Source|null}],
-//!     rules: [{id, profile, severity, strength, status, checks, citation: {reference,
+//!     rules: [{id, profile, severity, strength, sourceKind, status, undeclared: [key],
+//!              checks, citation: {reference,
 //!              quote|null, interpretation}, settings: [{key, value|null, text, at: Source|null}],
 //!              finding: Finding|null, reportedBy|null}],
 //!     findings: [Finding],                                  // not tied to a rule
 //!     tally: Tally, coverage: Coverage|null }],
 //!   workspaceFindings: [Finding] }                          // tied to no environment
-//! Counts  = {pass, fail, accepted, notApplicable}
+//! Counts  = {pass, fail, accepted, notEvidenced, notApplicable}
 //! Tally   = {errors, warnings, notes, accepted}
 //! Source  = {file, line, default}                           // default: a built-in default
 //! Finding = {code, severity, message, at: Source|null, label|null, fix|null,
 //!            accepted: {reason, owner, expires|null}|null}
 //! ```
 //! `verdict` is `pass`, `warnings` (open warnings only) or `fail`; `status` is `pass`, `fail`,
-//! `accepted` or `not-applicable`.
+//! `accepted`, `not-evidenced` (the rule would pass only on values nobody declared: built-in
+//! defaults, absent keys; `undeclared` lists them) or `not-applicable`. `sourceKind` is
+//! `regulation`, `standard-guidance`, `supervisory-guidance`, `vendor-practice` or
+//! `consistency-rule`.
 
 pub mod html;
 pub mod markdown;
 
 use crate::assets::Assets;
 use crate::compliance::Status;
-use crate::compliance::catalog::{Catalog, Strength};
+use crate::compliance::catalog::{Catalog, SourceKind, Strength};
 use crate::coverage::{self, Coverage};
 use crate::diagnostic::{Diagnostic, Severity, Tally};
 use crate::load::{DEFAULTS_NAME, LoadedEnvironment};
@@ -146,6 +150,8 @@ pub struct Counts {
     pub pass: usize,
     pub fail: usize,
     pub accepted: usize,
+    /// Rules that would pass only on values nobody declared.
+    pub not_evidenced: usize,
     pub not_applicable: usize,
 }
 
@@ -155,6 +161,7 @@ impl Counts {
             Status::Pass => self.pass += 1,
             Status::Fail => self.fail += 1,
             Status::Accepted => self.accepted += 1,
+            Status::NotEvidenced => self.not_evidenced += 1,
             Status::NotApplicable => self.not_applicable += 1,
         }
     }
@@ -163,14 +170,17 @@ impl Counts {
         self.pass += other.pass;
         self.fail += other.fail;
         self.accepted += other.accepted;
+        self.not_evidenced += other.not_evidenced;
         self.not_applicable += other.not_applicable;
     }
 
-    /// The status a group of rules shows: any fail, else any accepted, else pass (or not
-    /// applicable when no rule applies).
+    /// The status a group of rules shows: any fail, else any not evidenced, else any
+    /// accepted, else pass (or not applicable when no rule applies).
     pub fn status(&self) -> Status {
         if self.fail > 0 {
             Status::Fail
+        } else if self.not_evidenced > 0 {
+            Status::NotEvidenced
         } else if self.accepted > 0 {
             Status::Accepted
         } else if self.pass > 0 {
@@ -185,6 +195,7 @@ impl Counts {
         let mut parts = Vec::new();
         for (n, what) in [
             (self.fail, "fail"),
+            (self.not_evidenced, "not evidenced"),
             (self.accepted, "accepted"),
             (self.pass, "pass"),
             (self.not_applicable, "n/a"),
@@ -316,7 +327,11 @@ pub struct RuleEvidence {
     pub severity: Severity,
     /// `hard` (shall), `should`, or `interp` (our interpretation).
     pub strength: Strength,
+    /// What kind of text the rule rests on (regulation, standard guidance, …).
+    pub source_kind: SourceKind,
     pub status: Status,
+    /// For a `not-evidenced` rule: the dotted keys nobody declared.
+    pub undeclared: Vec<String>,
     /// What the rule checks.
     pub checks: String,
     pub citation: Citation,
@@ -489,7 +504,9 @@ fn environment(outcome: &Outcome, checked: &Checked, inputs: &Inputs<'_>) -> Env
             profile: result.profile.clone(),
             severity: meta.severity.severity(),
             strength: meta.strength,
+            source_kind: meta.source_kind,
             status: result.status,
+            undeclared: result.undeclared.iter().map(|p| dotted(p)).collect(),
             checks: meta.checks.clone(),
             citation: Citation {
                 reference: meta.citation.reference(),
@@ -906,6 +923,7 @@ mod tests {
             pass: 9,
             fail: 1,
             accepted: 0,
+            not_evidenced: 0,
             not_applicable: 2,
         };
         assert_eq!(counts.text(), "1 fail · 9 pass · 2 n/a");
