@@ -151,6 +151,9 @@ pub struct Scope {
     pub persistent_volumes: bool,
     pub volumes: VolumeMethod,
     pub etcd: String,
+    /// How etcd is backed up, by reference (runbook, document id or URL).
+    #[serde(default)]
+    pub etcd_backup_ref: Option<String>,
     pub platform_config: bool,
     pub registry: bool,
     pub infrastructure_apps: bool,

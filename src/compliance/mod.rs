@@ -993,7 +993,7 @@ mod tests {
         assert_eq!(gdpr["rules"], 12);
         let rule = explain::explain(&catalog, "hslf-07", false).unwrap();
         for part in [
-            "HSLF-07  error (hard)",
+            "HSLF-07  error (hard; regulation)",
             "HSLF-FS 2016:40 3 kap. 13 §",
             "Vårdgivaren ska besluta",
             "decidedBy",

@@ -415,11 +415,9 @@ fn conflict_object_lock(cx: &Ctx<'_>) -> Vec<Failure> {
     if !cx.has(GDPR) || !(cx.has(NIS2) || cx.has(DORA)) {
         return Vec::new();
     }
-    let why = match (cx.has(NIS2), cx.has(DORA)) {
-        (true, true) => "NIS2 IR 4.2.2(d) and DORA Art. 12(3)",
-        (true, false) => "NIS2 IR 4.2.2(d)",
-        _ => "DORA Art. 12(3)",
-    };
+    // Immutability is a chosen safeguard: NIS2 IR 4.2.2(d) asks for access controls and DORA
+    // Art. 12(3) for segregated restore systems; neither requires it.
+    let why = "a safeguard chosen for the backup copies, not one NIS2 or DORA requires";
     object_locks_too_long(cx)
         .into_iter()
         .map(|(pointer, which, lock, days)| {
