@@ -97,11 +97,32 @@ pub struct Retention {
     #[serde(default)]
     pub decided_at: Option<String>,
     #[serde(default)]
+    pub decision_ref: Option<String>,
+    #[serde(default)]
     pub justification: Option<String>,
     #[serde(default)]
     pub legal_obligation: Option<LegalObligation>,
     #[serde(default)]
     pub restore_only: Option<bool>,
+}
+
+/// Evidence of a fact: a reference an auditor can follow, or (older files) a bare flag, which
+/// loads but is not evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Evidenced {
+    Ref(EvidenceRef),
+    Flag(bool),
+}
+
+/// Where the evidence is: a document id or URL, when it was produced, and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRef {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub date: String,
+    pub by: String,
 }
 
 /// What obliges keeping backups longer (GDPR Art. 17(3)(b)): the provision and what it covers.
@@ -242,7 +263,7 @@ pub struct Storage {
     #[serde(default)]
     pub object_lock: Option<ObjectLock>,
     #[serde(default)]
-    pub contract_in_place: Option<bool>,
+    pub contract_in_place: Option<Evidenced>,
     #[serde(default)]
     pub transfer_mechanism: Option<String>,
     /// The bucket runs on the organisation's own infrastructure (no third party stores it).
@@ -373,7 +394,7 @@ pub struct Offsite {
     #[serde(default)]
     pub initiated_from: Option<String>,
     #[serde(default)]
-    pub contract_in_place: Option<bool>,
+    pub contract_in_place: Option<Evidenced>,
     #[serde(default)]
     pub transfer_mechanism: Option<String>,
     /// The destination runs on the organisation's own infrastructure.
@@ -434,19 +455,21 @@ pub struct RestoreTest {
     #[serde(default)]
     pub decided_by: Option<String>,
     #[serde(default)]
+    pub decision_ref: Option<String>,
+    #[serde(default)]
     pub basis: Option<String>,
     #[serde(default)]
     pub risk_analysis_at: Option<String>,
     #[serde(default)]
     pub last_performed: Option<String>,
     #[serde(default)]
-    pub results_documented: Option<bool>,
+    pub results_documented: Option<Evidenced>,
     #[serde(default)]
     pub target: Option<String>,
     #[serde(default)]
     pub measures_rto: Option<bool>,
     #[serde(default)]
-    pub includes_integrity_check: Option<bool>,
+    pub includes_integrity_check: Option<Evidenced>,
     #[serde(default)]
     pub namespaces: Vec<String>,
     #[serde(default)]
@@ -483,13 +506,16 @@ pub struct Documentation {
     #[serde(default)]
     pub restore_procedure_ref: Option<String>,
     #[serde(default)]
-    pub restore_approval: Option<bool>,
+    pub restore_approval: Option<Evidenced>,
     #[serde(default)]
     pub erasure_procedure_ref: Option<String>,
     #[serde(default)]
     pub migration_backup_procedure_ref: Option<String>,
     #[serde(default)]
-    pub data_map_includes_backups: Option<bool>,
+    pub data_map_includes_backups: Option<Evidenced>,
+    /// The longest a deviation may run, approval to expiry, in days (default 365).
+    #[serde(default)]
+    pub deviation_max_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -498,6 +524,8 @@ pub struct Deviation {
     pub rule: String,
     pub reason: String,
     pub owner: String,
+    #[serde(default)]
+    pub approved_by: Option<String>,
     #[serde(default)]
     pub approved_at: Option<String>,
     #[serde(default)]

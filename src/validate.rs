@@ -177,7 +177,12 @@ fn check_one(
             ),
         }
     }
-    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found);
+    crate::compliance::apply_deviations(
+        &loaded,
+        environment.as_ref(),
+        &mut found,
+        crate::dates::today(),
+    );
     crate::compliance::settle(&mut rules, &found);
     for d in &mut found {
         if d.environment.is_none() {

@@ -54,6 +54,7 @@ backup:
     maxDays: 30
     decidedBy: Chief Medical Information Officer
     decidedAt: 2026-03-01
+    decisionRef: https://docs.example.org/decisions/2026-03-01-backup-retention
     justification: Risk analysis RA-2026-04, restore-only backups
     restoreOnly: true
   rpoHours: 24
@@ -74,7 +75,7 @@ storage:
   forcePathStyle: true
   site: sto1-a
   jurisdiction: SE
-  contractInPlace: true
+  contractInPlace: {ref: DPA-2026-007, date: 2026-01-15, by: Head of Procurement}
   credentials: {secretName: velero-credentials, key: cloud}
   encryption: {atRest: provider-managed}
 replication:
@@ -96,17 +97,18 @@ replication:
     retentionDays: 30
     credentialsSeparate: true
     initiatedFrom: outside-cluster
-    contractInPlace: true
+    contractInPlace: {ref: DPA-2026-008, date: 2026-01-15, by: Head of Procurement}
 restoreTest:
   frequencyDays: 180
   decidedBy: Chief Medical Information Officer
+  decisionRef: https://docs.example.org/decisions/2026-03-01-restore-tests
   basis: risk-analysis
   riskAnalysisAt: @ago(30)
   lastPerformed: @ago(10)
-  resultsDocumented: true
+  resultsDocumented: {ref: https://docs.example.org/restore-tests/latest, date: @ago(10), by: Platform on-call}
   target: segregated
   measuresRto: true
-  includesIntegrityCheck: true
+  includesIntegrityCheck: {ref: https://docs.example.org/restore-tests/latest#integrity, date: @ago(10), by: Platform on-call}
 integrityCheck: {frequencyDays: 30}
 monitoring: {alertOnFailure: true, dashboard: true}
 documentation:
@@ -118,7 +120,7 @@ documentation:
   restoreApproval: true
   erasureProcedureRef: https://docs.example.org/runbooks/gdpr-erasure-replay
   migrationBackupProcedureRef: https://docs.example.org/runbooks/pre-migration-backup
-  dataMapIncludesBackups: true
+  dataMapIncludesBackups: {ref: ROPA-2026 entry 14 (backups), date: 2026-02-01, by: Data Protection Officer}
 gitops:
   engine: flux
 "#;
@@ -780,8 +782,8 @@ fn the_shipped_health_care_example_and_its_three_changes() {
     );
     assert!(find(&found, "ISO-07").is_some_and(|d| d.severity == Severity::Warning));
     let found = variant(
-        "  decidedBy: Chief Medical Information Officer\n  basis",
-        "  basis",
+        "  decidedBy: Chief Medical Information Officer\n  decisionRef",
+        "  decisionRef",
     );
     let d = find(&found, "HSLF-09").expect("HSLF-09 reported");
     assert_eq!(d.severity, Severity::Error);
@@ -1080,4 +1082,123 @@ fn corrected_rules_say_what_the_adopted_text_says() {
             assert_ne!(r.meta.severity, Level::Error, "{}", r.meta.id);
         }
     }
+}
+
+/// Self-declared booleans are not evidence: each becomes a reference `{ref, date, by}`; a
+/// bare `true` still loads, as `not-evidenced` with a fix.
+#[test]
+fn evidence_references_instead_of_booleans() {
+    for (rule, profiles, edit) in [
+        ("NIS2-08", NIS2, "restoreTest: {resultsDocumented: true}"),
+        ("HIPAA-04", HIPAA, "restoreTest: {resultsDocumented: true}"),
+        (
+            "DORA-08",
+            DORA,
+            "restoreTest: {includesIntegrityCheck: true}",
+        ),
+        ("HIPAA-09", HIPAA, "storage: {contractInPlace: true}"),
+        (
+            "HIPAA-09",
+            HIPAA,
+            "replication: {offsite: {contractInPlace: true}}",
+        ),
+        (
+            "GDPR-11",
+            GDPR,
+            "documentation: {dataMapIncludesBackups: true}",
+        ),
+    ] {
+        let o = run_on(BASE, profiles, edit);
+        assert_eq!(
+            status_of(&o, rule),
+            Some(Status::NotEvidenced),
+            "{rule} ({edit})"
+        );
+        let d = find(&o.diagnostics, rule).unwrap_or_else(|| panic!("{rule} reported"));
+        assert_eq!(d.severity, Severity::Warning);
+        assert!(d.message.contains("a bare `true`"), "{}", d.message);
+        assert!(
+            d.help
+                .as_deref()
+                .is_some_and(|h| h.contains("{ref, date, by}"))
+        );
+    }
+    // The HSLF-FS 13 § decisions are referenced documents.
+    for (rule, edit) in [
+        ("HSLF-07", "backup: {retention: {decisionRef: null}}"),
+        ("HSLF-09", "restoreTest: {decisionRef: null}"),
+    ] {
+        let o = run_on(BASE, HSLF, edit);
+        assert_eq!(status_of(&o, rule), Some(Status::NotEvidenced), "{rule}");
+    }
+    // A reference dated in the future is no evidence.
+    let o = run_on(
+        BASE,
+        NIS2,
+        "restoreTest: {resultsDocumented: {ref: RT-9, date: @ago(-3), by: QA}}",
+    );
+    assert!(
+        find(&o.diagnostics, "future-evidence-date")
+            .is_some_and(|d| d.message.contains("restoreTest.resultsDocumented.date"))
+    );
+    assert_eq!(status_of(&o, "NIS2-08"), Some(Status::Fail));
+    // `false` still fails outright.
+    let o = run_on(BASE, NIS2, "restoreTest: {resultsDocumented: false}");
+    assert_eq!(status_of(&o, "NIS2-08"), Some(Status::Fail));
+}
+
+/// Deviations are risk acceptances: who approved them, when, and until when, within a cap.
+#[test]
+fn deviations_are_risk_acceptances() {
+    let edit = |deviation: &str| {
+        format!("backup: {{scope: {{platformConfig: false}}}}\ndeviations: [{deviation}]")
+    };
+    let full = "{rule: ISO-04, reason: The configuration repository is mirrored outside the cluster., owner: Platform team, approvedBy: CISO, approvedAt: @ago(30), expires: @ago(-100)}";
+    let found = run(ISO, &edit(full));
+    let d = find(&found, "ISO-04").expect("ISO-04 reported");
+    let a = d.accepted.as_ref().expect("accepted");
+    assert_eq!(a.approved_by.as_deref(), Some("CISO"));
+    assert!(a.approved_at.is_some() && a.expires.is_some());
+    assert!(
+        find(&found, "deviation-without-expiry").is_none(),
+        "{:?}",
+        codes(&found)
+    );
+    assert!(find(&found, "deviation-too-long").is_none());
+
+    // An older entry still accepts, with a warning naming what it lacks.
+    let old = "{rule: ISO-04, reason: The configuration repository is mirrored outside the cluster., owner: CISO}";
+    let found = run(ISO, &edit(old));
+    assert!(find(&found, "ISO-04").is_some_and(|d| d.accepted.is_some()));
+    let w = find(&found, "deviation-without-expiry").expect("warned");
+    assert_eq!(w.severity, Severity::Warning);
+    assert!(
+        w.message.contains("`approvedBy`, `approvedAt`, `expires`"),
+        "{}",
+        w.message
+    );
+
+    // Longer than the cap (365 days by default, configurable).
+    let long = "{rule: ISO-04, reason: The configuration repository is mirrored outside the cluster., owner: Platform team, approvedBy: CISO, approvedAt: @ago(10), expires: @ago(-400)}";
+    let found = run(ISO, &edit(long));
+    assert!(
+        find(&found, "deviation-too-long")
+            .is_some_and(|d| d.message.contains("410 days") && d.message.contains("cap of 365"))
+    );
+    let found = run(
+        ISO,
+        &format!("{}\ndocumentation: {{deviationMaxDays: 500}}", edit(long)),
+    );
+    assert!(find(&found, "deviation-too-long").is_none());
+
+    // Expired: the deviation no longer accepts the warning.
+    let expired = "{rule: ISO-04, reason: The configuration repository is mirrored outside the cluster., owner: Platform team, approvedBy: CISO, approvedAt: @ago(200), expires: @ago(1)}";
+    let found = run(ISO, &edit(expired));
+    assert!(find(&found, "deviation-expired").is_some());
+    assert!(find(&found, "ISO-04").is_some_and(|d| d.accepted.is_none()));
+
+    // Approved in the future: no evidence.
+    let future = "{rule: ISO-04, reason: The configuration repository is mirrored outside the cluster., owner: Platform team, approvedBy: CISO, approvedAt: @ago(-5), expires: @ago(-100)}";
+    let found = run(ISO, &edit(future));
+    assert!(find(&found, "future-evidence-date").is_some_and(|d| d.severity == Severity::Error));
 }

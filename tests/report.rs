@@ -344,7 +344,7 @@ fn status_accepted_by_a_documented_deviation() {
         (
             "mgmt-se.yaml",
             "restoreTest:\n",
-            "deviations:\n  - rule: ISO-04\n    reason: The configuration repository is mirrored outside the cluster.\n    owner: CISO\n    expires: 2027-06-30\nrestoreTest:\n",
+            "deviations:\n  - rule: ISO-04\n    reason: The configuration repository is mirrored outside the cluster.\n    owner: CISO\n    approvedBy: Chief Information Security Officer\n    approvedAt: 2026-11-01\n    expires: 2027-06-30\nrestoreTest:\n",
         ),
     ]);
     assert_eq!(
@@ -366,6 +366,30 @@ fn status_accepted_by_a_documented_deviation() {
         .expect("the acceptance");
     assert_eq!(accepted.owner, "CISO");
     assert_eq!(accepted.expires.as_deref(), Some("2027-06-30"));
+    assert_eq!(
+        (
+            accepted.approved_by.as_deref(),
+            accepted.approved_at.as_deref()
+        ),
+        (
+            Some("Chief Information Security Officer"),
+            Some("2026-11-01")
+        )
+    );
+    // Every format shows who approved the risk acceptance, when, and until when.
+    let md = ck8s_gen::evidence::markdown::render(&evidence);
+    assert!(
+        md.contains(
+            "approved by Chief Information Security Officer on 2026-11-01, expires 2027-06-30"
+        ),
+        "markdown"
+    );
+    let html = ck8s_gen::evidence::html::render(&evidence).expect("html");
+    assert!(html.contains(
+        "approved by Chief Information Security Officer on 2026-11-01, expires 2027-06-30"
+    ));
+    let json = ck8s_gen::evidence::to_json(&evidence);
+    assert!(json.contains("\"approvedBy\": \"Chief Information Security Officer\""));
     let iso = mgmt
         .profiles
         .iter()

@@ -173,6 +173,10 @@ pub struct RuleMeta {
     /// default or an absent key leaves the rule `not-evidenced` instead of `pass`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// Keys that must hold an evidence reference (`{ref, date, by}`) when set: a bare `true`
+    /// leaves the rule `not-evidenced`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
     /// Severity of the `not-evidenced` finding (default: warning, or note for a note rule;
     /// never above the rule's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -333,6 +337,7 @@ impl Catalog {
                     .fields
                     .iter()
                     .chain(&m.evidence)
+                    .chain(&m.references)
                     .chain(std::iter::once(&m.locate))
                 {
                     if !pointer.starts_with('/') {

@@ -238,7 +238,11 @@ impl Profiles {
         }
         supersede(&mut results);
         for result in results.iter_mut().filter(|r| r.applies && !r.failed) {
-            result.undeclared = undeclared(loaded, &facts, &result.rule.meta.evidence);
+            let meta = &result.rule.meta;
+            result.undeclared = undeclared(loaded, &facts, &meta.evidence);
+            result
+                .undeclared
+                .extend(bare_flags(loaded, &meta.references));
         }
         for result in results.iter() {
             if !result.failures.is_empty() {
@@ -266,6 +270,10 @@ impl Profiles {
             .undeclared
             .iter()
             .map(|p| match instance.pointer(p) {
+                Some(Value::Bool(b)) if meta.references.contains(p) => format!(
+                    "`{}` (a bare `{b}`: name the evidence as `{{ref, date, by}}`)",
+                    dotted(p)
+                ),
                 Some(v) if loaded.provenance.get(p).is_some() => {
                     format!("`{}` (built-in default `{}`)", dotted(p), display(v))
                 }
@@ -287,7 +295,7 @@ impl Profiles {
             ),
         )
         .help(format!(
-            "check the real setup and declare {} in the environment file (or `common.yaml`); a built-in default is not evidence",
+            "check the real setup and declare {} in the environment file (or `common.yaml`), with a reference `{{ref, date, by}}` where one is asked for; a built-in default or a bare flag is not evidence",
             result
                 .undeclared
                 .iter()
@@ -584,20 +592,37 @@ fn undeclared(loaded: &LoadedEnvironment, facts: &Facts, evidence: &[String]) ->
         .collect()
 }
 
-/// Evidence dates (keys a rule reads that hold a date) later than `today`: a record of
+/// Reference keys holding a bare `true` instead of `{ref, date, by}` (absent or `false` is the
+/// rule's own failure; off-site keys count only when there is an off-site copy).
+fn bare_flags(loaded: &LoadedEnvironment, references: &[String]) -> Vec<String> {
+    let offsite = loaded
+        .value
+        .pointer("/replication/offsite/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
+    references
+        .iter()
+        .filter(|p| offsite || !p.starts_with("/replication/offsite/"))
+        .filter(|p| loaded.value.pointer(p) == Some(&Value::Bool(true)))
+        .cloned()
+        .collect()
+}
+
+/// Evidence dates (keys a rule reads that hold a date, or evidence references' `date`) later than `today`: a record of
 /// something that has not happened yet is not evidence.
 fn future_dates(fields: &[String], instance: &Value, today: i64) -> Vec<Failure> {
     fields
         .iter()
+        .flat_map(|p| [p.clone(), format!("{p}/date")])
         .filter_map(|p| {
-            let text = instance.pointer(p)?.as_str()?;
+            let text = instance.pointer(&p)?.as_str()?;
             let day = crate::dates::parse_date(text)?;
             (day > today).then(|| {
                 Failure::new(
-                    p.clone(),
+                    p.as_str(),
                     format!(
                         "`{}` is dated {text}, after today ({}): evidence cannot be dated in the future",
-                        dotted(p),
+                        dotted(&p),
                         crate::dates::format_date(today)
                     ),
                 )
@@ -759,23 +784,113 @@ pub fn rules_for_key(assets: &Assets, pointer: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Mark warnings accepted by a documented deviation; refuse deviations from errors; report
-/// deviations that no longer apply (expired) or match nothing.
+/// The longest a risk acceptance may run when `documentation.deviationMaxDays` is not set.
+pub const DEVIATION_MAX_DAYS: u32 = 365;
+
+/// Mark warnings accepted by a documented deviation (a risk acceptance); refuse deviations from
+/// errors; report deviations that no longer apply (expired, on `today`), that lack their
+/// approval or expiry, that run longer than the cap, or that match nothing.
 pub fn apply_deviations(
     loaded: &LoadedEnvironment,
     env: Option<&Environment>,
     found: &mut Vec<Diagnostic>,
+    today: i64,
 ) {
     let Some(env) = env else { return };
-    let today = crate::dates::today();
+    let cap = env
+        .documentation
+        .deviation_max_days
+        .unwrap_or(DEVIATION_MAX_DAYS);
     let mut extra = Vec::new();
     for (i, deviation) in env.deviations.iter().enumerate() {
         let pointer = format!("/deviations/{i}");
         let at = loaded.provenance.value_location(&format!("{pointer}/rule"));
-        if let Some(expires) = deviation
+        let missing: Vec<&str> = [
+            ("approvedBy", deviation.approved_by.is_none()),
+            ("approvedAt", deviation.approved_at.is_none()),
+            ("expires", deviation.expires.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(k, m)| m.then_some(k))
+        .collect();
+        if !missing.is_empty() {
+            extra.push(
+                Diagnostic::warning(
+                    "deviation-without-expiry",
+                    format!(
+                        "the deviation from {} is not a complete risk acceptance: it has no {}",
+                        deviation.rule,
+                        missing
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at(at, "incomplete risk acceptance")
+                .help(format!(
+                    "add who approved it (`approvedBy`), when (`approvedAt`) and when it ends (`expires`, at most {cap} days after approval)"
+                ))
+                .in_environment(loaded.name.clone()),
+            );
+        }
+        let approved = deviation
+            .approved_at
+            .as_deref()
+            .and_then(crate::dates::parse_date);
+        let expires_day = deviation
             .expires
             .as_deref()
-            .and_then(crate::dates::parse_date)
+            .and_then(crate::dates::parse_date);
+        if let Some(day) = approved
+            && day > today
+        {
+            extra.push(
+                Diagnostic::error(
+                    "future-evidence-date",
+                    format!(
+                        "`deviations[{i}].approvedAt` is dated {}, after today ({}): evidence cannot be dated in the future",
+                        crate::dates::format_date(day),
+                        crate::dates::format_date(today)
+                    ),
+                )
+                .at(
+                    loaded
+                        .provenance
+                        .value_location(&format!("{pointer}/approvedAt")),
+                    "in the future",
+                )
+                .help("record the date the deviation was actually approved (today or earlier)")
+                .in_environment(loaded.name.clone()),
+            );
+        }
+        if let (Some(from), Some(to)) = (approved, expires_day)
+            && to - from > i64::from(cap)
+        {
+            extra.push(
+                Diagnostic::warning(
+                    "deviation-too-long",
+                    format!(
+                        "the deviation from {} runs {} days, from approval on {} to {}: more than the cap of {cap} days",
+                        deviation.rule,
+                        to - from,
+                        crate::dates::format_date(from),
+                        crate::dates::format_date(to)
+                    ),
+                )
+                .at(
+                    loaded
+                        .provenance
+                        .value_location(&format!("{pointer}/expires")),
+                    "too far ahead",
+                )
+                .help(format!(
+                    "set `expires` at most {cap} days after `approvedAt` and review it then (the cap is `documentation.deviationMaxDays`)"
+                ))
+                .in_environment(loaded.name.clone()),
+            );
+        }
+        if let Some(expires) = expires_day
             && expires < today
         {
             extra.push(
@@ -806,6 +921,9 @@ pub fn apply_deviations(
                     d.accepted = Some(Acceptance {
                         reason: deviation.reason.clone(),
                         owner: deviation.owner.clone(),
+                        approved_by: deviation.approved_by.clone(),
+                        approved_at: deviation.approved_at.clone(),
+                        expires: deviation.expires.clone(),
                     });
                 }
             }

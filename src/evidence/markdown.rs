@@ -247,8 +247,17 @@ fn rule(s: &mut String, r: &RuleEvidence) {
                 cell(&a.reason),
                 cell(&a.owner)
             );
-            if let Some(x) = &a.expires {
-                text.push_str(&format!(", expires {}", cell(x)));
+            match (&a.approved_by, &a.approved_at) {
+                (Some(by), Some(at)) => {
+                    text.push_str(&format!(", approved by {} on {}", cell(by), cell(at)))
+                }
+                (Some(by), None) => text.push_str(&format!(", approved by {}", cell(by))),
+                (None, Some(at)) => text.push_str(&format!(", approved on {}", cell(at))),
+                (None, None) => text.push_str(", approval not recorded"),
+            }
+            match &a.expires {
+                Some(x) => text.push_str(&format!(", expires {}", cell(x))),
+                None => text.push_str(", no expiry"),
             }
             text.push(')');
             evidence.push(text);

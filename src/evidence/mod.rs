@@ -31,7 +31,8 @@
 //! Tally   = {errors, warnings, notes, accepted}
 //! Source  = {file, line, default}                           // default: a built-in default
 //! Finding = {code, severity, message, at: Source|null, label|null, fix|null,
-//!            accepted: {reason, owner, expires|null}|null}
+//!            accepted: {reason, owner, approvedBy|null, approvedAt|null,
+//!                       expires|null}|null}
 //! ```
 //! `verdict` is `pass`, `warnings` (open warnings only) or `fail`; `status` is `pass`, `fail`,
 //! `accepted`, `not-evidenced` (the rule would pass only on values nobody declared: built-in
@@ -301,6 +302,9 @@ pub struct Citation {
 pub struct Accepted {
     pub reason: String,
     pub owner: String,
+    /// Who approved the risk acceptance and when (absent in older files).
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
     pub expires: Option<String>,
 }
 
@@ -598,7 +602,9 @@ fn finding(d: &Diagnostic, sources: &Sources, expires: Option<String>) -> Findin
         accepted: d.accepted.as_ref().map(|a| Accepted {
             reason: a.reason.clone(),
             owner: a.owner.clone(),
-            expires,
+            approved_by: a.approved_by.clone(),
+            approved_at: a.approved_at.clone(),
+            expires: a.expires.clone().or(expires),
         }),
     }
 }
@@ -629,9 +635,16 @@ fn display(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Array(items) if items.is_empty() => "[]".to_owned(),
         Value::Array(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => match map.get("name") {
-            Some(name) => display(name),
-            None => "{…}".to_owned(),
+        Value::Object(map) => match (map.get("name"), map.get("ref")) {
+            (Some(name), _) => display(name),
+            // An evidence reference: `DOC-12 (2026-10-01, CISO)`.
+            (None, Some(reference)) => format!(
+                "{} ({}, {})",
+                display(reference),
+                map.get("date").map(display).unwrap_or_default(),
+                map.get("by").map(display).unwrap_or_default()
+            ),
+            (None, None) => "{…}".to_owned(),
         },
         other => other.to_string(),
     }
