@@ -663,3 +663,55 @@ fn the_html_report_renders_in_headless_chromium() {
     }
     assert!(dom.contains("Backup compliance evidence"));
 }
+
+/// Each profile says which text version it encodes, since when, when its wording was
+/// retrieved, and which clauses stay manual; the report cites the durable restore-test record.
+#[test]
+fn profiles_are_dated_and_list_what_they_do_not_check() {
+    let (tmp, outcome) = edited(&[]);
+    let evidence = evidence_of(tmp.path(), &outcome);
+    let hipaa_like = |id: &str| evidence.profiles.iter().find(|p| p.id == id).cloned();
+    let gdpr = hipaa_like("gdpr-art-17").expect("gdpr column");
+    assert_eq!(
+        (gdpr.effective.as_str(), gdpr.retrieved.as_str()),
+        ("2018-05-25", "2026-12-01")
+    );
+    assert!(gdpr.checked.iter().any(|c| c.starts_with("GDPR Art. 44")));
+    let iso = hipaa_like("iso-27001-a.12.3.1").expect("iso column");
+    assert!(
+        iso.not_checked.iter().any(|c| c.contains("A.5.30"))
+            && iso.not_checked.iter().any(|c| c.contains("A.8.14"))
+    );
+    let md = ck8s_gen::evidence::markdown::render(&evidence);
+    assert!(md.contains("**Not checked (manual for the auditor)**"));
+    assert!(md.contains("ConfigMap `ck8s-restore-test-history` in namespace `velero`"));
+    let html = ck8s_gen::evidence::html::render(&evidence).expect("html");
+    assert!(
+        html.contains("Not checked (manual for the auditor)")
+            && html.contains("ck8s-restore-test-history")
+    );
+    // The catalogue: every profile carries its version and dates.
+    let catalog =
+        ck8s_gen::compliance::catalog::Catalog::load(&ck8s_gen::assets::Assets::embedded())
+            .unwrap();
+    for p in &catalog.profiles {
+        assert!(
+            !p.meta.text_version.is_empty() && !p.meta.retrieved.is_empty(),
+            "{}",
+            p.meta.id
+        );
+    }
+    for (id, clause) in [
+        ("hipaa-164.308-a7", "(ii)(C)"),
+        ("nis2-art-21", "4.2.1"),
+        ("nis2-art-21", "4.2.4"),
+        ("dora-art-12", "12(2)"),
+        ("bsi-app.4.4.a5", "CON.3"),
+    ] {
+        let p = catalog.profile(id).unwrap();
+        assert!(
+            p.meta.not_checked.iter().any(|c| c.contains(clause)),
+            "{id} {clause}"
+        );
+    }
+}

@@ -218,6 +218,15 @@ pub struct ProfileMeta {
     /// Applied with any profile; not listed under `compliance:`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
+    /// The text (and version) the rules encode.
+    pub text_version: String,
+    /// When that text took effect (`YYYY-MM-DD`, `n/a`, or `not verified`).
+    pub effective: String,
+    /// When the quoted wording was last retrieved and checked.
+    pub retrieved: String,
+    /// Clauses of the text ck8s-gen does not check: what stays manual for the auditor.
+    #[serde(default)]
+    pub not_checked: Vec<String>,
 }
 
 /// One rule: its metadata and its schema (the entry without `x-rule`).

@@ -1026,7 +1026,7 @@ mod tests {
     fn inconsistent_profiles_are_refused() {
         let rule = |id: &str, strength: &str, severity: &str| {
             json!({
-                "x-profile": {"id": "test-profile", "title": "t", "regulation": "r", "summary": "s"},
+                "x-profile": {"id": "test-profile", "title": "t", "regulation": "r", "summary": "s", "textVersion": "v", "effective": "2020-01-01", "retrieved": "2026-12-01"},
                 "allOf": [{
                     "x-rule": {
                         "id": id, "severity": severity, "strength": strength,

@@ -67,6 +67,43 @@ pub fn render(e: &Evidence) -> String {
          hash the rules.\n\n",
     );
 
+    if !e.profiles.is_empty() {
+        s.push_str("## Profiles: text versions, clauses checked and not checked\n\n");
+        for p in &e.profiles {
+            let _ = writeln!(
+                s,
+                "- {} ({}): {}; effective {}; wording retrieved {}.",
+                code(&p.id),
+                cell(&p.title),
+                cell(&p.text_version),
+                cell(&p.effective),
+                cell(&p.retrieved)
+            );
+            let _ = writeln!(
+                s,
+                "  - Checked: {}.",
+                p.checked
+                    .iter()
+                    .map(|c| cell(c))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            if p.not_checked.is_empty() {
+                s.push_str("  - Not checked: nothing listed.\n");
+            } else {
+                let _ = writeln!(
+                    s,
+                    "  - **Not checked (manual for the auditor)**: {}.",
+                    p.not_checked
+                        .iter()
+                        .map(|c| inline(c))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+            }
+        }
+        s.push('\n');
+    }
     s.push_str("## Fleet\n\n### Regulatory profiles\n\n");
     if e.profiles.is_empty() {
         s.push_str("No environment lists a regulatory profile.\n\n");
@@ -215,6 +252,13 @@ fn environment(s: &mut String, env: &EnvironmentEvidence, e: &Evidence) {
         s.push_str("### Other findings\n\n");
         findings(s, &env.findings);
         s.push('\n');
+    }
+    if let Some(h) = &env.restore_test_history {
+        let _ = writeln!(
+            s,
+            "Durable restore-test evidence: each run of the rendered restore test appends a JSON record to {}; the Restore objects themselves last only as long as the backups.\n",
+            inline(h)
+        );
     }
     if let Some(c) = &env.coverage {
         coverage(s, c);

@@ -15,7 +15,8 @@
 //! ```text
 //! { version, header: {tool, toolVersion, commit|null, today, directory, inputHash, schemasHash},
 //!   summary: {verdict, environments, failing, withWarnings, rules: Counts, findings: Tally},
-//!   profiles: [{id, title, implicit}],                     // the matrix columns
+//!   profiles: [{id, title, implicit, textVersion, effective, retrieved,
+//!               checked: [clause], notChecked: [clause]}],  // the matrix columns
 //!   environments: [{
 //!     name, file, description|null, role|null, verdict, evaluated, compliance: [id],
 //!     profiles: [{id, counts: Counts}],                     // one matrix row
@@ -25,7 +26,7 @@
 //!              quote|null, interpretation}, settings: [{key, value|null, text, at: Source|null}],
 //!              finding: Finding|null, reportedBy|null}],
 //!     findings: [Finding],                                  // not tied to a rule
-//!     tally: Tally, coverage: Coverage|null }],
+//!     tally: Tally, coverage: Coverage|null, restoreTestHistory: string|null }],
 //!   workspaceFindings: [Finding] }                          // tied to no environment
 //! Counts  = {pass, fail, accepted, notEvidenced, notApplicable}
 //! Tally   = {errors, warnings, notes, accepted}
@@ -56,6 +57,10 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+
+/// The ConfigMap (in the Velero namespace) each rendered restore-test run appends a JSON
+/// record to: the durable evidence, kept longer than Velero keeps its Restore objects.
+pub const RESTORE_TEST_HISTORY: &str = "ck8s-restore-test-history";
 
 /// The version of the JSON shape.
 pub const VERSION: u32 = 1;
@@ -220,6 +225,14 @@ pub struct ProfileColumn {
     pub title: String,
     /// Applied with any profile (cross-cutting rules, conflicts), not listed by environments.
     pub implicit: bool,
+    /// The text version the rules encode, when it took effect, when its wording was retrieved.
+    pub text_version: String,
+    pub effective: String,
+    pub retrieved: String,
+    /// The clauses ck8s-gen checks (the rules' citations, deduplicated, in rule order).
+    pub checked: Vec<String>,
+    /// The clauses it does not check: manual for the auditor.
+    pub not_checked: Vec<String>,
 }
 
 /// One environment's cell of the matrix: its results under one profile (all counts zero when
@@ -371,6 +384,9 @@ pub struct EnvironmentEvidence {
     pub tally: Tally,
     /// What is in the backups (when the environment is valid enough to tell).
     pub coverage: Option<Coverage>,
+    /// Where the durable restore-test records are (one JSON record per run, appended by the
+    /// rendered restore test), when the environment renders one.
+    pub restore_test_history: Option<String>,
 }
 
 /// What the command passes in besides the validation outcome.
@@ -401,10 +417,24 @@ pub fn build(outcome: &Outcome, inputs: &Inputs<'_>) -> Evidence {
                 .iter()
                 .any(|e| e.profiles.iter().any(|r| r.id == p.meta.id))
         })
-        .map(|p| ProfileColumn {
-            id: p.meta.id.clone(),
-            title: p.meta.title.clone(),
-            implicit: p.meta.implicit,
+        .map(|p| {
+            let mut checked: Vec<String> = Vec::new();
+            for r in &p.rules {
+                let c = r.meta.citation.reference();
+                if !checked.contains(&c) {
+                    checked.push(c);
+                }
+            }
+            ProfileColumn {
+                id: p.meta.id.clone(),
+                title: p.meta.title.clone(),
+                implicit: p.meta.implicit,
+                text_version: p.meta.text_version.clone(),
+                effective: p.meta.effective.clone(),
+                retrieved: p.meta.retrieved.clone(),
+                checked,
+                not_checked: p.meta.not_checked.clone(),
+            }
         })
         .collect();
     profiles.sort_by_key(|p| p.implicit);
@@ -588,6 +618,16 @@ fn environment(outcome: &Outcome, checked: &Checked, inputs: &Inputs<'_>) -> Env
         findings,
         tally: Tally::of(&owned),
         coverage: checked.environment.as_ref().map(coverage::coverage),
+        restore_test_history: checked
+            .environment
+            .as_ref()
+            .filter(|e| e.restore_test.is_some())
+            .map(|e| {
+                format!(
+                    "ConfigMap `{RESTORE_TEST_HISTORY}` in namespace `{}` of cluster `{}`",
+                    e.gitops.namespace, e.metadata.name
+                )
+            }),
     }
 }
 
