@@ -300,7 +300,8 @@ pub fn environment(i: usize) -> String {
             "      credentials:\n        secretName: rclone-offsite-credentials\n    \
              encrypt:\n      enabled: true\n      fileNames: true\n      directoryNames: true\n      \
              secretName: rclone-crypt\n    objectLock:\n      enabled: true\n      mode: compliance\n      \
-             days: 30\n    retentionDays: 30\n    contractInPlace: true\n",
+             days: 30\n    versioning: true\n    retentionDays: 30\n    \
+             credentialsSeparate: true\n    initiatedFrom: outside-cluster\n    contractInPlace: true\n",
         );
     }
     if tier == "prod" {

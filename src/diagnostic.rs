@@ -78,6 +78,10 @@ pub struct Citation {
 pub struct Acceptance {
     pub reason: String,
     pub owner: String,
+    /// Who approved the risk acceptance, when, and when it ends (absent in older files).
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+    pub expires: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,6 +16,8 @@ pub struct InitOptions<'a> {
 struct Preset {
     storage: &'static str,
     region: &'static str,
+    /// The country of the bucket's region (GDPR-09 needs it; `None`: a placeholder region).
+    country: Option<&'static str>,
     endpoint: Option<&'static str>,
     path_style: bool,
 }
@@ -25,54 +27,63 @@ fn preset(provider: &str) -> Preset {
         "safespring" => Preset {
             storage: "s3",
             region: "sto1",
+            country: Some("SE"),
             endpoint: Some("https://s3.sto1.safedc.net"),
             path_style: true,
         },
         "elastx" => Preset {
             storage: "s3",
             region: "se-sto",
+            country: Some("SE"),
             endpoint: Some("https://swift.elastx.cloud"),
             path_style: true,
         },
         "citycloud" => Preset {
             storage: "s3",
             region: "sto2",
+            country: Some("SE"),
             endpoint: Some("https://s3-sto2.citycloud.com"),
             path_style: true,
         },
         "exoscale" => Preset {
             storage: "s3",
             region: "ch-gva-2",
+            country: Some("CH"),
             endpoint: Some("https://sos-ch-gva-2.exo.io"),
             path_style: false,
         },
         "upcloud" => Preset {
             storage: "s3",
             region: "europe-1",
+            country: Some("FI"),
             endpoint: Some("https://europe-1.upcloudobjects.com"),
             path_style: true,
         },
         "aws" => Preset {
             storage: "s3",
             region: "eu-north-1",
+            country: Some("SE"),
             endpoint: None,
             path_style: false,
         },
         "azure" => Preset {
             storage: "azure",
             region: "swedencentral",
+            country: Some("SE"),
             endpoint: None,
             path_style: false,
         },
         "gcp" => Preset {
             storage: "gcs",
             region: "europe-north1",
+            country: Some("FI"),
             endpoint: None,
             path_style: false,
         },
         _ => Preset {
             storage: "s3",
             region: "region-1",
+            country: None,
             endpoint: Some("https://s3.example.org"),
             path_style: true,
         },
@@ -117,6 +128,14 @@ pub fn environment_text(o: &InitOptions<'_>) -> String {
     }
     if let Some(endpoint) = p.endpoint {
         t.push_str(&format!("  endpoint: {endpoint}\n"));
+    }
+    match p.country {
+        Some(country) => t.push_str(&format!(
+            "  jurisdiction: {country}  # the bucket's country (ISO 3166-1), for GDPR Art. 44\n"
+        )),
+        None => t.push_str(
+            "  jurisdiction: SE  # placeholder: the country where the bucket really is (ISO 3166-1)\n",
+        ),
     }
     if p.path_style {
         t.push_str("  forcePathStyle: true\n");

@@ -97,11 +97,46 @@ pub struct Retention {
     #[serde(default)]
     pub decided_at: Option<String>,
     #[serde(default)]
+    pub decision_ref: Option<String>,
+    #[serde(default)]
     pub justification: Option<String>,
     #[serde(default)]
-    pub legal_obligation: Option<String>,
+    pub legal_obligation: Option<LegalObligation>,
     #[serde(default)]
     pub restore_only: Option<bool>,
+}
+
+/// Evidence of a fact: a reference an auditor can follow, or (older files) a bare flag, which
+/// loads but is not evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Evidenced {
+    Ref(EvidenceRef),
+    Flag(bool),
+}
+
+/// Where the evidence is: a document id or URL, when it was produced, and by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRef {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub date: String,
+    pub by: String,
+}
+
+/// What obliges keeping backups longer (GDPR Art. 17(3)(b)): the provision and what it covers.
+/// Free text (older files) still loads, but does not silence GDPR-03.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LegalObligation {
+    Cited {
+        /// The provision, e.g. `Bokföringslagen (1999:1078) 7 kap. 2 §`.
+        reference: String,
+        /// What it obliges keeping, naming the backups, e.g. `backups of the ledger database`.
+        scope: String,
+    },
+    Text(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,6 +172,9 @@ pub struct Scope {
     pub persistent_volumes: bool,
     pub volumes: VolumeMethod,
     pub etcd: String,
+    /// How etcd is backed up, by reference (runbook, document id or URL).
+    #[serde(default)]
+    pub etcd_backup_ref: Option<String>,
     pub platform_config: bool,
     pub registry: bool,
     pub infrastructure_apps: bool,
@@ -225,9 +263,12 @@ pub struct Storage {
     #[serde(default)]
     pub object_lock: Option<ObjectLock>,
     #[serde(default)]
-    pub contract_in_place: Option<bool>,
+    pub contract_in_place: Option<Evidenced>,
     #[serde(default)]
     pub transfer_mechanism: Option<String>,
+    /// The bucket runs on the organisation's own infrastructure (no third party stores it).
+    #[serde(default)]
+    pub self_operated: Option<bool>,
 }
 
 impl Storage {
@@ -359,9 +400,12 @@ pub struct Offsite {
     #[serde(default)]
     pub initiated_from: Option<String>,
     #[serde(default)]
-    pub contract_in_place: Option<bool>,
+    pub contract_in_place: Option<Evidenced>,
     #[serde(default)]
     pub transfer_mechanism: Option<String>,
+    /// The destination runs on the organisation's own infrastructure.
+    #[serde(default)]
+    pub self_operated: Option<bool>,
     #[serde(default)]
     pub image: Option<String>,
     #[serde(default)]
@@ -430,19 +474,21 @@ pub struct RestoreTest {
     #[serde(default)]
     pub decided_by: Option<String>,
     #[serde(default)]
+    pub decision_ref: Option<String>,
+    #[serde(default)]
     pub basis: Option<String>,
     #[serde(default)]
     pub risk_analysis_at: Option<String>,
     #[serde(default)]
     pub last_performed: Option<String>,
     #[serde(default)]
-    pub results_documented: Option<bool>,
+    pub results_documented: Option<Evidenced>,
     #[serde(default)]
     pub target: Option<String>,
     #[serde(default)]
     pub measures_rto: Option<bool>,
     #[serde(default)]
-    pub includes_integrity_check: Option<bool>,
+    pub includes_integrity_check: Option<Evidenced>,
     #[serde(default)]
     pub namespaces: Vec<String>,
     #[serde(default)]
@@ -479,13 +525,16 @@ pub struct Documentation {
     #[serde(default)]
     pub restore_procedure_ref: Option<String>,
     #[serde(default)]
-    pub restore_approval: Option<bool>,
+    pub restore_approval: Option<Evidenced>,
     #[serde(default)]
     pub erasure_procedure_ref: Option<String>,
     #[serde(default)]
     pub migration_backup_procedure_ref: Option<String>,
     #[serde(default)]
-    pub data_map_includes_backups: Option<bool>,
+    pub data_map_includes_backups: Option<Evidenced>,
+    /// The longest a deviation may run, approval to expiry, in days (default 365).
+    #[serde(default)]
+    pub deviation_max_days: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -494,6 +543,8 @@ pub struct Deviation {
     pub rule: String,
     pub reason: String,
     pub owner: String,
+    #[serde(default)]
+    pub approved_by: Option<String>,
     #[serde(default)]
     pub approved_at: Option<String>,
     #[serde(default)]

@@ -345,7 +345,7 @@ fn status_accepted_by_a_documented_deviation() {
         (
             "mgmt-se.yaml",
             "restoreTest:\n",
-            "deviations:\n  - rule: ISO-04\n    reason: The configuration repository is mirrored outside the cluster.\n    owner: CISO\n    expires: 2027-06-30\nrestoreTest:\n",
+            "deviations:\n  - rule: ISO-04\n    reason: The configuration repository is mirrored outside the cluster.\n    owner: CISO\n    approvedBy: Chief Information Security Officer\n    approvedAt: 2026-11-01\n    expires: 2027-06-30\nrestoreTest:\n",
         ),
     ]);
     assert_eq!(
@@ -367,6 +367,30 @@ fn status_accepted_by_a_documented_deviation() {
         .expect("the acceptance");
     assert_eq!(accepted.owner, "CISO");
     assert_eq!(accepted.expires.as_deref(), Some("2027-06-30"));
+    assert_eq!(
+        (
+            accepted.approved_by.as_deref(),
+            accepted.approved_at.as_deref()
+        ),
+        (
+            Some("Chief Information Security Officer"),
+            Some("2026-11-01")
+        )
+    );
+    // Every format shows who approved the risk acceptance, when, and until when.
+    let md = ck8s_gen::evidence::markdown::render(&evidence);
+    assert!(
+        md.contains(
+            "approved by Chief Information Security Officer on 2026-11-01, expires 2027-06-30"
+        ),
+        "markdown"
+    );
+    let html = ck8s_gen::evidence::html::render(&evidence).expect("html");
+    assert!(html.contains(
+        "approved by Chief Information Security Officer on 2026-11-01, expires 2027-06-30"
+    ));
+    let json = ck8s_gen::evidence::to_json(&evidence);
+    assert!(json.contains("\"approvedBy\": \"Chief Information Security Officer\""));
     let iso = mgmt
         .profiles
         .iter()
@@ -639,4 +663,56 @@ fn the_html_report_renders_in_headless_chromium() {
         );
     }
     assert!(dom.contains("Backup compliance evidence"));
+}
+
+/// Each profile says which text version it encodes, since when, when its wording was
+/// retrieved, and which clauses stay manual; the report cites the durable restore-test record.
+#[test]
+fn profiles_are_dated_and_list_what_they_do_not_check() {
+    let (tmp, outcome) = edited(&[]);
+    let evidence = evidence_of(tmp.path(), &outcome);
+    let hipaa_like = |id: &str| evidence.profiles.iter().find(|p| p.id == id).cloned();
+    let gdpr = hipaa_like("gdpr-art-17").expect("gdpr column");
+    assert_eq!(
+        (gdpr.effective.as_str(), gdpr.retrieved.as_str()),
+        ("2018-05-25", "2026-12-01")
+    );
+    assert!(gdpr.checked.iter().any(|c| c.starts_with("GDPR Art. 44")));
+    let iso = hipaa_like("iso-27001-a.12.3.1").expect("iso column");
+    assert!(
+        iso.not_checked.iter().any(|c| c.contains("A.5.30"))
+            && iso.not_checked.iter().any(|c| c.contains("A.8.14"))
+    );
+    let md = ck8s_gen::evidence::markdown::render(&evidence);
+    assert!(md.contains("**Not checked (manual for the auditor)**"));
+    assert!(md.contains("ConfigMap `ck8s-restore-test-history` in namespace `velero`"));
+    let html = ck8s_gen::evidence::html::render(&evidence).expect("html");
+    assert!(
+        html.contains("Not checked (manual for the auditor)")
+            && html.contains("ck8s-restore-test-history")
+    );
+    // The catalogue: every profile carries its version and dates.
+    let catalog =
+        ck8s_gen::compliance::catalog::Catalog::load(&ck8s_gen::assets::Assets::embedded())
+            .unwrap();
+    for p in &catalog.profiles {
+        assert!(
+            !p.meta.text_version.is_empty() && !p.meta.retrieved.is_empty(),
+            "{}",
+            p.meta.id
+        );
+    }
+    for (id, clause) in [
+        ("hipaa-164.308-a7", "(ii)(C)"),
+        ("nis2-art-21", "4.2.1"),
+        ("nis2-art-21", "4.2.4"),
+        ("dora-art-12", "12(2)"),
+        ("bsi-app.4.4.a5", "CON.3"),
+    ] {
+        let p = catalog.profile(id).unwrap();
+        assert!(
+            p.meta.not_checked.iter().any(|c| c.contains(clause)),
+            "{id} {clause}"
+        );
+    }
 }

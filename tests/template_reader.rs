@@ -62,7 +62,16 @@ fn every_object_of_the_shipped_templates_takes_the_quick_path_to_the_same_value(
     let before = yaml::template_fallbacks();
     let mut objects = 0;
     for outcome in [shipped(&validator), synthetic(&validator, 60)] {
-        assert!(!outcome.has_failures());
+        assert!(
+            !outcome.has_failures(),
+            "{:#?}",
+            outcome
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_failure())
+                .map(|d| (&d.code, &d.message))
+                .collect::<Vec<_>>()
+        );
         let bundle = render::render(&outcome, &assets, &options).unwrap();
         for object in &bundle.objects {
             // The canonical YAML is itself in the subset (block style, plain or quoted

@@ -58,6 +58,35 @@ impl Level {
     }
 }
 
+/// What kind of text a rule rests on, printed with every rule so an auditor can tell a legal
+/// requirement from advice, vendor practice, or a check of ck8s-gen's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// A law, regulation or binding implementing act (GDPR, HIPAA, DORA, NIS2, HSLF-FS, MSBFS).
+    Regulation,
+    /// A standard's control or its implementation guidance (ISO/IEC 27001/27002, BSI).
+    StandardGuidance,
+    /// Guidance of a supervisory authority (IMY, Datatilsynet, EDPB).
+    SupervisoryGuidance,
+    /// A vendor's documentation or practice (Velero, Veeam, Elastisys).
+    VendorPractice,
+    /// Internal consistency of the configuration, checked by ck8s-gen.
+    ConsistencyRule,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Regulation => "regulation",
+            SourceKind::StandardGuidance => "standard guidance",
+            SourceKind::SupervisoryGuidance => "supervisory guidance",
+            SourceKind::VendorPractice => "vendor practice",
+            SourceKind::ConsistencyRule => "ck8s-gen consistency rule",
+        }
+    }
+}
+
 /// Where a rule comes from: `HSLF-FS 2016:40` `3 kap.` `13 §`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -135,14 +164,34 @@ pub struct RuleMeta {
     /// problem is not reported twice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaces: Vec<String>,
-    /// Marks a hard rule whose mapping to the source is our reading.
+    /// Marks a rule whose mapping to the source is our reading (never an error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interpretation: Option<bool>,
+    /// What kind of text the rule rests on.
+    pub source_kind: SourceKind,
+    /// Keys the rule may only pass on when they are written in the user's files: a built-in
+    /// default or an absent key leaves the rule `not-evidenced` instead of `pass`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    /// Keys that must hold an evidence reference (`{ref, date, by}`) when set: a bare `true`
+    /// leaves the rule `not-evidenced`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Severity of the `not-evidenced` finding (default: warning, or note for a note rule;
+    /// never above the rule's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_evidenced: Option<Level>,
 }
 
 impl RuleMeta {
     pub fn is_interpretation(&self) -> bool {
         self.strength == Strength::Interp || self.interpretation == Some(true)
+    }
+
+    /// Severity of the finding when the rule rests on a value nobody declared.
+    pub fn not_evidenced_level(&self) -> Level {
+        self.not_evidenced
+            .unwrap_or(self.severity.max(Level::Warning))
     }
 
     pub fn citation(&self) -> Citation {
@@ -169,6 +218,15 @@ pub struct ProfileMeta {
     /// Applied with any profile; not listed under `compliance:`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub implicit: bool,
+    /// The text (and version) the rules encode.
+    pub text_version: String,
+    /// When that text took effect (`YYYY-MM-DD`, `n/a`, or `not verified`).
+    pub effective: String,
+    /// When the quoted wording was last retrieved and checked.
+    pub retrieved: String,
+    /// Clauses of the text ck8s-gen does not check: what stays manual for the auditor.
+    #[serde(default)]
+    pub not_checked: Vec<String>,
 }
 
 /// One rule: its metadata and its schema (the entry without `x-rule`).
@@ -254,6 +312,18 @@ impl Catalog {
                         m.severity.as_str()
                     ));
                 }
+                if m.is_interpretation() && m.severity == Level::Error {
+                    return Err(format!(
+                        "{at}: an interpretation is never an error (make it a warning)"
+                    ));
+                }
+                if m.not_evidenced_level() < m.severity
+                    || (m.is_interpretation() && m.not_evidenced_level() == Level::Error)
+                {
+                    return Err(format!(
+                        "{at}: `notEvidenced` cannot be more severe than the rule"
+                    ));
+                }
                 let referenced = m
                     .superseded_by
                     .iter()
@@ -272,7 +342,13 @@ impl Catalog {
                 if m.native.is_none() && !has_assertions(&r.schema) {
                     return Err(format!("{at}: the rule checks nothing"));
                 }
-                for pointer in m.fields.iter().chain(std::iter::once(&m.locate)) {
+                for pointer in m
+                    .fields
+                    .iter()
+                    .chain(&m.evidence)
+                    .chain(&m.references)
+                    .chain(std::iter::once(&m.locate))
+                {
                     if !pointer.starts_with('/') {
                         return Err(format!("{at}: `{pointer}` is not a JSON pointer"));
                     }

@@ -79,9 +79,18 @@ pub struct Facts {
     pub policy_review_age_days: Option<i64>,
     /// User namespaces left out of the backup, with the pointer of each entry.
     pub user_exclusions: Vec<(String, String)>,
+    /// The primary bucket's country: `storage.jurisdiction`, or the cluster's when the bucket
+    /// is declared in the cluster's own region.
+    pub storage_jurisdiction: Option<String>,
     pub storage_jurisdiction_adequate: Option<bool>,
-    /// Backups are stored with a third party (anything but own bare metal).
-    pub third_party_storage: bool,
+    /// The primary bucket is run by a third party (unless `storage.selfOperated: true`).
+    pub primary_third_party: bool,
+    /// The off-site copy is enabled and run by a third party (unless
+    /// `replication.offsite.selfOperated: true`).
+    pub offsite_third_party: bool,
+    /// The primary bucket's provider encrypts every object at rest whatever is configured
+    /// (AWS S3, Azure Storage, Google Cloud Storage), so the built-in default holds.
+    pub provider_encrypts_at_rest: bool,
     pub offsite: Option<OffsiteFacts>,
 }
 
@@ -146,8 +155,12 @@ impl Facts {
             risk_analysis_age_days: age(test.and_then(|t| t.risk_analysis_at.as_ref())),
             policy_review_age_days: age(env.documentation.reviewed_at.as_ref()),
             user_exclusions,
-            storage_jurisdiction_adequate: env.storage.jurisdiction.as_deref().map(adequate),
-            third_party_storage: env.cluster.provider != "baremetal",
+            storage_jurisdiction_adequate: storage_jurisdiction(env).as_deref().map(adequate),
+            storage_jurisdiction: storage_jurisdiction(env),
+            primary_third_party: env.storage.self_operated != Some(true),
+            offsite_third_party: env.replication.offsite.enabled
+                && env.replication.offsite.self_operated != Some(true),
+            provider_encrypts_at_rest: provider_encrypts_at_rest(env),
             offsite: offsite_facts(env),
         }
     }
@@ -223,8 +236,20 @@ impl Facts {
             self.storage_jurisdiction_adequate.map(Value::from),
         );
         put(
-            "thirdPartyStorage",
-            Some(Value::from(self.third_party_storage)),
+            "storageJurisdictionKnown",
+            Some(Value::from(self.storage_jurisdiction.is_some())),
+        );
+        put(
+            "storageJurisdiction",
+            self.storage_jurisdiction.clone().map(Value::from),
+        );
+        put(
+            "primaryThirdParty",
+            Some(Value::from(self.primary_third_party)),
+        );
+        put(
+            "offsiteThirdParty",
+            Some(Value::from(self.offsite_third_party)),
         );
         if let Some(o) = &self.offsite {
             let mut om = Map::new();
@@ -257,6 +282,36 @@ fn number(f: f64) -> Value {
         json!(f as i64)
     } else {
         json!(f)
+    }
+}
+
+/// The primary bucket's country: declared, or the cluster's when both declare the same region.
+fn storage_jurisdiction(env: &Environment) -> Option<String> {
+    if let Some(j) = &env.storage.jurisdiction {
+        return Some(j.clone());
+    }
+    match (
+        &env.storage.region,
+        &env.cluster.region,
+        &env.cluster.jurisdiction,
+    ) {
+        (Some(a), Some(b), Some(j)) if a == b => Some(j.clone()),
+        _ => None,
+    }
+}
+
+/// AWS S3 (no endpoint, or an `amazonaws.com` one), Azure Storage and Google Cloud Storage
+/// encrypt every object at rest; other S3-compatible and Swift providers may not.
+fn provider_encrypts_at_rest(env: &Environment) -> bool {
+    use crate::model::StorageProvider;
+    match env.storage.provider {
+        StorageProvider::Azure | StorageProvider::Gcs => true,
+        StorageProvider::S3 => {
+            env.storage.endpoint.is_none()
+                || provider_domain(env.storage.endpoint.as_deref()).as_deref()
+                    == Some("amazonaws.com")
+        }
+        StorageProvider::Swift => false,
     }
 }
 
@@ -346,8 +401,11 @@ pub fn source_pointer<'a>(pointer: &'a str, derived: &'a Value) -> &'a str {
         "riskAnalysisAgeDays" => "/restoreTest/riskAnalysisAt",
         "policyReviewAgeDays" => "/documentation/reviewedAt",
         "userExclusions" | "userExclusionsText" => "/backup/scope/extraExcludedNamespaces",
-        "storageJurisdictionAdequate" => "/storage/jurisdiction",
-        "thirdPartyStorage" => "/cluster/provider",
+        "storageJurisdictionAdequate" | "storageJurisdictionKnown" | "storageJurisdiction" => {
+            "/storage/jurisdiction"
+        }
+        "primaryThirdParty" => "/storage/selfOperated",
+        "offsiteThirdParty" => "/replication/offsite/selfOperated",
         "offsite" => match rest.split('/').nth(2).unwrap_or("") {
             "sameSite" => "/replication/offsite/destination/site",
             "sameRegion" => "/replication/offsite/destination/region",

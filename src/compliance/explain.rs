@@ -133,6 +133,7 @@ fn severity_text(r: &Rule) -> String {
     if m.is_interpretation() && m.strength != super::catalog::Strength::Interp {
         text.push_str(", interpretation");
     }
+    text.push_str(&format!("; {}", m.source_kind.as_str()));
     text.push(')');
     text
 }

@@ -50,6 +50,9 @@ pub enum Status {
     Fail,
     /// The rule is not met, and a documented deviation accepts it (warnings only).
     Accepted,
+    /// The rule would pass, but only on values nobody declared (a built-in default, an
+    /// absent key, a bare flag where a reference is needed): it is not evidence.
+    NotEvidenced,
     /// The rule's condition does not hold (e.g. it is for high protection need only, or a
     /// conflict between profiles the environment does not combine).
     NotApplicable,
@@ -61,6 +64,7 @@ impl Status {
             Status::Pass => "pass",
             Status::Fail => "fail",
             Status::Accepted => "accepted",
+            Status::NotEvidenced => "not-evidenced",
             Status::NotApplicable => "not-applicable",
         }
     }
@@ -77,6 +81,8 @@ pub struct RuleResult {
     /// For a rule not met whose finding another rule reports instead (the conflict that
     /// explains it, or the profile rule a cross-cutting rule yields to): that rule's id.
     pub reported_by: Option<String>,
+    /// For a `not-evidenced` rule: the keys (JSON pointers) nobody declared.
+    pub undeclared: Vec<String>,
 }
 
 /// Every rule of the profiles an environment lists, and the findings of those not met.
@@ -222,6 +228,9 @@ impl Profiles {
                     }
                     applies = applies && native::applies(name, &cx);
                 }
+                if applies {
+                    failures.extend(future_dates(&rule.meta.fields, &instance, today));
+                }
                 let mut seen = BTreeSet::new();
                 failures.retain(|f| seen.insert((f.pointer.clone(), f.message.clone())));
                 results.push(Outcome {
@@ -232,17 +241,86 @@ impl Profiles {
                     failed: !failures.is_empty(),
                     failures,
                     reported_by: None,
+                    undeclared: Vec::new(),
                 });
             }
         }
         supersede(&mut results);
-        for result in results.iter().filter(|r| !r.failures.is_empty()) {
-            out.push(self.diagnostic(loaded, &instance, result));
+        for result in results.iter_mut().filter(|r| r.applies && !r.failed) {
+            let meta = &result.rule.meta;
+            result.undeclared = undeclared(loaded, &facts, &meta.evidence);
+            result
+                .undeclared
+                .extend(bare_flags(loaded, &meta.references));
         }
+        for result in results.iter() {
+            if !result.failures.is_empty() {
+                out.push(self.diagnostic(loaded, &instance, result));
+            } else if !result.undeclared.is_empty() {
+                out.push(self.not_evidenced(loaded, &instance, result));
+            }
+        }
+        out.extend(future_date_findings(loaded, &results, &instance, today));
         Evaluation {
             results: results.iter().map(Outcome::result).collect(),
             findings: out,
         }
+    }
+
+    /// The finding of a rule that would pass, but only on values nobody declared.
+    fn not_evidenced(
+        &self,
+        loaded: &LoadedEnvironment,
+        instance: &Value,
+        result: &Outcome<'_>,
+    ) -> Diagnostic {
+        let meta = &result.rule.meta;
+        let keys: Vec<String> = result
+            .undeclared
+            .iter()
+            .map(|p| match instance.pointer(p) {
+                Some(Value::Bool(b)) if meta.references.contains(p) => format!(
+                    "`{}` (a bare `{b}`: name the evidence as `{{ref, date, by}}`)",
+                    dotted(p)
+                ),
+                Some(v) if loaded.provenance.get(p).is_some() => {
+                    format!("`{}` (built-in default `{}`)", dotted(p), display(v))
+                }
+                Some(v) => format!(
+                    "`{}` (`{}`, not written in the files)",
+                    dotted(p),
+                    display(v)
+                ),
+                None => format!("`{}` (not set)", dotted(p)),
+            })
+            .collect();
+        let mut d = Diagnostic::new(
+            meta.not_evidenced_level().severity(),
+            meta.id.clone(),
+            format!(
+                "not evidenced: {} would pass only on values nobody declared: {}",
+                meta.id,
+                keys.join(", ")
+            ),
+        )
+        .help(format!(
+            "check the real setup and declare {} in the environment file (or `common.yaml`), with a reference `{{ref, date, by}}` where one is asked for; a built-in default or a bare flag is not evidence",
+            result
+                .undeclared
+                .iter()
+                .map(|p| format!("`{}`", dotted(p)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .cite(meta.citation());
+        let (location, _) = self.place(loaded, instance, &result.undeclared[0], result, false);
+        d.primary = location
+            .or_else(|| self.entry_location(loaded, result))
+            .map(|location| Label {
+                location,
+                message: format!("{} is not evidenced", meta.id),
+            });
+        d.in_environment(loaded.name.clone())
     }
 
     /// Drop semantic findings (`checks.rs`) that a profile finding in `found` already reports
@@ -406,6 +484,8 @@ struct Outcome<'a> {
     failures: Vec<Failure>,
     /// The rule that took over failures of this one.
     reported_by: Option<String>,
+    /// Evidence keys nobody declared (only for a rule without failures).
+    undeclared: Vec<String>,
 }
 
 impl Outcome<'_> {
@@ -416,6 +496,8 @@ impl Outcome<'_> {
         };
         let status = if self.failed && self.rule.meta.severity != catalog::Level::Note {
             Status::Fail
+        } else if !self.undeclared.is_empty() {
+            Status::NotEvidenced
         } else if self.failed || self.applies {
             Status::Pass
         } else {
@@ -426,6 +508,7 @@ impl Outcome<'_> {
             rule: self.rule.meta.id.clone(),
             status,
             reported_by: reported_by.filter(|_| status == Status::Fail),
+            undeclared: self.undeclared.clone(),
         }
     }
 }
@@ -437,7 +520,7 @@ pub fn settle(results: &mut [RuleResult], found: &[Diagnostic]) {
     let accepted = |code: &str| found.iter().any(|d| d.code == code && d.accepted.is_some());
     for r in results.iter_mut() {
         let by = r.reported_by.as_deref().unwrap_or(&r.rule);
-        if r.status == Status::Fail && accepted(by) {
+        if matches!(r.status, Status::Fail | Status::NotEvidenced) && accepted(by) {
             r.status = Status::Accepted;
         }
     }
@@ -487,6 +570,101 @@ fn supersede(results: &mut [Outcome<'_>]) {
             }
         }
     }
+}
+
+/// Whether a built-in default at `pointer` states a fact of this environment anyway: encryption
+/// at rest where the storage provider encrypts every object (AWS S3 since January 2023, Azure
+/// Storage, Google Cloud Storage).
+fn default_holds(pointer: &str, facts: &Facts) -> bool {
+    pointer == "/storage/encryption/atRest" && facts.provider_encrypts_at_rest
+}
+
+/// The evidence keys of a rule that nobody declared: absent, or only a built-in default.
+/// Keys of the off-site copy count only when there is one.
+fn undeclared(loaded: &LoadedEnvironment, facts: &Facts, evidence: &[String]) -> Vec<String> {
+    let offsite = loaded
+        .value
+        .pointer("/replication/offsite/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
+    evidence
+        .iter()
+        .filter(|p| offsite || !p.starts_with("/replication/offsite/"))
+        .filter(|p| {
+            let declared = match loaded.provenance.get(p) {
+                Some(origin) => origin.value.source != DEFAULTS_SOURCE,
+                None => false,
+            };
+            let present = loaded.value.pointer(p).is_some_and(|v| !v.is_null());
+            !(present && (declared || default_holds(p, facts)))
+        })
+        .cloned()
+        .collect()
+}
+
+/// Reference keys holding a bare `true` instead of `{ref, date, by}` (absent or `false` is the
+/// rule's own failure; off-site keys count only when there is an off-site copy).
+fn bare_flags(loaded: &LoadedEnvironment, references: &[String]) -> Vec<String> {
+    let offsite = loaded
+        .value
+        .pointer("/replication/offsite/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
+    references
+        .iter()
+        .filter(|p| offsite || !p.starts_with("/replication/offsite/"))
+        .filter(|p| loaded.value.pointer(p) == Some(&Value::Bool(true)))
+        .cloned()
+        .collect()
+}
+
+/// Evidence dates (keys a rule reads that hold a date, or evidence references' `date`) later than `today`: a record of
+/// something that has not happened yet is not evidence.
+fn future_dates(fields: &[String], instance: &Value, today: i64) -> Vec<Failure> {
+    fields
+        .iter()
+        .flat_map(|p| [p.clone(), format!("{p}/date")])
+        .filter_map(|p| {
+            let text = instance.pointer(&p)?.as_str()?;
+            let day = crate::dates::parse_date(text)?;
+            (day > today).then(|| {
+                Failure::new(
+                    p.as_str(),
+                    format!(
+                        "`{}` is dated {text}, after today ({}): evidence cannot be dated in the future",
+                        dotted(&p),
+                        crate::dates::format_date(today)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// One error per future evidence date any evaluated rule reads (the rules themselves fail).
+fn future_date_findings(
+    loaded: &LoadedEnvironment,
+    results: &[Outcome<'_>],
+    instance: &Value,
+    today: i64,
+) -> Vec<Diagnostic> {
+    let mut pointers: BTreeSet<&str> = BTreeSet::new();
+    for r in results.iter().filter(|r| r.applies) {
+        pointers.extend(r.rule.meta.fields.iter().map(String::as_str));
+    }
+    let fields: Vec<String> = pointers.into_iter().map(str::to_owned).collect();
+    future_dates(&fields, instance, today)
+        .into_iter()
+        .map(|f| {
+            Diagnostic::error("future-evidence-date", f.message)
+                .at(
+                    loaded.provenance.value_location(&f.pointer),
+                    "in the future",
+                )
+                .help("record the date the evidence was actually produced (today or earlier)")
+                .in_environment(loaded.name.clone())
+        })
+        .collect()
 }
 
 /// The schema part of a rule: one failure per validation error, with the clause's message.
@@ -632,8 +810,12 @@ pub fn rules_for_key(assets: &Assets, pointer: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Mark warnings accepted by a documented deviation; refuse deviations from errors; report
-/// deviations that no longer apply (expired) or match nothing.
+/// The longest a risk acceptance may run when `documentation.deviationMaxDays` is not set.
+pub const DEVIATION_MAX_DAYS: u32 = 365;
+
+/// Mark warnings accepted by a documented deviation (a risk acceptance); refuse deviations from
+/// errors; report deviations that no longer apply (expired, on `today`), that lack their
+/// approval or expiry, that run longer than the cap, or that match nothing.
 pub fn apply_deviations(
     loaded: &LoadedEnvironment,
     env: Option<&Environment>,
@@ -641,14 +823,100 @@ pub fn apply_deviations(
     today: i64,
 ) {
     let Some(env) = env else { return };
+    let cap = env
+        .documentation
+        .deviation_max_days
+        .unwrap_or(DEVIATION_MAX_DAYS);
     let mut extra = Vec::new();
     for (i, deviation) in env.deviations.iter().enumerate() {
         let pointer = format!("/deviations/{i}");
         let at = loaded.provenance.value_location(&format!("{pointer}/rule"));
-        if let Some(expires) = deviation
+        let missing: Vec<&str> = [
+            ("approvedBy", deviation.approved_by.is_none()),
+            ("approvedAt", deviation.approved_at.is_none()),
+            ("expires", deviation.expires.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(k, m)| m.then_some(k))
+        .collect();
+        if !missing.is_empty() {
+            extra.push(
+                Diagnostic::warning(
+                    "deviation-without-expiry",
+                    format!(
+                        "the deviation from {} is not a complete risk acceptance: it has no {}",
+                        deviation.rule,
+                        missing
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .at(at, "incomplete risk acceptance")
+                .help(format!(
+                    "add who approved it (`approvedBy`), when (`approvedAt`) and when it ends (`expires`, at most {cap} days after approval)"
+                ))
+                .in_environment(loaded.name.clone()),
+            );
+        }
+        let approved = deviation
+            .approved_at
+            .as_deref()
+            .and_then(crate::dates::parse_date);
+        let expires_day = deviation
             .expires
             .as_deref()
-            .and_then(crate::dates::parse_date)
+            .and_then(crate::dates::parse_date);
+        if let Some(day) = approved
+            && day > today
+        {
+            extra.push(
+                Diagnostic::error(
+                    "future-evidence-date",
+                    format!(
+                        "`deviations[{i}].approvedAt` is dated {}, after today ({}): evidence cannot be dated in the future",
+                        crate::dates::format_date(day),
+                        crate::dates::format_date(today)
+                    ),
+                )
+                .at(
+                    loaded
+                        .provenance
+                        .value_location(&format!("{pointer}/approvedAt")),
+                    "in the future",
+                )
+                .help("record the date the deviation was actually approved (today or earlier)")
+                .in_environment(loaded.name.clone()),
+            );
+        }
+        if let (Some(from), Some(to)) = (approved, expires_day)
+            && to - from > i64::from(cap)
+        {
+            extra.push(
+                Diagnostic::warning(
+                    "deviation-too-long",
+                    format!(
+                        "the deviation from {} runs {} days, from approval on {} to {}: more than the cap of {cap} days",
+                        deviation.rule,
+                        to - from,
+                        crate::dates::format_date(from),
+                        crate::dates::format_date(to)
+                    ),
+                )
+                .at(
+                    loaded
+                        .provenance
+                        .value_location(&format!("{pointer}/expires")),
+                    "too far ahead",
+                )
+                .help(format!(
+                    "set `expires` at most {cap} days after `approvedAt` and review it then (the cap is `documentation.deviationMaxDays`)"
+                ))
+                .in_environment(loaded.name.clone()),
+            );
+        }
+        if let Some(expires) = expires_day
             && expires < today
         {
             extra.push(
@@ -680,6 +948,9 @@ pub fn apply_deviations(
                     d.accepted = Some(Acceptance {
                         reason: deviation.reason.clone(),
                         owner: deviation.owner.clone(),
+                        approved_by: deviation.approved_by.clone(),
+                        approved_at: deviation.approved_at.clone(),
+                        expires: deviation.expires.clone(),
                     });
                 }
             }
@@ -782,12 +1053,13 @@ mod tests {
     fn inconsistent_profiles_are_refused() {
         let rule = |id: &str, strength: &str, severity: &str| {
             json!({
-                "x-profile": {"id": "test-profile", "title": "t", "regulation": "r", "summary": "s"},
+                "x-profile": {"id": "test-profile", "title": "t", "regulation": "r", "summary": "s", "textVersion": "v", "effective": "2020-01-01", "retrieved": "2026-12-01"},
                 "allOf": [{
                     "x-rule": {
                         "id": id, "severity": severity, "strength": strength,
                         "citation": {"regulation": "R"}, "quote": null, "checks": "c",
-                        "message": "m", "fix": "f", "locate": "/backup", "fields": ["/backup"]
+                        "message": "m", "fix": "f", "locate": "/backup", "fields": ["/backup"],
+                        "sourceKind": "regulation", "interpretation": strength == "hard" && severity == "error" && id == "TEST-02"
                     },
                     "required": ["backup"]
                 }]
@@ -803,6 +1075,9 @@ mod tests {
             "{hard_warning}"
         );
         assert!(load(rule("TEST-01", "interp", "error")).is_err());
+        // A hard rule flagged as our interpretation is never an error.
+        let interp = load(rule("TEST-02", "hard", "error")).unwrap_err();
+        assert!(interp.contains("never an error"), "{interp}");
         assert!(
             load(rule("ISO-01", "hard", "error"))
                 .unwrap_err()
@@ -863,7 +1138,7 @@ mod tests {
         assert_eq!(gdpr["rules"], 12);
         let rule = explain::explain(&catalog, "hslf-07", false).unwrap();
         for part in [
-            "HSLF-07  error (hard)",
+            "HSLF-07  error (hard; regulation)",
             "HSLF-FS 2016:40 3 kap. 13 §",
             "Vårdgivaren ska besluta",
             "decidedBy",

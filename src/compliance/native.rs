@@ -288,7 +288,11 @@ fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
     };
     let hours = longest.hours;
     let copy = o.mode.as_deref() == Some("copy");
-    if !copy && !o.versioned() {
+    // S3 object lock works only on a versioned bucket: with a lock, the bucket's real state
+    // is versioned whatever `versioning` says.
+    let locked = ObjectLock::active_days(o.object_lock.as_ref()).is_some()
+        || o.object_lock.as_ref().is_some_and(|l| l.enabled);
+    if !copy && !o.versioned() && !locked {
         return Vec::new();
     }
     let (pointer, why) = if copy {
@@ -296,10 +300,15 @@ fn offsite_within_retention(cx: &Ctx<'_>) -> Vec<Failure> {
             "/replication/offsite/mode",
             "`mode: copy` keeps backups Velero has deleted",
         )
-    } else {
+    } else if o.versioning == Some(true) {
         (
             "/replication/offsite/versioning",
             "bucket versioning keeps deleted backups as non-current versions",
+        )
+    } else {
+        (
+            "/replication/offsite/objectLock/enabled",
+            "object lock needs a versioned bucket (S3), which keeps deleted backups as non-current versions",
         )
     };
     match o.retention_days {
@@ -406,11 +415,9 @@ fn conflict_object_lock(cx: &Ctx<'_>) -> Vec<Failure> {
     if !cx.has(GDPR) || !(cx.has(NIS2) || cx.has(DORA)) {
         return Vec::new();
     }
-    let why = match (cx.has(NIS2), cx.has(DORA)) {
-        (true, true) => "NIS2 IR 4.2.2(d) and DORA Art. 12(3)",
-        (true, false) => "NIS2 IR 4.2.2(d)",
-        _ => "DORA Art. 12(3)",
-    };
+    // Immutability is a chosen safeguard: NIS2 IR 4.2.2(d) asks for access controls and DORA
+    // Art. 12(3) for segregated restore systems; neither requires it.
+    let why = "a safeguard chosen for the backup copies, not one NIS2 or DORA requires";
     object_locks_too_long(cx)
         .into_iter()
         .map(|(pointer, which, lock, days)| {

@@ -67,6 +67,43 @@ pub fn render(e: &Evidence) -> String {
          hash the rules.\n\n",
     );
 
+    if !e.profiles.is_empty() {
+        s.push_str("## Profiles: text versions, clauses checked and not checked\n\n");
+        for p in &e.profiles {
+            let _ = writeln!(
+                s,
+                "- {} ({}): {}; effective {}; wording retrieved {}.",
+                code(&p.id),
+                cell(&p.title),
+                cell(&p.text_version),
+                cell(&p.effective),
+                cell(&p.retrieved)
+            );
+            let _ = writeln!(
+                s,
+                "  - Checked: {}.",
+                p.checked
+                    .iter()
+                    .map(|c| cell(c))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+            if p.not_checked.is_empty() {
+                s.push_str("  - Not checked: nothing listed.\n");
+            } else {
+                let _ = writeln!(
+                    s,
+                    "  - **Not checked (manual for the auditor)**: {}.",
+                    p.not_checked
+                        .iter()
+                        .map(|c| inline(c))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
+            }
+        }
+        s.push('\n');
+    }
     s.push_str("## Fleet\n\n### Regulatory profiles\n\n");
     if e.profiles.is_empty() {
         s.push_str("No environment lists a regulatory profile.\n\n");
@@ -216,6 +253,13 @@ fn environment(s: &mut String, env: &EnvironmentEvidence, e: &Evidence) {
         findings(s, &env.findings);
         s.push('\n');
     }
+    if let Some(h) = &env.restore_test_history {
+        let _ = writeln!(
+            s,
+            "Durable restore-test evidence: each run of the rendered restore test appends a JSON record to {}; the Restore objects themselves last only as long as the backups.\n",
+            inline(h)
+        );
+    }
     if let Some(c) = &env.coverage {
         coverage(s, c);
     }
@@ -247,12 +291,21 @@ fn rule(s: &mut String, r: &RuleEvidence) {
                 cell(&a.reason),
                 cell(&a.owner)
             );
-            if let Some(x) = &a.expires {
-                text.push_str(&format!(", expires {}", cell(x)));
+            match (&a.approved_by, &a.approved_at) {
+                (Some(by), Some(at)) => {
+                    text.push_str(&format!(", approved by {} on {}", cell(by), cell(at)))
+                }
+                (Some(by), None) => text.push_str(&format!(", approved by {}", cell(by))),
+                (None, Some(at)) => text.push_str(&format!(", approved on {}", cell(at))),
+                (None, None) => text.push_str(", approval not recorded"),
+            }
+            match &a.expires {
+                Some(x) => text.push_str(&format!(", expires {}", cell(x))),
+                None => text.push_str(", no expiry"),
             }
             text.push(')');
             evidence.push(text);
-        } else if r.status == Status::Fail
+        } else if matches!(r.status, Status::Fail | Status::NotEvidenced)
             && let Some(fix) = &f.fix
         {
             evidence.push(format!("Fix: {}", inline(fix)));
@@ -260,6 +313,16 @@ fn rule(s: &mut String, r: &RuleEvidence) {
     }
     if let Some(by) = &r.reported_by {
         evidence.push(format!("Not met; reported as {}", code(by)));
+    }
+    if !r.undeclared.is_empty() {
+        evidence.push(format!(
+            "Rests on values nobody declared (defaults or absent): {}",
+            r.undeclared
+                .iter()
+                .map(|k| code(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     for setting in &r.settings {
         let at = setting
@@ -286,9 +349,10 @@ fn rule(s: &mut String, r: &RuleEvidence) {
         s,
         &[
             format!(
-                "{}<br>{} ({strength})",
+                "{}<br>{} ({strength})<br>_{}_",
                 code(&r.id),
-                severity_word(r.severity)
+                severity_word(r.severity),
+                r.source_kind.as_str()
             ),
             status(r.status),
             requirement,
@@ -395,6 +459,7 @@ fn status(s: Status) -> String {
         Status::Pass => "pass".to_owned(),
         Status::Fail => "**FAIL**".to_owned(),
         Status::Accepted => "accepted".to_owned(),
+        Status::NotEvidenced => "**NOT EVIDENCED**".to_owned(),
         Status::NotApplicable => "n/a".to_owned(),
     }
 }
@@ -409,7 +474,7 @@ fn verdict(v: Verdict) -> String {
 
 fn counts(c: &Counts) -> String {
     match c.status() {
-        Status::Fail => format!("**{}**", c.text()),
+        Status::Fail | Status::NotEvidenced => format!("**{}**", c.text()),
         _ => c.text(),
     }
 }

@@ -15,32 +15,38 @@
 //! ```text
 //! { version, header: {tool, toolVersion, commit|null, today, directory, inputHash, schemasHash},
 //!   summary: {verdict, environments, failing, withWarnings, rules: Counts, findings: Tally},
-//!   profiles: [{id, title, implicit}],                     // the matrix columns
+//!   profiles: [{id, title, implicit, textVersion, effective, retrieved,
+//!               checked: [clause], notChecked: [clause]}],  // the matrix columns
 //!   environments: [{
 //!     name, file, description|null, role|null, verdict, evaluated, compliance: [id],
 //!     profiles: [{id, counts: Counts}],                     // one matrix row
 //!     keySettings: [{id, label, text, value, at: Source|null}],
-//!     rules: [{id, profile, severity, strength, status, checks, citation: {reference,
+//!     rules: [{id, profile, severity, strength, sourceKind, status, undeclared: [key],
+//!              checks, citation: {reference,
 //!              quote|null, interpretation}, settings: [{key, value|null, text, at: Source|null}],
 //!              finding: Finding|null, reportedBy|null}],
 //!     findings: [Finding],                                  // not tied to a rule
-//!     tally: Tally, coverage: Coverage|null }],
+//!     tally: Tally, coverage: Coverage|null, restoreTestHistory: string|null }],
 //!   workspaceFindings: [Finding] }                          // tied to no environment
-//! Counts  = {pass, fail, accepted, notApplicable}
+//! Counts  = {pass, fail, accepted, notEvidenced, notApplicable}
 //! Tally   = {errors, warnings, notes, accepted}
 //! Source  = {file, line, default}                           // default: a built-in default
 //! Finding = {code, severity, message, at: Source|null, label|null, fix|null,
-//!            accepted: {reason, owner, expires|null}|null}
+//!            accepted: {reason, owner, approvedBy|null, approvedAt|null,
+//!                       expires|null}|null}
 //! ```
 //! `verdict` is `pass`, `warnings` (open warnings only) or `fail`; `status` is `pass`, `fail`,
-//! `accepted` or `not-applicable`.
+//! `accepted`, `not-evidenced` (the rule would pass only on values nobody declared: built-in
+//! defaults, absent keys; `undeclared` lists them) or `not-applicable`. `sourceKind` is
+//! `regulation`, `standard-guidance`, `supervisory-guidance`, `vendor-practice` or
+//! `consistency-rule`.
 
 pub mod html;
 pub mod markdown;
 
 use crate::assets::Assets;
 use crate::compliance::Status;
-use crate::compliance::catalog::{Catalog, Strength};
+use crate::compliance::catalog::{Catalog, SourceKind, Strength};
 use crate::coverage::{self, Coverage};
 use crate::diagnostic::{Diagnostic, Severity, Tally};
 use crate::load::{DEFAULTS_NAME, LoadedEnvironment};
@@ -51,6 +57,10 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+
+/// The ConfigMap (in the Velero namespace) each rendered restore-test run appends a JSON
+/// record to: the durable evidence, kept longer than Velero keeps its Restore objects.
+pub const RESTORE_TEST_HISTORY: &str = "ck8s-restore-test-history";
 
 /// The version of the JSON shape.
 pub const VERSION: u32 = 1;
@@ -146,6 +156,8 @@ pub struct Counts {
     pub pass: usize,
     pub fail: usize,
     pub accepted: usize,
+    /// Rules that would pass only on values nobody declared.
+    pub not_evidenced: usize,
     pub not_applicable: usize,
 }
 
@@ -155,6 +167,7 @@ impl Counts {
             Status::Pass => self.pass += 1,
             Status::Fail => self.fail += 1,
             Status::Accepted => self.accepted += 1,
+            Status::NotEvidenced => self.not_evidenced += 1,
             Status::NotApplicable => self.not_applicable += 1,
         }
     }
@@ -163,14 +176,17 @@ impl Counts {
         self.pass += other.pass;
         self.fail += other.fail;
         self.accepted += other.accepted;
+        self.not_evidenced += other.not_evidenced;
         self.not_applicable += other.not_applicable;
     }
 
-    /// The status a group of rules shows: any fail, else any accepted, else pass (or not
-    /// applicable when no rule applies).
+    /// The status a group of rules shows: any fail, else any not evidenced, else any
+    /// accepted, else pass (or not applicable when no rule applies).
     pub fn status(&self) -> Status {
         if self.fail > 0 {
             Status::Fail
+        } else if self.not_evidenced > 0 {
+            Status::NotEvidenced
         } else if self.accepted > 0 {
             Status::Accepted
         } else if self.pass > 0 {
@@ -185,6 +201,7 @@ impl Counts {
         let mut parts = Vec::new();
         for (n, what) in [
             (self.fail, "fail"),
+            (self.not_evidenced, "not evidenced"),
             (self.accepted, "accepted"),
             (self.pass, "pass"),
             (self.not_applicable, "n/a"),
@@ -208,6 +225,14 @@ pub struct ProfileColumn {
     pub title: String,
     /// Applied with any profile (cross-cutting rules, conflicts), not listed by environments.
     pub implicit: bool,
+    /// The text version the rules encode, when it took effect, when its wording was retrieved.
+    pub text_version: String,
+    pub effective: String,
+    pub retrieved: String,
+    /// The clauses ck8s-gen checks (the rules' citations, deduplicated, in rule order).
+    pub checked: Vec<String>,
+    /// The clauses it does not check: manual for the auditor.
+    pub not_checked: Vec<String>,
 }
 
 /// One environment's cell of the matrix: its results under one profile (all counts zero when
@@ -290,6 +315,9 @@ pub struct Citation {
 pub struct Accepted {
     pub reason: String,
     pub owner: String,
+    /// Who approved the risk acceptance and when (absent in older files).
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
     pub expires: Option<String>,
 }
 
@@ -316,7 +344,11 @@ pub struct RuleEvidence {
     pub severity: Severity,
     /// `hard` (shall), `should`, or `interp` (our interpretation).
     pub strength: Strength,
+    /// What kind of text the rule rests on (regulation, standard guidance, …).
+    pub source_kind: SourceKind,
     pub status: Status,
+    /// For a `not-evidenced` rule: the dotted keys nobody declared.
+    pub undeclared: Vec<String>,
     /// What the rule checks.
     pub checks: String,
     pub citation: Citation,
@@ -352,6 +384,9 @@ pub struct EnvironmentEvidence {
     pub tally: Tally,
     /// What is in the backups (when the environment is valid enough to tell).
     pub coverage: Option<Coverage>,
+    /// Where the durable restore-test records are (one JSON record per run, appended by the
+    /// rendered restore test), when the environment renders one.
+    pub restore_test_history: Option<String>,
 }
 
 /// What the command passes in besides the validation outcome.
@@ -382,10 +417,24 @@ pub fn build(outcome: &Outcome, inputs: &Inputs<'_>) -> Evidence {
                 .iter()
                 .any(|e| e.profiles.iter().any(|r| r.id == p.meta.id))
         })
-        .map(|p| ProfileColumn {
-            id: p.meta.id.clone(),
-            title: p.meta.title.clone(),
-            implicit: p.meta.implicit,
+        .map(|p| {
+            let mut checked: Vec<String> = Vec::new();
+            for r in &p.rules {
+                let c = r.meta.citation.reference();
+                if !checked.contains(&c) {
+                    checked.push(c);
+                }
+            }
+            ProfileColumn {
+                id: p.meta.id.clone(),
+                title: p.meta.title.clone(),
+                implicit: p.meta.implicit,
+                text_version: p.meta.text_version.clone(),
+                effective: p.meta.effective.clone(),
+                retrieved: p.meta.retrieved.clone(),
+                checked,
+                not_checked: p.meta.not_checked.clone(),
+            }
         })
         .collect();
     profiles.sort_by_key(|p| p.implicit);
@@ -489,7 +538,9 @@ fn environment(outcome: &Outcome, checked: &Checked, inputs: &Inputs<'_>) -> Env
             profile: result.profile.clone(),
             severity: meta.severity.severity(),
             strength: meta.strength,
+            source_kind: meta.source_kind,
             status: result.status,
+            undeclared: result.undeclared.iter().map(|p| dotted(p)).collect(),
             checks: meta.checks.clone(),
             citation: Citation {
                 reference: meta.citation.reference(),
@@ -567,6 +618,16 @@ fn environment(outcome: &Outcome, checked: &Checked, inputs: &Inputs<'_>) -> Env
         findings,
         tally: Tally::of(&owned),
         coverage: checked.environment.as_ref().map(coverage::coverage),
+        restore_test_history: checked
+            .environment
+            .as_ref()
+            .filter(|e| e.restore_test.is_some())
+            .map(|e| {
+                format!(
+                    "ConfigMap `{RESTORE_TEST_HISTORY}` in namespace `{}` of cluster `{}`",
+                    e.gitops.namespace, e.metadata.name
+                )
+            }),
     }
 }
 
@@ -581,7 +642,9 @@ fn finding(d: &Diagnostic, sources: &Sources, expires: Option<String>) -> Findin
         accepted: d.accepted.as_ref().map(|a| Accepted {
             reason: a.reason.clone(),
             owner: a.owner.clone(),
-            expires,
+            approved_by: a.approved_by.clone(),
+            approved_at: a.approved_at.clone(),
+            expires: a.expires.clone().or(expires),
         }),
     }
 }
@@ -612,9 +675,16 @@ fn display(value: &Value) -> String {
         Value::Null => "null".to_owned(),
         Value::Array(items) if items.is_empty() => "[]".to_owned(),
         Value::Array(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => match map.get("name") {
-            Some(name) => display(name),
-            None => "{…}".to_owned(),
+        Value::Object(map) => match (map.get("name"), map.get("ref")) {
+            (Some(name), _) => display(name),
+            // An evidence reference: `DOC-12 (2026-10-01, CISO)`.
+            (None, Some(reference)) => format!(
+                "{} ({}, {})",
+                display(reference),
+                map.get("date").map(display).unwrap_or_default(),
+                map.get("by").map(display).unwrap_or_default()
+            ),
+            (None, None) => "{…}".to_owned(),
         },
         other => other.to_string(),
     }
@@ -906,6 +976,7 @@ mod tests {
             pass: 9,
             fail: 1,
             accepted: 0,
+            not_evidenced: 0,
             not_applicable: 2,
         };
         assert_eq!(counts.text(), "1 fail · 9 pass · 2 n/a");
