@@ -1,6 +1,6 @@
 //! `ck8s-gen coverage [ENV…]`: what is in the backups.
 
-use super::{assets, out, validated};
+use super::{assets, fail, out, validated};
 use crate::ExitStatus;
 use crate::cli::Global;
 use crate::coverage;
@@ -14,10 +14,18 @@ pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
         Ok(o) => o,
         Err(status) => return status,
     };
-    let all: Vec<coverage::Coverage> = outcome
+    let templates = match crate::render::templates::Templates::new(&assets) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let all: Vec<coverage::Coverage> = match outcome
         .valid()
-        .map(|(_, env)| coverage::coverage(env))
-        .collect();
+        .map(|(_, env)| coverage::of(&templates, env))
+        .collect()
+    {
+        Ok(all) => all,
+        Err(e) => return fail(e),
+    };
     if json {
         out(&format!(
             "{}\n",

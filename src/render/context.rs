@@ -345,9 +345,11 @@ fn schedule_view(
         include_cluster_resources: cluster,
         match_labels,
         opt_out_label: opt_out,
-        snapshot_volumes: method != VolumeMethod::FsBackup,
-        default_volumes_to_fs_backup: method == VolumeMethod::FsBackup,
-        snapshot_move_data: method == VolumeMethod::CsiSnapshotDataMover,
+        // `persistentVolumes: false`: API objects only, no volume data by any method.
+        snapshot_volumes: scope.persistent_volumes && method != VolumeMethod::FsBackup,
+        default_volumes_to_fs_backup: scope.persistent_volumes && method == VolumeMethod::FsBackup,
+        snapshot_move_data: scope.persistent_volumes
+            && method == VolumeMethod::CsiSnapshotDataMover,
         backup_labels,
     }
 }

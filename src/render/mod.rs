@@ -356,6 +356,49 @@ pub fn chart_values(
     Ok(value)
 }
 
+/// The Schedules of an environment, as `render` writes them.
+fn schedule_objects(
+    templates: &Templates,
+    velero: &context::VeleroView,
+    env_value: &Value,
+) -> Result<Vec<Canonical>, RenderError> {
+    velero
+        .schedules
+        .iter()
+        .map(|schedule| {
+            canonical(
+                templates,
+                names::SCHEDULE,
+                &context! {env => env_value.clone(), schedule => Value::from(Serde(schedule))},
+            )
+        })
+        .collect()
+}
+
+/// The Schedules of one environment, typed: the very objects `render` writes into
+/// `<env>/manifests/` (none when backups are disabled). Coverage and the evidence report
+/// describe these, never a second reading of the settings.
+pub fn schedules(
+    templates: &Templates,
+    environment: &Environment,
+) -> Result<Vec<objects::velero::Schedule>, RenderError> {
+    let view = context::env_view(environment)?;
+    let Some(velero) = &view.velero else {
+        return Ok(Vec::new());
+    };
+    schedule_objects(templates, velero, &Value::from(Serde(&view)))?
+        .into_iter()
+        .map(|o| {
+            objects::typed::<objects::velero::Schedule>(&o.value)
+                .map(|s| *s)
+                .map_err(|message| RenderError::Object {
+                    template: names::SCHEDULE.to_owned(),
+                    message,
+                })
+        })
+        .collect()
+}
+
 const KUSTOMIZATION_VELERO: &str = "ck8s-gen-velero";
 const KUSTOMIZATION_MANIFESTS: &str = "ck8s-gen-manifests";
 
@@ -381,12 +424,7 @@ fn environment_pieces(
     }
     // Converted once: every template of the environment shares it.
     let env_value = Value::from(Serde(view));
-    for schedule in &velero.schedules {
-        let o = canonical(
-            templates,
-            names::SCHEDULE,
-            &context! {env => env_value.clone(), schedule => Value::from(Serde(schedule))},
-        )?;
+    for o in schedule_objects(templates, velero, &env_value)? {
         out.push(piece(env, "manifests", o));
     }
     for location in &velero.locations {
