@@ -268,8 +268,20 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).
-    Schema,
+    /// Print the JSON Schema for editors (yaml-language-server, VS Code): one file as a layer.
+    ///
+    /// An environment file (`kind: Environment`) or `common.yaml` (`kind: Defaults`) is checked
+    /// as one layer: nothing is required that another layer may set, `key: null` and `key+:`
+    /// are allowed. `--effective` prints the schema of the effective (layered) environment
+    /// that `validate` checks.
+    #[command(after_help = "Examples:
+  ck8s-gen schema > schemas/editor.schema.json
+  ck8s-gen schema --effective")]
+    Schema {
+        /// Print the schema of the effective environment instead (every required key).
+        #[arg(long)]
+        effective: bool,
+    },
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  ck8s-gen completions bash > /etc/bash_completion.d/ck8s-gen\n  ck8s-gen completions zsh > \"${fpath[1]}/_ck8s-gen\""

@@ -102,7 +102,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             report_format,
             out,
         } => report::run(global, environments, *report_format, out.as_deref()),
-        Command::Schema => defaults::schema(global),
+        Command::Schema { effective } => defaults::schema(global, *effective),
         Command::Completions { shell } => docs::completions(*shell),
         Command::Man => docs::man(),
     }
