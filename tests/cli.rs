@@ -53,6 +53,79 @@ fn init_writes_files_that_validate_for_every_provider_and_role() {
     assert_eq!(bad.status.code(), Some(2));
 }
 
+/// A scratch checkout with the shipped environments.
+fn shipped() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let envs = tmp.path().join("environments");
+    std::fs::create_dir_all(&envs).unwrap();
+    for entry in std::fs::read_dir(repo().join("environments")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, envs.join(path.file_name().unwrap())).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn init_refuses_the_name_of_an_existing_environment() {
+    let tmp = shipped();
+    // dev.yaml declares `dev-se`: a dev-se.yaml would be a second `dev-se`.
+    for args in [
+        vec!["init", "dev-se", "--provider", "safespring"],
+        vec!["init", "dev-se", "--provider", "safespring", "--force"],
+    ] {
+        let out = ck8s_gen(tmp.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("an environment named `dev-se` exists already")
+                && stderr.contains("dev.yaml"),
+            "{stderr}"
+        );
+        assert!(!tmp.path().join("environments/dev-se.yaml").exists());
+    }
+    let validate = ck8s_gen(tmp.path(), &["validate"]);
+    assert!(validate.status.success(), "{validate:?}");
+    // A new name is fine.
+    let fresh = ck8s_gen(tmp.path(), &["init", "test-se", "--provider", "safespring"]);
+    assert!(fresh.status.success(), "{fresh:?}");
+}
+
+#[test]
+fn render_warns_when_out_is_not_the_rendered_path_in_git() {
+    let tmp = shipped();
+    let out = ck8s_gen(
+        tmp.path(),
+        &["render", "dev-se", "--out", "deploy/rendered"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: writing to `deploy/rendered`")
+            && stderr.contains("`dev-se`")
+            && stderr.contains("gitops.repository.renderedPath: rendered")
+            && !stderr.contains("`mgmt-se`"),
+        "{stderr}"
+    );
+    // The committed objects do point at rendered/: the warning is about a real mismatch.
+    let app = std::fs::read_to_string(
+        tmp.path()
+            .join("deploy/rendered/dev-se/argocd/application-dev-se-velero-manifests.yaml"),
+    )
+    .unwrap();
+    assert!(app.contains("path: rendered/dev-se/manifests"), "{app}");
+    for same in ["rendered", "./rendered/"] {
+        let out = ck8s_gen(tmp.path(), &["render", "--out", same]);
+        assert!(out.status.success());
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("warning: writing to"),
+            "{same}"
+        );
+    }
+    let absolute = tmp.path().join("rendered");
+    let out = ck8s_gen(tmp.path(), &["render", "--out", absolute.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning: writing to"));
+}
+
 #[test]
 fn explain_describes_keys_and_suggests_on_typos() {
     let out = ck8s_gen(repo(), &["explain", "backup.retention.ttl"]);
