@@ -202,7 +202,7 @@ pub enum Command {
     Explain {
         /// A dotted key, e.g. `backup.retention.ttl`; `[]` steps into a list.
         key: String,
-        /// Print JSON instead of text.
+        /// Print JSON instead of text (same as `--format json`).
         #[arg(long)]
         json: bool,
     },
@@ -240,7 +240,7 @@ pub enum Command {
         /// Environment names or files (default: every environment).
         #[arg(value_name = "ENV")]
         environments: Vec<String>,
-        /// Print JSON instead of Markdown text.
+        /// Print JSON instead of Markdown text (same as `--format json`).
         #[arg(long)]
         json: bool,
     },

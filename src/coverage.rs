@@ -305,6 +305,26 @@ pub fn coverage(env: &Environment, rendered: &[velero::Schedule]) -> Coverage {
     }
 }
 
+/// Version of the JSON form (`schemas/output/coverage.schema.json`).
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonCoverage<'a> {
+    version: u32,
+    environments: &'a [Coverage],
+}
+
+/// The coverage of `environments` as one JSON document: `{version, environments: [...]}`.
+pub fn to_json(environments: &[Coverage]) -> String {
+    let mut text = serde_json::to_string_pretty(&JsonCoverage {
+        version: JSON_VERSION,
+        environments,
+    })
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Markdown (also readable as plain text).
 pub fn to_markdown(c: &Coverage) -> String {
     let mut s = format!(

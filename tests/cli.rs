@@ -139,6 +139,22 @@ fn explain_describes_keys_and_suggests_on_typos() {
     let out = ck8s_gen(repo(), &["explain", "backup.retension.ttl"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `backup.retention.ttl`"));
+    // JSON with `--json` or `--format json`: versioned, camelCase, pairs as objects.
+    let json = ck8s_gen(repo(), &["explain", "backup.retention.ttl", "--json"]);
+    let global = ck8s_gen(
+        repo(),
+        &["--format", "json", "explain", "backup.retention.ttl"],
+    );
+    assert_eq!(json.stdout, global.stdout);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["default"], "720h");
+    assert!(value["rules"][0]["rule"].is_string(), "{value:#}");
+    let parent: serde_json::Value = serde_json::from_slice(
+        &ck8s_gen(repo(), &["--format", "json", "explain", "storage"]).stdout,
+    )
+    .unwrap();
+    assert!(parent["children"][0]["key"].is_string(), "{parent:#}");
 }
 
 #[test]
@@ -161,7 +177,11 @@ fn coverage_lists_exclusions_and_uncovered_volumes() {
     assert!(text.contains("compliantkubernetes.io/nobackup"), "{text}");
     let json = ck8s_gen(repo(), &["coverage", "--json"]);
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(value.as_array().unwrap().len(), 3);
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["environments"].as_array().unwrap().len(), 3);
+    // `--format json` is the same as `--json`.
+    let global = ck8s_gen(repo(), &["--format", "json", "coverage"]);
+    assert_eq!(global.stdout, json.stdout);
 }
 
 #[test]

@@ -26,11 +26,8 @@ pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
         Ok(all) => all,
         Err(e) => return fail(e),
     };
-    if json {
-        out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&all).unwrap_or_default()
-        ))
+    if json || global.format == crate::report::Format::Json {
+        out(&coverage::to_json(&all))
     } else {
         out(&all
             .iter()

@@ -68,7 +68,8 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     let text = match global.format {
         Format::Markdown => diff::markdown(&report),
         Format::Json => diff::to_json(&report),
-        Format::Human | Format::Github => diff::text(
+        Format::Github => diff::github(&report),
+        Format::Human => diff::text(
             &report,
             use_color(global.color) && std::io::IsTerminal::is_terminal(&std::io::stdout()),
         ),
