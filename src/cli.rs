@@ -290,9 +290,18 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
-    Man,
+    /// Print the man page (roff), or a subcommand's page, or write every page to a directory.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1\n  ck8s-gen man render | man -l -\n  ck8s-gen man argocd generate\n  ck8s-gen man --out-dir /usr/local/share/man/man1   # ck8s-gen.1 and one page per subcommand"
+    )]
+    Man {
+        /// The subcommand whose page to print, e.g. `render` or `argocd generate`.
+        #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+        subcommand: Vec<String>,
+        /// Write `ck8s-gen.1` and a page for every subcommand (`ck8s-gen-render.1`, …) to DIR.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// `existingResourcePolicy` of a Velero Restore.

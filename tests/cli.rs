@@ -217,3 +217,61 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(help.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit status: 0 success, 1 findings"));
 }
+
+#[test]
+fn every_man_page_the_pages_refer_to_is_generated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("man1");
+    let out = ck8s_gen(repo(), &["man", "--out-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let pages: std::collections::BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(pages.len() >= 20, "{pages:?}");
+    // Every `ck8s-gen-…(1)` a page names exists, and `man SUBCOMMAND…` prints that page.
+    let mut referenced = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        let plain = text.replace("\\-", "-");
+        for (i, _) in plain.match_indices("ck8s-gen-") {
+            let rest = &plain[i..];
+            let Some(end) = rest.find("(1)") else {
+                continue;
+            };
+            let name = &rest[..end];
+            if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                assert!(
+                    pages.contains(&format!("{name}.1")),
+                    "{page} refers to {name}(1)"
+                );
+                referenced += 1;
+            }
+        }
+    }
+    assert!(referenced >= 15, "{referenced}");
+    assert!(!pages.contains("ck8s-gen-help.1"));
+    let main = ck8s_gen(repo(), &["man"]);
+    assert_eq!(
+        String::from_utf8_lossy(&main.stdout),
+        std::fs::read_to_string(dir.join("ck8s-gen.1")).unwrap()
+    );
+    for (args, page) in [
+        (vec!["man", "render"], "ck8s-gen-render.1"),
+        (
+            vec!["man", "argocd", "generate"],
+            "ck8s-gen-argocd-generate.1",
+        ),
+    ] {
+        let out = ck8s_gen(repo(), &args);
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            std::fs::read_to_string(dir.join(page)).unwrap(),
+            "{args:?}"
+        );
+    }
+    let bad = ck8s_gen(repo(), &["man", "rendr"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean `render`"));
+}

@@ -104,7 +104,10 @@ pub fn run(cli: Cli) -> ExitStatus {
         } => report::run(global, environments, *report_format, out.as_deref()),
         Command::Schema { effective } => defaults::schema(global, *effective),
         Command::Completions { shell } => docs::completions(*shell),
-        Command::Man => docs::man(),
+        Command::Man {
+            subcommand,
+            out_dir,
+        } => docs::man(subcommand, out_dir.as_deref()),
     }
 }
 
