@@ -349,10 +349,39 @@ pub fn chart_values(
         template: names::VALUES.to_owned(),
         message,
     };
-    let value =
+    let mut value =
         crate::yaml::read_template_output(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
-    // The round trip check makes `value` exactly what the typed values serialize to.
-    objects::typed::<VeleroValues>(&value).map_err(invalid)?;
+    let chart = crate::chart::Chart::embedded();
+    let first = |problems: Vec<crate::chart::ValueProblem>| {
+        problems.into_iter().next().map(|p| {
+            let hint = p
+                .suggestion
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            format!("{}{hint}", p.message)
+        })
+    };
+    // Every key the template wrote is a value of the chart; the keys ck8s-gen relies on are
+    // there with their types.
+    if let Some(problem) = first(chart.check(&value)) {
+        return Err(invalid(problem));
+    }
+    serde_json::from_value::<VeleroValues>(value.clone())
+        .map_err(|e| invalid(format!("not the values ck8s-gen relies on: {e}")))?;
+    // The pass-through (checked with file and line by `validate`) goes over them.
+    if let Some(extra) = view
+        .velero
+        .as_ref()
+        .and_then(|v| v.chart.pass_through.as_ref())
+    {
+        crate::chart::merge(&mut value, extra);
+        if let Some(problem) = first(chart.check(&value)) {
+            return Err(RenderError::Object {
+                template: "gitops.chartValues".to_owned(),
+                message: problem,
+            });
+        }
+    }
     Ok(value)
 }
 
