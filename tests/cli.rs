@@ -275,3 +275,23 @@ fn every_man_page_the_pages_refer_to_is_generated() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("did you mean `render`"));
 }
+
+#[test]
+fn a_skip_for_a_missing_tool_fails_under_ci_and_is_loud_elsewhere() {
+    use std::ffi::OsStr;
+    assert!(support::ci(Some(OsStr::new("true"))));
+    assert!(support::ci(Some(OsStr::new("1"))));
+    assert!(!support::ci(Some(OsStr::new("false"))));
+    assert!(!support::ci(Some(OsStr::new(""))));
+    assert!(!support::ci(None));
+    let failure = support::skip_outcome(true, "a test", "chromium").unwrap_err();
+    assert!(
+        failure.contains("chromium is missing") && failure.contains("failure"),
+        "{failure}"
+    );
+    let note = support::skip_outcome(false, "a test", "chromium").unwrap();
+    assert!(
+        note.contains("SKIPPED a test") && note.contains("did NOT run"),
+        "{note}"
+    );
+}
