@@ -164,6 +164,18 @@ pub fn plugin_stream(bundle: &crate::render::Bundle, environment: &str) -> Resul
     Ok(out)
 }
 
+/// The plugin renders only environments Argo CD deploys (`gitops.engine: argocd`): for a Flux
+/// environment it would hand Argo CD a Flux HelmRelease instead of the chart Application.
+pub fn check_engine(environment: &crate::model::Environment) -> Result<(), String> {
+    match environment.gitops.engine {
+        crate::model::Engine::Argocd => Ok(()),
+        crate::model::Engine::Flux => Err(format!(
+            "`{}` is deployed by Flux (`gitops.engine: flux`), not by Argo CD: the plugin refuses to render it (nothing was printed, so Argo CD prunes nothing). Point the Application at an environment with `gitops.engine: argocd`, or set `gitops.engine: argocd` for this one",
+            environment.metadata.name
+        )),
+    }
+}
+
 /// What the CMP server told us: the environment to render and its directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selection {

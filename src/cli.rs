@@ -220,7 +220,7 @@ pub enum Command {
     Explain {
         /// A dotted key, e.g. `backup.retention.ttl`; `[]` steps into a list.
         key: String,
-        /// Print JSON instead of text.
+        /// Print JSON instead of text (same as `--format json`).
         #[arg(long)]
         json: bool,
     },
@@ -258,7 +258,7 @@ pub enum Command {
         /// Environment names or files (default: every environment).
         #[arg(value_name = "ENV")]
         environments: Vec<String>,
-        /// Print JSON instead of Markdown text.
+        /// Print JSON instead of Markdown text (same as `--format json`).
         #[arg(long)]
         json: bool,
     },
@@ -286,8 +286,20 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Print the environment JSON Schema (for editors: yaml-language-server, VS Code).
-    Schema,
+    /// Print the JSON Schema for editors (yaml-language-server, VS Code): one file as a layer.
+    ///
+    /// An environment file (`kind: Environment`) or `common.yaml` (`kind: Defaults`) is checked
+    /// as one layer: nothing is required that another layer may set, `key: null` and `key+:`
+    /// are allowed. `--effective` prints the schema of the effective (layered) environment
+    /// that `validate` checks.
+    #[command(after_help = "Examples:
+  ck8s-gen schema > schemas/editor.schema.json
+  ck8s-gen schema --effective")]
+    Schema {
+        /// Print the schema of the effective environment instead (every required key).
+        #[arg(long)]
+        effective: bool,
+    },
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  ck8s-gen completions bash > /etc/bash_completion.d/ck8s-gen\n  ck8s-gen completions zsh > \"${fpath[1]}/_ck8s-gen\""
@@ -296,9 +308,18 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    #[command(after_help = "Example:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1")]
-    Man,
+    /// Print the man page (roff), or a subcommand's page, or write every page to a directory.
+    #[command(
+        after_help = "Examples:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1\n  ck8s-gen man render | man -l -\n  ck8s-gen man argocd generate\n  ck8s-gen man --out-dir /usr/local/share/man/man1   # ck8s-gen.1 and one page per subcommand"
+    )]
+    Man {
+        /// The subcommand whose page to print, e.g. `render` or `argocd generate`.
+        #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+        subcommand: Vec<String>,
+        /// Write `ck8s-gen.1` and a page for every subcommand (`ck8s-gen-render.1`, …) to DIR.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 /// `existingResourcePolicy` of a Velero Restore.

@@ -1,7 +1,11 @@
 //! "What is in the backups": per environment, which namespaces, resources and volumes the
-//! backups include or leave out, and why.
+//! backups include or leave out, and why. Read from the Schedules `render` writes (see
+//! [`crate::render::schedules`]), never from a second reading of the settings.
 
-use crate::model::{Environment, Role, VolumeMethod};
+use crate::model::{Environment, Role};
+use crate::render::RenderError;
+use crate::render::objects::velero;
+use crate::render::templates::Templates;
 use serde::Serialize;
 
 /// One thing left out of (or not covered by) the backups, and why.
@@ -37,100 +41,218 @@ pub struct Coverage {
     pub offsite: String,
 }
 
-pub fn coverage(env: &Environment) -> Coverage {
+/// The coverage of `env`, read from the Schedules `render` writes for it.
+pub fn of(templates: &Templates, env: &Environment) -> Result<Coverage, RenderError> {
+    Ok(coverage(env, &crate::render::schedules(templates, env)?))
+}
+
+/// The coverage of `env` given its rendered `schedules` (see [`of`]): what is included comes
+/// from the objects; the settings only explain why (justifications, role).
+pub fn coverage(env: &Environment, rendered: &[velero::Schedule]) -> Coverage {
     let scope = &env.backup.scope;
-    let mut schedules = Vec::new();
-    let mut namespaces_excluded = Vec::new();
-    let mut resources_excluded = Vec::new();
-    let namespaces_included = match env.cluster.role {
-        Role::Workload => {
-            schedules.push(Schedule {
-                name: "velero-daily-backup".into(),
-                schedule: env.backup.schedule.clone(),
-                ttl: env.backup.retention.ttl.clone(),
-            });
-            for ns in &scope.excluded_namespaces {
-                namespaces_excluded.push(Gap {
-                    what: ns.clone(),
-                    why: "curated system namespace (excludedNamespaces)".into(),
-                });
-            }
-            let justification = scope
-                .exclusion_justification
-                .clone()
-                .unwrap_or_else(|| "no justification recorded".into());
-            for ns in &scope.extra_excluded_namespaces {
-                namespaces_excluded.push(Gap {
-                    what: ns.clone(),
-                    why: format!("extraExcludedNamespaces: {justification}"),
-                });
-            }
-            resources_excluded.push(Gap {
-                what: format!("resources labelled {}", scope.opt_out_label),
-                why: "developer opt-out, checked per resource (labelling a Namespace object does not exclude what is in it)".into(),
-            });
-            "every namespace except those below".to_owned()
+    let templates: Vec<&velero::BackupSpec> = rendered.iter().map(|s| &s.spec.template).collect();
+    let schedules: Vec<Schedule> = rendered
+        .iter()
+        .map(|s| Schedule {
+            name: s.metadata.name.clone(),
+            schedule: s.spec.schedule.clone(),
+            ttl: s.spec.template.ttl.clone().unwrap_or_default(),
+        })
+        .collect();
+    let mut namespaces_excluded: Vec<Gap> = Vec::new();
+    let mut resources_excluded: Vec<Gap> = Vec::new();
+    let justification = scope
+        .exclusion_justification
+        .clone()
+        .unwrap_or_else(|| "no justification recorded".into());
+    let push = |gaps: &mut Vec<Gap>, gap: Gap| {
+        if !gaps.contains(&gap) {
+            gaps.push(gap);
         }
-        Role::Management => {
-            if env.backup.dashboards.grafana {
-                schedules.push(Schedule {
-                    name: "velero-dashboards-backup".into(),
-                    schedule: env.backup.schedule.clone(),
-                    ttl: env.backup.retention.ttl.clone(),
+    };
+    let mut included: Vec<String> = Vec::new();
+    let mut every_namespace = false;
+    for t in &templates {
+        match &t.included_namespaces {
+            Some(list) if !list.is_empty() && !list.iter().any(|n| n == "*") => {
+                for ns in list {
+                    if !included.contains(ns) {
+                        included.push(ns.clone());
+                    }
+                }
+            }
+            _ => every_namespace = true,
+        }
+        for ns in t.excluded_namespaces.iter().flatten() {
+            let why = if scope.extra_excluded_namespaces.contains(ns)
+                && !scope.excluded_namespaces.contains(ns)
+            {
+                format!("extraExcludedNamespaces: {justification}")
+            } else {
+                "curated system namespace (excludedNamespaces)".into()
+            };
+            push(
+                &mut namespaces_excluded,
+                Gap {
+                    what: ns.clone(),
+                    why,
+                },
+            );
+        }
+        for selector in t.label_selector.iter() {
+            for e in selector.match_expressions.iter().flatten() {
+                if e.operator == "DoesNotExist" {
+                    push(&mut resources_excluded, Gap {
+                        what: format!("resources labelled {}", e.key),
+                        why: "developer opt-out, checked per resource (labelling a Namespace object does not exclude what is in it)".into(),
+                    });
+                }
+            }
+            for (k, v) in selector.match_labels.iter().flatten() {
+                push(&mut resources_excluded, Gap {
+                    what: format!("everything without the label {k}: {v}"),
+                    why: match env.cluster.role {
+                        Role::Management => "the management cluster backs up only the user Grafana; its platform services are rebuilt from configuration".into(),
+                        Role::Workload => "the schedule's label selector".into(),
+                    },
                 });
             }
-            resources_excluded.push(Gap {
-                what: "everything without the label velero: backup".into(),
-                why: "the management cluster backs up only the user Grafana; its platform services are rebuilt from configuration".into(),
-            });
-            if env.backup.dashboards.grafana {
-                "monitoring (objects labelled `velero: backup`)".to_owned()
+        }
+    }
+    for t in &templates {
+        for r in t.excluded_resources.iter().flatten() {
+            push(
+                &mut resources_excluded,
+                Gap {
+                    what: r.clone(),
+                    why: "excludedResources: regenerated by its controller".into(),
+                },
+            );
+        }
+    }
+    let namespaces_included = if templates.is_empty() {
+        "none".to_owned()
+    } else if every_namespace {
+        "every namespace except those below".to_owned()
+    } else {
+        let selected = templates.iter().any(|t| {
+            t.label_selector
+                .as_ref()
+                .is_some_and(|l| l.match_labels.as_ref().is_some_and(|m| !m.is_empty()))
+        });
+        format!(
+            "{}{}",
+            included.join(", "),
+            if selected {
+                " (only objects matching the label selector below)"
             } else {
-                "none".to_owned()
+                ""
+            }
+        )
+    };
+    let cluster_of = |t: &velero::BackupSpec| -> &'static str {
+        let all_namespaces = t
+            .included_namespaces
+            .as_ref()
+            .is_none_or(|l| l.is_empty() || l.iter().any(|n| n == "*"))
+            && t.excluded_namespaces.as_ref().is_none_or(Vec::is_empty);
+        match t.include_cluster_resources {
+            Some(true) => {
+                "included: every cluster-scoped resource (CRDs, ClusterRoles, PersistentVolumes, …), `includeClusterResources: true`"
+            }
+            Some(false) => {
+                "none, not even the PersistentVolumes of backed-up claims (`includeClusterResources: false`)"
+            }
+            None if all_namespaces => {
+                "included (Velero's default when every namespace is backed up)"
+            }
+            None => {
+                "only those the backed-up objects refer to, e.g. the PersistentVolumes of backed-up claims (Velero's default for a namespace-filtered backup)"
             }
         }
     };
-    for tier in &env.backup.tiers {
-        schedules.push(Schedule {
-            name: format!("velero-{}-backup", tier.name),
-            schedule: tier.schedule.clone(),
-            ttl: tier.ttl.clone(),
-        });
+    let mut statements: Vec<&str> = Vec::new();
+    for t in &templates {
+        let c = cluster_of(t);
+        if !statements.contains(&c) {
+            statements.push(c);
+        }
     }
-    for r in &scope.excluded_resources {
-        resources_excluded.push(Gap {
-            what: r.clone(),
-            why: "excludedResources: regenerated by its controller".into(),
-        });
-    }
-    let (volumes, volumes_not_covered) = match scope.volumes {
-        _ if !scope.persistent_volumes => (
-            "none: API objects only".to_owned(),
-            vec![Gap { what: "all persistent volume data".into(), why: "backup.scope.persistentVolumes is false".into() }],
-        ),
-        VolumeMethod::FsBackup => (
-            "file-system backup with Kopia (node agent) of every volume mounted by a pod".to_owned(),
+    let cluster_resources = match statements.as_slice() {
+        [] => "none (no schedule)".to_owned(),
+        [one] => (*one).to_owned(),
+        _ => rendered
+            .iter()
+            .map(|s| format!("{}: {}", s.metadata.name, cluster_of(&s.spec.template)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let fs = templates
+        .iter()
+        .any(|t| t.default_volumes_to_fs_backup == Some(true));
+    let mover = templates.iter().any(|t| t.snapshot_move_data == Some(true));
+    let snapshots = templates.iter().any(|t| t.snapshot_volumes == Some(true));
+    let (volumes, volumes_not_covered) = if templates.is_empty() {
+        ("none (no schedule)".to_owned(), Vec::new())
+    } else if fs {
+        (
+            "file-system backup with Kopia (node agent) of every volume mounted by a pod"
+                .to_owned(),
             vec![
-                Gap { what: "PersistentVolumeClaims not mounted by any running pod".into(), why: "file-system backup reads volumes through the pods that mount them".into() },
-                Gap { what: "hostPath volumes".into(), why: "not supported by Velero file-system backup".into() },
+                Gap {
+                    what: "PersistentVolumeClaims not mounted by any running pod".into(),
+                    why: "file-system backup reads volumes through the pods that mount them".into(),
+                },
+                Gap {
+                    what: "hostPath volumes".into(),
+                    why: "not supported by Velero file-system backup".into(),
+                },
             ],
-        ),
-        VolumeMethod::CsiSnapshotDataMover => (
+        )
+    } else if mover {
+        (
             "CSI snapshots moved to the backup bucket by the data mover".to_owned(),
-            vec![Gap { what: "volumes whose StorageClass has no CSI driver with snapshot support".into(), why: "no VolumeSnapshotClass to snapshot them with".into() }],
-        ),
-        VolumeMethod::CsiSnapshot => (
+            vec![Gap {
+                what: "volumes whose StorageClass has no CSI driver with snapshot support".into(),
+                why: "no VolumeSnapshotClass to snapshot them with".into(),
+            }],
+        )
+    } else if snapshots {
+        (
             "CSI snapshots only, kept on the cluster's storage system".to_owned(),
             vec![Gap { what: "all volume data if the storage system is lost".into(), why: "snapshots are not copied to the backup bucket (not a backup under BSI APP.4.4.A5)".into() }],
-        ),
+        )
+    } else {
+        (
+            "none: API objects only".to_owned(),
+            vec![Gap {
+                what: "all persistent volume data".into(),
+                why: if scope.persistent_volumes {
+                    "the schedules neither snapshot volumes nor back them up file by file".into()
+                } else {
+                    "backup.scope.persistentVolumes is false".into()
+                },
+            }],
+        )
     };
+    let grafana_schedule = rendered
+        .iter()
+        .find(|s| {
+            s.spec
+                .template
+                .included_namespaces
+                .as_ref()
+                .is_some_and(|l| l.iter().any(|n| n == "monitoring"))
+        })
+        .map(|s| s.metadata.name.clone());
     let mut dashboards = Vec::new();
     dashboards.push(Gap {
         what: "Grafana dashboards".into(),
         why: match (env.backup.dashboards.grafana, env.cluster.role) {
-            (true, Role::Management) => {
-                "backed up by the Velero dashboards schedule in this cluster".into()
-            }
+            (true, Role::Management) => match &grafana_schedule {
+                Some(name) => format!("backed up by the Velero schedule `{name}` in this cluster"),
+                None => "NOT backed up: no schedule of this cluster includes `monitoring`".into(),
+            },
             (true, Role::Workload) => {
                 "backed up in the management cluster (the user Grafana runs there)".into()
             }
@@ -174,17 +296,33 @@ pub fn coverage(env: &Environment) -> Coverage {
         namespaces_included,
         namespaces_excluded,
         resources_excluded,
-        cluster_resources: if scope.cluster_resources {
-            "included (cluster-scoped resources, CRDs)".into()
-        } else {
-            "only those related to backed-up namespaces".into()
-        },
+        cluster_resources,
         volumes,
         volumes_not_covered,
         dashboards,
         schedules,
         offsite,
     }
+}
+
+/// Version of the JSON form (`schemas/output/coverage.schema.json`).
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonCoverage<'a> {
+    version: u32,
+    environments: &'a [Coverage],
+}
+
+/// The coverage of `environments` as one JSON document: `{version, environments: [...]}`.
+pub fn to_json(environments: &[Coverage]) -> String {
+    let mut text = serde_json::to_string_pretty(&JsonCoverage {
+        version: JSON_VERSION,
+        environments,
+    })
+    .unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// Markdown (also readable as plain text).

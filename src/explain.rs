@@ -241,6 +241,37 @@ pub fn to_text(e: &Explanation) -> String {
     out
 }
 
+/// Version of the JSON form of an explanation (`schemas/output/explain.schema.json`).
+pub const JSON_VERSION: u32 = 1;
+
+/// The explanation as one JSON document: `{version, key, title, …, children: [{key, title}],
+/// rules: [{rule, citation}]}`.
+pub fn to_json(e: &Explanation) -> String {
+    let mut value = serde_json::to_value(e).unwrap_or_default();
+    if let Some(o) = value.as_object_mut() {
+        let pairs = |list: &[(String, String)], a: &str, b: &str| {
+            serde_json::Value::Array(
+                list.iter()
+                    .map(|(x, y)| serde_json::json!({ a: x, b: y }))
+                    .collect(),
+            )
+        };
+        if !e.children.is_empty() {
+            o.insert("children".into(), pairs(&e.children, "key", "title"));
+        }
+        if !e.rules.is_empty() {
+            o.insert("rules".into(), pairs(&e.rules, "rule", "citation"));
+        }
+        let mut versioned = serde_json::Map::new();
+        versioned.insert("version".into(), JSON_VERSION.into());
+        versioned.extend(std::mem::take(o));
+        value = serde_json::Value::Object(versioned);
+    }
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

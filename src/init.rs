@@ -95,7 +95,7 @@ fn preset(provider: &str) -> Preset {
 pub fn environment_text(o: &InitOptions<'_>) -> String {
     let p = preset(o.provider);
     let mut t = String::new();
-    t.push_str("# yaml-language-server: $schema=../schemas/environment.schema.json\n");
+    t.push_str("# yaml-language-server: $schema=../schemas/editor.schema.json\n");
     t.push_str(&format!(
         "# Environment `{}`, created by `ck8s-gen init`. Reference: `ck8s-gen explain KEY`.\n",
         o.name

@@ -13,6 +13,7 @@
 
 pub mod argocd;
 pub mod assets;
+pub mod chart;
 pub mod coverage;
 pub mod dates;
 pub mod diagnostic;

@@ -510,6 +510,23 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
     Ok(chosen)
 }
 
+/// Every environment file of `dir` with its name (`metadata.name`, read cheaply, or the file
+/// stem), in file order; empty when the directory cannot be read.
+pub fn environment_names(dir: &Path) -> Vec<(PathBuf, String)> {
+    discover(dir, &[])
+        .unwrap_or_default()
+        .into_iter()
+        .map(|path| {
+            let name = quick_name(&path).unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            (path, name)
+        })
+        .collect()
+}
+
 /// `metadata.name` read cheaply, to match environment names given on the command line.
 fn quick_name(path: &Path) -> Option<String> {
     let bytes = crate::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64).ok()??;

@@ -574,6 +574,60 @@ pub struct GitOps {
     pub repository: Option<GitRepository>,
     pub flux: FluxSettings,
     pub argocd: ArgoSettings,
+    /// First-class settings of the velero chart (server and node agent pods, image mirror).
+    #[serde(default)]
+    pub velero: VeleroChart,
+    /// Further velero chart values, passed through after every key is checked against the
+    /// chart's own `values.yaml` / `values.schema.json` (see `crate::chart`).
+    #[serde(default)]
+    pub chart_values: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `gitops.velero`: what every platform sets on the Velero pods.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VeleroChart {
+    /// A registry mirror holding the images under their upstream paths:
+    /// `<mirror>/velero/velero`, `<mirror>/velero/velero-plugin-for-aws`, `<mirror>/kubectl`.
+    #[serde(default)]
+    pub image_registry: Option<String>,
+    #[serde(default)]
+    pub resources: Option<serde_json::Value>,
+    #[serde(default)]
+    pub tolerations: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    pub priority_class_name: Option<String>,
+    #[serde(default)]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub node_agent: PodSettings,
+}
+
+impl VeleroChart {
+    /// The settings of the Velero server Deployment.
+    pub fn server(&self) -> PodSettings {
+        PodSettings {
+            resources: self.resources.clone(),
+            tolerations: self.tolerations.clone(),
+            priority_class_name: self.priority_class_name.clone(),
+            node_selector: self.node_selector.clone(),
+        }
+    }
+}
+
+/// Scheduling and resources of one of the chart's workloads (the Velero server Deployment or
+/// the node-agent DaemonSet).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSettings {
+    #[serde(default)]
+    pub resources: Option<serde_json::Value>,
+    #[serde(default)]
+    pub tolerations: Option<Vec<serde_json::Value>>,
+    #[serde(default)]
+    pub priority_class_name: Option<String>,
+    #[serde(default)]
+    pub node_selector: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

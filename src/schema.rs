@@ -381,3 +381,176 @@ fn describe(value: &Value) -> String {
         Value::Object(_) => "a mapping".to_owned(),
     }
 }
+
+/// The schema for editors (`ck8s-gen schema`), made from the environment schema. The
+/// environment schema checks the *effective* environment (built-in defaults, `common.yaml`
+/// and the file layered); an editor sees one file, one layer. So here:
+///
+/// - a file is an `Environment` (`metadata.name` required) or, by `kind: Defaults`, the
+///   shared `common.yaml` (no `metadata.name`: each environment has its own);
+/// - nothing else is required: a layer may leave any setting to the layers below it;
+/// - every key may be `null` (drop an inherited value), and a list key `k` may be written
+///   `k+` (append to the inherited list);
+/// - unknown keys, wrong types and values outside the allowed ones are still flagged.
+pub fn editor_schema(strict: &Value) -> Value {
+    let mut layer = strict.clone();
+    let defs = layer
+        .as_object_mut()
+        .and_then(|o| o.remove("$defs"))
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let lookup = defs.clone();
+    let mut defs = defs;
+    layerable(&mut defs, &lookup, true);
+    let mut root = serde_json::Map::new();
+    for key in ["$schema", "$id", "title", "description"] {
+        if let Some(o) = layer.as_object_mut() {
+            o.remove(key);
+        }
+    }
+    layerable(&mut layer, &lookup, false);
+    // The top-level identity of a file is never null nor inherited.
+    if let Some(props) = layer.get_mut("properties").and_then(Value::as_object_mut) {
+        for key in ["apiVersion", "kind"] {
+            if let Some(v) = strict.pointer(&format!("/properties/{key}")) {
+                props.insert(key.into(), v.clone());
+            }
+        }
+    }
+    let mut defs = match defs {
+        Value::Object(o) => o,
+        _ => Default::default(),
+    };
+    defs.insert("layer".into(), layer);
+    defs.insert(
+        "Environment".into(),
+        serde_json::json!({
+            "title": "Environment file",
+            "allOf": [
+                {"$ref": "#/$defs/layer"},
+                {
+                    "required": ["apiVersion", "kind", "metadata"],
+                    "properties": {
+                        "kind": {"const": "Environment"},
+                        "metadata": {"type": "object", "required": ["name"]}
+                    }
+                }
+            ]
+        }),
+    );
+    defs.insert(
+        "Defaults".into(),
+        serde_json::json!({
+            "title": "Defaults (`common.yaml`)",
+            "description": "Settings shared by every environment in the directory, layered under each environment file. No `metadata.name`: each environment names itself.",
+            "allOf": [
+                {"$ref": "#/$defs/layer"},
+                {
+                    "required": ["apiVersion", "kind"],
+                    "properties": {
+                        "kind": {"const": "Defaults"},
+                        "metadata": {"not": {"type": "object", "required": ["name"]}}
+                    }
+                }
+            ]
+        }),
+    );
+    for key in ["$schema"] {
+        if let Some(v) = strict.get(key) {
+            root.insert(key.into(), v.clone());
+        }
+    }
+    root.insert(
+        "$id".into(),
+        "https://schemas.ck8s-gen.invalid/editor.schema.json".into(),
+    );
+    root.insert(
+        "title".into(),
+        "ck8s-gen environment file or common.yaml (one layer)".into(),
+    );
+    root.insert(
+        "description".into(),
+        "For editors: checks one file as a layer (`kind: Environment`, or `kind: Defaults` for common.yaml). Required settings are checked on the effective environment by `ck8s-gen validate`.".into(),
+    );
+    root.insert("type".into(), "object".into());
+    root.insert("required".into(), serde_json::json!(["apiVersion", "kind"]));
+    root.insert(
+        "properties".into(),
+        serde_json::json!({"kind": {"enum": ["Environment", "Defaults"]}}),
+    );
+    root.insert(
+        "if".into(),
+        serde_json::json!({"properties": {"kind": {"const": "Defaults"}}, "required": ["kind"]}),
+    );
+    root.insert(
+        "then".into(),
+        serde_json::json!({"$ref": "#/$defs/Defaults"}),
+    );
+    root.insert(
+        "else".into(),
+        serde_json::json!({"$ref": "#/$defs/Environment"}),
+    );
+    root.insert("$defs".into(), Value::Object(defs));
+    Value::Object(root)
+}
+
+/// Drop `required` everywhere below `node`, let every property be `null` and every list
+/// property have a `+` twin. `defs` resolves `$ref`s to tell lists apart. A `$defs` map itself
+/// (`is_defs`) holds definitions, not properties.
+fn layerable(node: &mut Value, defs: &Value, is_defs: bool) {
+    match node {
+        Value::Object(o) if is_defs => {
+            for v in o.values_mut() {
+                layerable(v, defs, false);
+            }
+        }
+        Value::Object(o) => {
+            o.remove("required");
+            for (key, v) in o.iter_mut() {
+                if key != "properties" {
+                    layerable(v, defs, key == "$defs");
+                }
+            }
+            if let Some(Value::Object(props)) = o.get_mut("properties") {
+                let mut twins = Vec::new();
+                for (key, v) in props.iter_mut() {
+                    layerable(v, defs, false);
+                    let resolved = match v.get("$ref").and_then(Value::as_str) {
+                        Some(r) => r
+                            .strip_prefix("#/$defs/")
+                            .and_then(|n| defs.get(n))
+                            .unwrap_or(v),
+                        None => v,
+                    };
+                    let is_list = resolved.get("type").and_then(Value::as_str) == Some("array");
+                    let mut wrapper = serde_json::Map::new();
+                    for a in ["title", "description"] {
+                        if let Some(text) = v.get(a) {
+                            wrapper.insert(a.into(), text.clone());
+                        }
+                    }
+                    if is_list {
+                        let mut twin = wrapper.clone();
+                        twin.insert(
+                            "description".into(),
+                            format!("Appended to the inherited `{key}`.").into(),
+                        );
+                        twin.insert("anyOf".into(), serde_json::json!([v.clone()]));
+                        twins.push((format!("{key}+"), Value::Object(twin)));
+                    }
+                    wrapper.insert(
+                        "anyOf".into(),
+                        serde_json::json!([v.clone(), {"type": "null"}]),
+                    );
+                    *v = Value::Object(wrapper);
+                }
+                props.extend(twins);
+            }
+        }
+        Value::Array(a) => {
+            for v in a {
+                layerable(v, defs, false);
+            }
+        }
+        _ => {}
+    }
+}

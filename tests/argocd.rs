@@ -38,10 +38,20 @@ fn copy_environments(to: &Path) {
     }
 }
 
+/// Every shipped environment deployed by Argo CD instead of Flux.
+fn all_argocd(dir: &Path) {
+    for entry in std::fs::read_dir(dir.join("environments")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("engine: flux", "engine: argocd")).unwrap();
+    }
+}
+
 #[test]
 fn generate_prints_a_conformant_stream_for_every_environment() {
     let tmp = tempfile::tempdir().unwrap();
     copy_environments(tmp.path());
+    all_argocd(tmp.path());
     for (env, vars) in [
         ("dev-se", vec![("ARGOCD_ENV_ENVIRONMENT", "dev-se")]),
         (
@@ -69,6 +79,65 @@ fn generate_prints_a_conformant_stream_for_every_environment() {
         assert!(!stdout.contains("\u{1b}["), "no colour codes");
         check_stream(&out.stdout);
     }
+}
+
+#[test]
+fn a_flux_environment_is_refused_with_nothing_on_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    for command in ["generate", "init"] {
+        let out = cmp(
+            tmp.path(),
+            &["argocd", command],
+            &[("ARGOCD_ENV_ENVIRONMENT", "prod-se-health")],
+        );
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(
+            out.stdout.is_empty(),
+            "{command}: stdout must stay empty: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("`prod-se-health` is deployed by Flux")
+                && stderr.contains("gitops.engine: argocd"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_example_application_names_an_argocd_environment_and_renders() {
+    let text = std::fs::read_to_string(repo().join("examples/argocd/application.yaml")).unwrap();
+    let app: serde_json::Value = ck8s_gen::yaml::from_yaml(&text).unwrap();
+    assert_eq!(app["spec"]["source"]["plugin"]["name"], "ck8s-gen-v1");
+    let env = app["spec"]["source"]["plugin"]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "ENVIRONMENT")
+        .and_then(|e| e["value"].as_str())
+        .unwrap()
+        .to_owned();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    let out = cmp(
+        tmp.path(),
+        &["argocd", "generate"],
+        &[("ARGOCD_ENV_ENVIRONMENT", env.as_str())],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("kind: Application"), "{stdout}");
+    assert!(!stdout.contains("kind: HelmRelease"), "{stdout}");
+    assert_eq!(
+        app["metadata"]["name"].as_str(),
+        Some(format!("velero-{env}").as_str())
+    );
 }
 
 #[test]

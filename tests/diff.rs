@@ -217,3 +217,73 @@ fn an_unknown_revision_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown revision"));
 }
+
+#[test]
+fn the_fleet_directory_is_not_counted_as_an_environment() {
+    let repo = fixture();
+    let envs = repo.path().join("environments");
+    // A second Argo CD environment changes the fleet ApplicationSet too.
+    let qa = std::fs::read_to_string(envs.join("dev.yaml"))
+        .unwrap()
+        .replace("name: dev-se", "name: qa-se")
+        .replace("bucket: dev-se-velero", "bucket: qa-se-velero");
+    std::fs::write(envs.join("qa.yaml"), qa).unwrap();
+    let out = diff(repo.path(), &["--base", "main", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["unchangedEnvironments"], 3, "{report:#}");
+    let named: Vec<&str> = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["environments"].as_array().unwrap())
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["qa-se"]);
+    let fleet = report["fleet"].as_array().unwrap();
+    assert_eq!(fleet.len(), 1, "{report:#}");
+    assert_eq!(fleet[0]["object"]["kind"], "ApplicationSet");
+    let text = stdout(&diff(repo.path(), &["--base", "main"]));
+    assert!(
+        text.contains("1 environment added, 1 fleet-wide object changed"),
+        "{text}"
+    );
+    assert!(!text.contains("2 environments"), "{text}");
+}
+
+#[test]
+fn github_format_prints_annotations() {
+    let repo = fixture();
+    let prod = repo.path().join("environments/prod-se-health.yaml");
+    edit(&prod, "    ttl: 720h\n", "    ttl: 168h\n");
+    let out = diff(repo.path(), &["--base", "main", "--format", "github"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        assert!(
+            line.starts_with("::notice ")
+                || line.starts_with("::error ")
+                || line.starts_with("::warning "),
+            "not a workflow command: {line}"
+        );
+    }
+    assert!(
+        text.starts_with(
+            "::notice title=ck8s-gen diff main → working tree::1 environment changed\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("::notice title=prod-se-health [changed]::"),
+        "{text}"
+    );
+    assert!(text.contains("backup.retention.ttl: 720h → 168h"), "{text}");
+    assert!(
+        text.contains("::error title=error HSLF-08 introduced in prod-se-health::"),
+        "{text}"
+    );
+    // One line per annotation: newlines inside a message are escaped.
+    assert!(text.contains("%0A"), "{text}");
+}

@@ -6,8 +6,8 @@
 //! Case counts are modest by default (debug builds on 2 cores); raise them with
 //! `PROPTEST_CASES=10000 cargo test --release --test properties`.
 
-/// "Today" for the dated rules (the date CI pins).
-const TODAY_N: i64 = 20_782;
+mod support;
+
 use ck8s_gen::assets::Assets;
 use ck8s_gen::diagnostic::{Diagnostic, Severity};
 use ck8s_gen::load::Input;
@@ -16,6 +16,9 @@ use ck8s_gen::report;
 use ck8s_gen::validate::{Outcome, Validator};
 use ck8s_gen::yaml;
 use proptest::prelude::*;
+
+/// "Today" for the dated rules (the date CI pins).
+const TODAY_N: i64 = 20_782;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::BTreeMap;
@@ -514,13 +517,15 @@ fn any_string_survives_our_writer_and_reader() {
 /// One `python3` run reads every emitted document with PyYAML (`safe_load_all`, YAML 1.1 as
 /// kubectl's and Helm's go-yaml v2 read it) and prints them as JSON.
 #[test]
-#[allow(clippy::print_stderr)] // the note that the test was skipped
 fn any_string_survives_our_writer_and_a_yaml_1_1_reader() {
     let probe = std::process::Command::new("python3")
         .args(["-c", "import yaml"])
         .output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: python3 with PyYAML is not available (pip install pyyaml)");
+        support::skip(
+            "any_string_survives_our_writer_and_a_yaml_1_1_reader",
+            "python3 with PyYAML (pip install pyyaml)",
+        );
         return;
     }
     let cases = config(2000).cases as usize;

@@ -123,6 +123,12 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
     if !relevant.is_empty() {
         err(&text);
     }
+    if let Some((_, environment)) = outcome
+        .valid()
+        .find(|(loaded, _)| loaded.name == selection.environment)
+    {
+        argocd::check_engine(environment).map_err(fail)?;
+    }
     Ok((selection, outcome))
 }
 

@@ -1,6 +1,6 @@
 //! `ck8s-gen coverage [ENV…]`: what is in the backups.
 
-use super::{assets, out, validated};
+use super::{assets, fail, out, validated};
 use crate::ExitStatus;
 use crate::cli::Global;
 use crate::coverage;
@@ -14,15 +14,20 @@ pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
         Ok(o) => o,
         Err(status) => return status,
     };
-    let all: Vec<coverage::Coverage> = outcome
+    let templates = match crate::render::templates::Templates::new(&assets) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let all: Vec<coverage::Coverage> = match outcome
         .valid()
-        .map(|(_, env)| coverage::coverage(env))
-        .collect();
-    if json {
-        out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&all).unwrap_or_default()
-        ))
+        .map(|(_, env)| coverage::of(&templates, env))
+        .collect()
+    {
+        Ok(all) => all,
+        Err(e) => return fail(e),
+    };
+    if json || global.format == crate::report::Format::Json {
+        out(&coverage::to_json(&all))
     } else {
         out(&all
             .iter()

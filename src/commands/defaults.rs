@@ -1,4 +1,5 @@
-//! `ck8s-gen defaults` and `ck8s-gen schema`: print the embedded model files.
+//! `ck8s-gen defaults` and `ck8s-gen schema`: print the embedded model files (the editor
+//! schema is made from the environment schema, see [`crate::schema::editor_schema`]).
 
 use super::{fail, out};
 use crate::ExitStatus;
@@ -19,6 +20,23 @@ pub fn run(global: &Global) -> ExitStatus {
     print_schema_file(global, DEFAULTS)
 }
 
-pub fn schema(global: &Global) -> ExitStatus {
-    print_schema_file(global, ENVIRONMENT_SCHEMA)
+pub fn schema(global: &Global, effective: bool) -> ExitStatus {
+    if effective {
+        return print_schema_file(global, ENVIRONMENT_SCHEMA);
+    }
+    let assets = match Assets::with_overrides(global.schemas.as_deref(), None) {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let Some(text) = assets.schema(ENVIRONMENT_SCHEMA) else {
+        return fail(format!("no `{ENVIRONMENT_SCHEMA}` among the schemas"));
+    };
+    match serde_json::from_str(text) {
+        Ok(strict) => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&crate::schema::editor_schema(&strict))
+                .unwrap_or_default()
+        )),
+        Err(e) => fail(format!("`{ENVIRONMENT_SCHEMA}` is not JSON: {e}")),
+    }
 }

@@ -71,7 +71,8 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     let text = match global.format {
         Format::Markdown => diff::markdown(&report),
         Format::Json => diff::to_json(&report),
-        Format::Human | Format::Github => diff::text(&report, colored),
+        Format::Github => diff::github(&report),
+        Format::Human => diff::text(&report, colored),
     };
     // Values never carry control bytes into a CI log or a pull-request comment (credentials
     // are masked by `out`).

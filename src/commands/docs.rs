@@ -1,9 +1,11 @@
-//! `ck8s-gen completions` and `ck8s-gen man`: generated from the clap definition at run time.
+//! `ck8s-gen completions` and `ck8s-gen man [SUBCOMMAND…] [--out-dir DIR]`: generated from the
+//! clap definition at run time.
 
-use super::{fail, out};
+use super::{err, fail, out};
 use crate::ExitStatus;
 use crate::cli::Cli;
 use clap::CommandFactory;
+use std::path::Path;
 
 pub fn completions(shell: clap_complete::Shell) -> ExitStatus {
     let mut command = Cli::command();
@@ -12,9 +14,60 @@ pub fn completions(shell: clap_complete::Shell) -> ExitStatus {
     out(&String::from_utf8_lossy(&buffer))
 }
 
-pub fn man() -> ExitStatus {
+/// The command tree as the man pages see it: built, so every subcommand is named
+/// `ck8s-gen-<path>` (the page names the main page refers to), without `help`.
+fn man_tree() -> clap::Command {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    command
+}
+
+pub fn man(path: &[String], out_dir: Option<&Path>) -> ExitStatus {
+    if let Some(dir) = out_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return fail(format!("cannot create `{}`: {e}", dir.display()));
+        }
+        return match clap_mangen::generate_to(Cli::command(), dir) {
+            Ok(()) => {
+                let count = std::fs::read_dir(dir)
+                    .map(|d| {
+                        d.filter_map(Result::ok)
+                            .filter(|e| e.file_name().to_string_lossy().ends_with(".1"))
+                            .count()
+                    })
+                    .unwrap_or(0);
+                err(&format!(
+                    "wrote {count} man pages to {} (ck8s-gen.1 and one per subcommand)\n",
+                    dir.display()
+                ));
+                ExitStatus::Success
+            }
+            Err(e) => fail(format!(
+                "cannot write the man pages to `{}`: {e}",
+                dir.display()
+            )),
+        };
+    }
+    let mut command = man_tree();
+    for (depth, name) in path.iter().enumerate() {
+        let Some(sub) = command.find_subcommand(name).cloned() else {
+            let known: Vec<String> = command
+                .get_subcommands()
+                .map(|c| c.get_name().to_owned())
+                .collect();
+            let hint = crate::suggest::did_you_mean(name, known.iter().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            return fail(format!(
+                "no subcommand `{}`{hint} (known: {})",
+                path[..=depth].join(" "),
+                known.join(", ")
+            ));
+        };
+        command = sub;
+    }
     let mut buffer = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut buffer) {
+    if let Err(e) = clap_mangen::Man::new(command).render(&mut buffer) {
         return fail(e);
     }
     out(&String::from_utf8_lossy(&buffer))

@@ -30,11 +30,8 @@ pub fn run(global: &Global, key: &str, json: bool) -> ExitStatus {
         return fail(format!("the environment file has no key `{key}`{hint}"));
     };
     explanation.rules = crate::compliance::rules_for_key(&assets, &explain::pointer_of(key));
-    if json {
-        out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&explanation).unwrap_or_default()
-        ))
+    if json || global.format == crate::report::Format::Json {
+        out(&explain::to_json(&explanation))
     } else {
         out(&explain::to_text(&explanation))
     }

@@ -1,5 +1,5 @@
 //! `ck8s-gen init NAME`: write a new environment file (atomically, never over an existing one
-//! unless `--force`).
+//! unless `--force`, never with the name of an existing environment).
 
 use super::{err, fail, out};
 use crate::ExitStatus;
@@ -42,6 +42,18 @@ pub fn run(global: &Global, args: &Args<'_>) -> ExitStatus {
         return out(&text);
     }
     let path = global.dir.join(format!("{}.yaml", args.name));
+    // Another file already declaring the name would make two environments of one name.
+    if let Some((other, _)) = crate::load::environment_names(&global.dir)
+        .into_iter()
+        .find(|(other, name)| name == args.name && *other != path)
+    {
+        return fail(format!(
+            "an environment named `{}` exists already, in `{}`: choose another name (environment names are unique in `{}`)",
+            args.name,
+            other.display(),
+            global.dir.display()
+        ));
+    }
     if path.exists() && !args.force {
         return fail(format!(
             "`{}` exists; pass --force to overwrite it",

@@ -106,9 +106,12 @@ pub fn run(cli: Cli) -> ExitStatus {
             report_format,
             out,
         } => report::run(global, environments, *report_format, out.as_deref()),
-        Command::Schema => defaults::schema(global),
+        Command::Schema { effective } => defaults::schema(global, *effective),
         Command::Completions { shell } => docs::completions(*shell),
-        Command::Man => docs::man(),
+        Command::Man {
+            subcommand,
+            out_dir,
+        } => docs::man(subcommand, out_dir.as_deref()),
     }
 }
 

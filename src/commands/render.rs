@@ -112,6 +112,16 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     };
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let dir = flags.out.as_path();
+    if !flags.stdout {
+        let rendered: Vec<&crate::model::Environment> = inputs
+            .iter()
+            .map(|i| i.environment)
+            .filter(|e| flags.environments.is_empty() || selected.contains(&e.metadata.name))
+            .collect();
+        for warning in rendered_path_warnings(dir, &rendered) {
+            err(&warning);
+        }
+    }
 
     if flags.stdout {
         let bundle = match render::render_inputs(&inputs, &assets) {
@@ -263,4 +273,51 @@ fn source_label(dir: &Path) -> String {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "environments".to_owned())
+}
+
+/// The GitOps objects point at `<gitops.repository.renderedPath>/<env>/…` in Git: warn when
+/// `--out` writes somewhere else (one warning per differing path, naming its environments).
+fn rendered_path_warnings(out: &Path, environments: &[&crate::model::Environment]) -> Vec<String> {
+    let normal = |p: &Path| -> Vec<String> {
+        p.components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let written = normal(out);
+    let mut by_path: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+    for env in environments {
+        let declared = env
+            .gitops
+            .repository
+            .as_ref()
+            .and_then(|r| r.rendered_path.clone())
+            .unwrap_or_else(|| "rendered".to_owned());
+        let want = normal(Path::new(&declared));
+        // A relative --out is relative to the repository root; an absolute one must end in it.
+        let same = if out.is_absolute() {
+            written.ends_with(&want)
+        } else {
+            written == want
+        };
+        if !same {
+            by_path
+                .entry(declared)
+                .or_default()
+                .push(&env.metadata.name);
+        }
+    }
+    by_path
+        .into_iter()
+        .map(|(declared, names)| {
+            format!(
+                "warning: writing to `{}`, but the Flux Kustomizations and Argo CD Applications of {} point at `{declared}/<env>/…` in Git (`gitops.repository.renderedPath: {declared}`): set `gitops.repository.renderedPath: {}` (e.g. in common.yaml) or render with `--out {declared}`\n",
+                out.display(),
+                names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
+                out.display(),
+            )
+        })
+        .collect()
 }

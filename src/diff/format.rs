@@ -62,6 +62,17 @@ pub fn headline(report: &DiffReport) -> String {
             ));
         }
     }
+    if !report.fleet.is_empty() {
+        parts.push(format!(
+            "{} fleet-wide {} changed",
+            report.fleet.len(),
+            if report.fleet.len() == 1 {
+                "object"
+            } else {
+                "objects"
+            }
+        ));
+    }
     parts.join(", ")
 }
 
@@ -140,6 +151,101 @@ pub fn text(report: &DiffReport, color: bool) -> String {
             }
         }
     }
+    if !report.fleet.is_empty() {
+        out.push('\n');
+        out.push_str(&paint(
+            bold,
+            "fleet-wide objects (_fleet/, not an environment)",
+        ));
+        out.push('\n');
+        for o in &report.fleet {
+            out.push_str(&format!("    {} {}\n", object_sign(o.kind), o.object));
+            for line in o.diff.lines() {
+                out.push_str(&format!("      {line}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// GitHub Actions workflow commands: one annotation per group of environments (a notice,
+/// or an error/warning for each finding the change introduces) and one for the fleet-wide
+/// objects, each summarising what changed. Annotations carry no file: the change is to the
+/// rendered output, not to a line of the environment files.
+pub fn github(report: &DiffReport) -> String {
+    // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+    let data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = format!(
+        "::notice title={}::{}\n",
+        property(&format!("ck8s-gen diff {} → {}", report.base, report.head)),
+        data(&headline(report))
+    );
+    for group in &report.groups {
+        let c = &group.change;
+        let count = |k: ObjectChangeKind| c.objects.iter().filter(|o| o.kind == k).count();
+        let mut lines = vec![format!(
+            "{} setting(s), {} finding(s) introduced, {} resolved; objects +{} ~{} -{}",
+            c.settings.len(),
+            c.findings.iter().filter(|f| f.introduced).count(),
+            c.findings.iter().filter(|f| !f.introduced).count(),
+            count(ObjectChangeKind::Added),
+            count(ObjectChangeKind::Changed),
+            count(ObjectChangeKind::Removed),
+        )];
+        for x in &c.settings {
+            lines.push(format!(
+                "{}: {}",
+                x.key,
+                arrow(x.before.as_deref(), x.after.as_deref())
+            ));
+        }
+        for o in &c.objects {
+            lines.push(format!("{} {}", object_sign(o.kind), o.object));
+        }
+        if let Some(note) = &c.note {
+            lines.push(format!("note: {note}"));
+        }
+        let title = format!("{} [{}]", names(group), status_word(c.status));
+        out.push_str(&format!(
+            "::notice title={}::{}\n",
+            property(&title),
+            data(&lines.join("\n"))
+        ));
+        for f in c.findings.iter().filter(|f| f.introduced) {
+            let level = match f.severity.as_str() {
+                "error" => "error",
+                "warning" => "warning",
+                _ => "notice",
+            };
+            out.push_str(&format!(
+                "::{level} title={}::{}\n",
+                property(&format!(
+                    "{} {} introduced in {}",
+                    f.severity,
+                    f.code,
+                    names(group)
+                )),
+                data(&f.message)
+            ));
+        }
+    }
+    if !report.fleet.is_empty() {
+        let lines: Vec<String> = report
+            .fleet
+            .iter()
+            .map(|o| format!("{} {}", object_sign(o.kind), o.object))
+            .collect();
+        out.push_str(&format!(
+            "::notice title={}::{}\n",
+            property("fleet-wide objects (_fleet/)"),
+            data(&lines.join("\n"))
+        ));
+    }
     out
 }
 
@@ -174,6 +280,15 @@ pub fn markdown(report: &DiffReport) -> String {
             } else {
                 format!("+{introduced} / -{resolved}")
             },
+            count(ObjectChangeKind::Added),
+            count(ObjectChangeKind::Changed),
+            count(ObjectChangeKind::Removed),
+        ));
+    }
+    if !report.fleet.is_empty() {
+        let count = |k: ObjectChangeKind| report.fleet.iter().filter(|o| o.kind == k).count();
+        head.push_str(&format!(
+            "| _fleet-wide objects_ | changed | – | – | +{} ~{} -{} |\n",
             count(ObjectChangeKind::Added),
             count(ObjectChangeKind::Changed),
             count(ObjectChangeKind::Removed),
@@ -300,9 +415,11 @@ mod tests {
             })
             .collect();
         let report = DiffReport {
+            version: crate::diff::JSON_VERSION,
             base: "main".into(),
             head: "working tree".into(),
             groups,
+            fleet: Vec::new(),
             unchanged_environments: 0,
         };
         let text = markdown(&report);

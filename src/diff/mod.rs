@@ -5,7 +5,7 @@
 mod format;
 pub mod snapshot;
 
-pub use format::{MARKDOWN_LIMIT, markdown, text, to_json};
+pub use format::{MARKDOWN_LIMIT, github, markdown, text, to_json};
 pub use snapshot::{ObjectKey, Snapshot};
 
 use serde::Serialize;
@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One setting that changed: `backup.retention.ttl: 720h → 168h`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SettingChange {
     pub key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23,6 +24,7 @@ pub struct SettingChange {
 
 /// A compliance finding the change introduces (`+`) or resolves (`-`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FindingChange {
     pub introduced: bool,
     pub severity: String,
@@ -40,6 +42,7 @@ pub enum ObjectChangeKind {
 
 /// One Kubernetes object added, removed or changed, with a unified diff of its canonical YAML.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ObjectChange {
     pub kind: ObjectChangeKind,
     pub object: ObjectKey,
@@ -56,6 +59,7 @@ pub enum EnvironmentStatus {
 
 /// Everything that changed for one environment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EnvironmentChange {
     pub environment: String,
     pub status: EnvironmentStatus,
@@ -91,24 +95,34 @@ impl EnvironmentChange {
 
 /// Environments that changed in exactly the same way, shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeGroup {
     pub environments: Vec<String>,
     /// The change of the first environment of the group (the others differ only by name).
     pub change: EnvironmentChange,
 }
 
+/// Version of the JSON form of [`DiffReport`] (`schemas/output/diff.schema.json`).
+pub const JSON_VERSION: u32 = 1;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DiffReport {
+    /// [`JSON_VERSION`].
+    pub version: u32,
     pub base: String,
     pub head: String,
     pub groups: Vec<ChangeGroup>,
-    /// Objects outside any environment (e.g. the fleet ApplicationSet).
+    /// Objects outside any environment (`_fleet/`: the Argo CD ApplicationSets), which is not
+    /// an environment and is not counted as one.
+    pub fleet: Vec<ObjectChange>,
+    /// Environments present on both sides with no change.
     pub unchanged_environments: usize,
 }
 
 impl DiffReport {
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
+        self.groups.is_empty() && self.fleet.is_empty()
     }
 
     pub fn count(&self, status: EnvironmentStatus) -> usize {
@@ -129,7 +143,23 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> DiffReport {
         .collect();
     let mut changes = Vec::new();
     let mut unchanged = 0;
-    for name in names {
+    let empty = snapshot::EnvironmentSnapshot::default();
+    let fleet = object_changes(
+        &base
+            .environments
+            .get(crate::render::FLEET_DIR)
+            .unwrap_or(&empty)
+            .objects,
+        &head
+            .environments
+            .get(crate::render::FLEET_DIR)
+            .unwrap_or(&empty)
+            .objects,
+    );
+    for name in names
+        .into_iter()
+        .filter(|n| n.as_str() != crate::render::FLEET_DIR)
+    {
         let before = base.environments.get(name);
         let after = head.environments.get(name);
         let status = match (before, after) {
@@ -171,9 +201,11 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> DiffReport {
         changes.push(change);
     }
     DiffReport {
+        version: JSON_VERSION,
         base: base.label.clone(),
         head: head.label.clone(),
         groups: group(changes),
+        fleet,
         unchanged_environments: unchanged,
     }
 }

@@ -404,10 +404,12 @@ pub struct Inputs<'a> {
 /// Build the evidence for every environment of `outcome`.
 pub fn build(outcome: &Outcome, inputs: &Inputs<'_>) -> Evidence {
     let catalog = inputs.catalog;
+    // Coverage describes the Schedules `render` writes, so it needs the templates.
+    let templates = crate::render::templates::Templates::new(inputs.assets).ok();
     let environments: Vec<EnvironmentEvidence> = outcome
         .environments
         .iter()
-        .map(|checked| environment(outcome, checked, inputs))
+        .map(|checked| environment(outcome, checked, inputs, templates.as_ref()))
         .collect();
     let mut profiles: Vec<ProfileColumn> = catalog
         .profiles
@@ -483,7 +485,12 @@ pub fn build(outcome: &Outcome, inputs: &Inputs<'_>) -> Evidence {
     }
 }
 
-fn environment(outcome: &Outcome, checked: &Checked, inputs: &Inputs<'_>) -> EnvironmentEvidence {
+fn environment(
+    outcome: &Outcome,
+    checked: &Checked,
+    inputs: &Inputs<'_>,
+    templates: Option<&crate::render::templates::Templates>,
+) -> EnvironmentEvidence {
     let loaded = &checked.loaded;
     let sources = &outcome.sources;
     let mine: Vec<&Diagnostic> = outcome
@@ -617,7 +624,11 @@ fn environment(outcome: &Outcome, checked: &Checked, inputs: &Inputs<'_>) -> Env
         rules,
         findings,
         tally: Tally::of(&owned),
-        coverage: checked.environment.as_ref().map(coverage::coverage),
+        coverage: checked
+            .environment
+            .as_ref()
+            .zip(templates)
+            .and_then(|(env, templates)| coverage::of(templates, env).ok()),
         restore_test_history: checked
             .environment
             .as_ref()

@@ -56,7 +56,26 @@ pub struct VeleroView {
     pub restore_helper_id: &'static str,
     /// Annotations of the Velero server ServiceAccount (GKE Workload Identity).
     pub service_account_annotations: BTreeMap<String, String>,
+    /// First-class chart settings (`gitops.velero`).
+    pub chart: ChartView,
 }
+
+/// `gitops.velero` as chart values: image repositories from the mirror, and the pods' settings.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartView {
+    /// `image.repository` (server and node agent), when a mirror is set.
+    pub image_repository: Option<String>,
+    /// `kubectl.image.repository` (the chart's CRD jobs), when a mirror is set.
+    pub kubectl_repository: Option<String>,
+    pub server: crate::model::PodSettings,
+    pub node_agent: crate::model::PodSettings,
+    /// `gitops.chartValues`, merged over the template's values (not used by the template).
+    pub pass_through: Option<serde_json::Value>,
+}
+
+/// The upstream image paths a registry mirror holds (without the upstream registry host).
+pub const VELERO_IMAGE_PATH: &str = "velero/velero";
+pub const KUBECTL_IMAGE_PATH: &str = "kubectl";
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PluginView {
@@ -260,11 +279,31 @@ fn velero_view(env: &Environment) -> Result<VeleroView, ContextError> {
         locations.push(offsite);
     }
 
-    let plugin_image = env
+    let mirror = env
         .gitops
-        .plugin_image
-        .clone()
-        .unwrap_or_else(|| format!("{}:{DEFAULT_PLUGIN_TAG}", plugin_repository(provider)));
+        .velero
+        .image_registry
+        .as_deref()
+        .map(|m| m.trim_end_matches('/').to_owned());
+    let mirrored = |path: &str| mirror.as_ref().map(|m| format!("{m}/{path}"));
+    let plugin_image = env.gitops.plugin_image.clone().unwrap_or_else(|| {
+        let repository = plugin_repository(provider);
+        format!(
+            "{}:{DEFAULT_PLUGIN_TAG}",
+            mirrored(repository).unwrap_or_else(|| repository.to_owned())
+        )
+    });
+    let chart = ChartView {
+        image_repository: mirrored(VELERO_IMAGE_PATH),
+        kubectl_repository: mirrored(KUBECTL_IMAGE_PATH),
+        server: env.gitops.velero.server(),
+        node_agent: env.gitops.velero.node_agent.clone(),
+        pass_through: env
+            .gitops
+            .chart_values
+            .clone()
+            .map(serde_json::Value::Object),
+    };
     let credentials_secret = env
         .storage
         .credentials
@@ -291,6 +330,7 @@ fn velero_view(env: &Environment) -> Result<VeleroView, ContextError> {
             .then(|| env.backup.scope.restore_priorities.join(",")),
         restore_helper_id: RESTORE_HELPER_ID,
         service_account_annotations: workload_identity_annotations(&env.storage),
+        chart,
     })
 }
 
@@ -358,9 +398,11 @@ fn schedule_view(
         include_cluster_resources: cluster,
         match_labels,
         opt_out_label: opt_out,
-        snapshot_volumes: method != VolumeMethod::FsBackup,
-        default_volumes_to_fs_backup: method == VolumeMethod::FsBackup,
-        snapshot_move_data: method == VolumeMethod::CsiSnapshotDataMover,
+        // `persistentVolumes: false`: API objects only, no volume data by any method.
+        snapshot_volumes: scope.persistent_volumes && method != VolumeMethod::FsBackup,
+        default_volumes_to_fs_backup: scope.persistent_volumes && method == VolumeMethod::FsBackup,
+        snapshot_move_data: scope.persistent_volumes
+            && method == VolumeMethod::CsiSnapshotDataMover,
         backup_labels,
     }
 }

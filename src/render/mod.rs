@@ -350,11 +350,83 @@ pub fn chart_values(
         template: names::VALUES.to_owned(),
         message,
     };
-    let value =
+    let mut value =
         crate::yaml::read_template_output(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
-    // The round trip check makes `value` exactly what the typed values serialize to.
-    objects::typed::<VeleroValues>(&value).map_err(invalid)?;
+    let chart = crate::chart::Chart::embedded();
+    let first = |problems: Vec<crate::chart::ValueProblem>| {
+        problems.into_iter().next().map(|p| {
+            let hint = p
+                .suggestion
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            format!("{}{hint}", p.message)
+        })
+    };
+    // Every key the template wrote is a value of the chart; the keys ck8s-gen relies on are
+    // there with their types.
+    if let Some(problem) = first(chart.check(&value)) {
+        return Err(invalid(problem));
+    }
+    serde_json::from_value::<VeleroValues>(value.clone())
+        .map_err(|e| invalid(format!("not the values ck8s-gen relies on: {e}")))?;
+    // The pass-through (checked with file and line by `validate`) goes over them.
+    if let Some(extra) = view
+        .velero
+        .as_ref()
+        .and_then(|v| v.chart.pass_through.as_ref())
+    {
+        crate::chart::merge(&mut value, extra);
+        if let Some(problem) = first(chart.check(&value)) {
+            return Err(RenderError::Object {
+                template: "gitops.chartValues".to_owned(),
+                message: problem,
+            });
+        }
+    }
     Ok(value)
+}
+
+/// The Schedules of an environment, as `render` writes them.
+fn schedule_objects(
+    templates: &Templates,
+    velero: &context::VeleroView,
+    env_value: &Value,
+) -> Result<Vec<Canonical>, RenderError> {
+    velero
+        .schedules
+        .iter()
+        .map(|schedule| {
+            canonical(
+                templates,
+                names::SCHEDULE,
+                &context! {env => env_value.clone(), schedule => Value::from(Serde(schedule))},
+            )
+        })
+        .collect()
+}
+
+/// The Schedules of one environment, typed: the very objects `render` writes into
+/// `<env>/manifests/` (none when backups are disabled). Coverage and the evidence report
+/// describe these, never a second reading of the settings.
+pub fn schedules(
+    templates: &Templates,
+    environment: &Environment,
+) -> Result<Vec<objects::velero::Schedule>, RenderError> {
+    let view = context::env_view(environment)?;
+    let Some(velero) = &view.velero else {
+        return Ok(Vec::new());
+    };
+    schedule_objects(templates, velero, &Value::from(Serde(&view)))?
+        .into_iter()
+        .map(|o| {
+            objects::typed::<objects::velero::Schedule>(&o.value)
+                .map(|s| *s)
+                .map_err(|message| RenderError::Object {
+                    template: names::SCHEDULE.to_owned(),
+                    message,
+                })
+        })
+        .collect()
 }
 
 const KUSTOMIZATION_VELERO: &str = "ck8s-gen-velero";
@@ -382,12 +454,7 @@ fn environment_pieces(
     }
     // Converted once: every template of the environment shares it.
     let env_value = Value::from(Serde(view));
-    for schedule in &velero.schedules {
-        let o = canonical(
-            templates,
-            names::SCHEDULE,
-            &context! {env => env_value.clone(), schedule => Value::from(Serde(schedule))},
-        )?;
+    for o in schedule_objects(templates, velero, &env_value)? {
         out.push(piece(env, "manifests", o));
     }
     for location in &velero.locations {

@@ -1,17 +1,35 @@
-//! Helm values for the vmware-tanzu/velero chart 12.x, typed. Only keys that exist in the
-//! chart's `values.yaml` are modelled (Helm ignores a misspelt key silently, so a typo here must
-//! be a compile or render error, never a silently ignored setting).
+//! Helm values for the vmware-tanzu/velero chart 12.x, typed: the keys ck8s-gen relies on, with
+//! their types. Every key a template writes (modelled here or not) is also checked against the
+//! chart's own `values.yaml` / `values.schema.json` (see `crate::chart`): Helm ignores a misspelt
+//! key silently, so a typo is a render error with a did-you-mean, never an ignored setting. So
+//! a `--templates` values template may set any chart value; `credentials` stays closed (a
+//! secret must never be written into the values).
 
 use k8s_openapi::api::core::v1::Container;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct VeleroValues {
     /// Provider plugins, copied into `/target` (the chart's `plugins` volume).
     pub init_containers: Vec<Container>,
     pub deploy_node_agent: bool,
+    /// `image.repository` from a registry mirror (other keys: the chart's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubectl: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_agent: Option<serde_json::Value>,
     /// `false`: ck8s-gen renders the BackupStorageLocations itself (one source of truth).
     pub backups_enabled: bool,
     /// `false`: no VolumeSnapshotLocation; CSI snapshots need none.
@@ -37,7 +55,7 @@ pub struct Credentials {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Configuration {
     /// Lists (the map form fails the chart since 4.0.0); empty because `backupsEnabled` is false.
     pub backup_storage_location: Vec<serde_json::Value>,
@@ -62,7 +80,7 @@ pub struct Configuration {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct Metrics {
     pub enabled: bool,
     pub service_monitor: Toggle,
