@@ -36,7 +36,10 @@ fn shipped_with_argocd_mgmt() -> tempfile::TempDir {
     let tmp = shipped();
     let path = tmp.path().join("environments/mgmt-se.yaml");
     let mut text = std::fs::read_to_string(&path).expect("read mgmt-se");
-    assert!(!text.contains("\ngitops:"), "mgmt-se.yaml declares gitops itself now");
+    assert!(
+        !text.contains("\ngitops:"),
+        "mgmt-se.yaml declares gitops itself now"
+    );
     text.push_str("gitops:\n  engine: argocd\n");
     std::fs::write(&path, text).expect("write mgmt-se");
     tmp
