@@ -83,14 +83,14 @@ def warnings_in(stderr):
 
 def apply(text, what, dry_run, manager="ck8s-gen-e2e"):
     """Server-side apply with strict field validation; ok() when accepted with no warning."""
-    args = ["apply", "--server-side", "--field-validation=Strict", f"--field-manager={manager}",
+    args = ["apply", "--server-side", "--validate=strict", f"--field-manager={manager}",
             "-f", "-"]
     if dry_run:
         args.insert(1, "--dry-run=server")
     p = kubectl(*args, input=text, check=False)
     warn = warnings_in(p.stderr)
     return ok(p.returncode == 0 and not warn,
-              f"{what}: server-side apply{' --dry-run=server' if dry_run else ''} --field-validation=Strict accepted, no warnings",
+              f"{what}: server-side apply{' --dry-run=server' if dry_run else ''} --validate=strict (fieldValidation=Strict) accepted, no warnings",
               (p.stderr or p.stdout).strip()[:2000])
 
 
@@ -207,7 +207,8 @@ def install_crds():
     objs = [o for f in files for o in docs(f)]
     apply(dump(objs), f"{len(objs)} CRDs (velero chart 12.1.0 crds/, Flux, Argo CD, prometheus-operator)", False,
           manager="e2e-setup")
-    kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+    wait_for(lambda: kubectl("wait", "--for=condition=Established", "--timeout=10s", "crd", "--all",
+                             check=False).returncode == 0, 60, "every CRD Established")
     for ns in ("velero", "flux-system", "argocd"):
         kubectl("create", "namespace", ns, check=False)
 
@@ -293,12 +294,19 @@ def pod_from_template(tmpl, ns, name):
             "labels": tmpl.get("metadata", {}).get("labels", {})}, "spec": tmpl["spec"]}
 
 
+def ensure_namespace(ns):
+    """Create `ns` if missing, labelled for Pod Security `restricted` (enforce, warn, audit), with its
+    default ServiceAccount (the controller that makes it is not part of this control plane)."""
+    kubectl("create", "namespace", ns, check=False)
+    kubectl("label", "namespace", ns, "--overwrite", "pod-security.kubernetes.io/enforce=restricted",
+            "pod-security.kubernetes.io/warn=restricted", "pod-security.kubernetes.io/audit=restricted")
+    kubectl("-n", ns, "create", "serviceaccount", "default", check=False)
+
+
 def step_manifests():
     print("== step 2: every rendered object, server-side apply (dry-run, then real), strict, no warnings; PSS restricted")
     for ns in ("velero", "rclone"):
-        kubectl("create", "namespace", ns, check=False)
-        kubectl("label", "namespace", ns, "--overwrite", "pod-security.kubernetes.io/enforce=restricted",
-                "pod-security.kubernetes.io/warn=restricted", "pod-security.kubernetes.io/audit=restricted")
+        ensure_namespace(ns)
     for name, envdir, decl in rendered_envs():
         for sub in ("manifests", "flux", "release", "argocd"):
             d = os.path.join(envdir, sub)
@@ -306,8 +314,12 @@ def step_manifests():
                 continue
             objs = [o for f in sorted(os.listdir(d)) for o in docs(os.path.join(d, f))]
             text = dump(objs)
-            if apply(text, f"{name}/{sub}: {len(objs)} objects", True, manager=f"ck8s-gen-{name}"):
-                apply(text, f"{name}/{sub}: {len(objs)} objects", False, manager=f"ck8s-gen-{name}")
+            # The namespaces the objects live in exist first (GitOps engines apply Namespaces first;
+            # a server-side dry-run cannot see a Namespace created in the same dry-run).
+            for ns in sorted({o["metadata"]["namespace"] for o in objs if o["metadata"].get("namespace")}):
+                ensure_namespace(ns)
+            if apply(text, f"{name}/{sub}: {len(objs)} objects", True):
+                apply(text, f"{name}/{sub}: {len(objs)} objects", False)
             # PodSecurity: Jobs/CronJobs only warn; a Pod from the same template meets `enforce`.
             for o in objs:
                 tmpl = None
@@ -323,9 +335,10 @@ def step_manifests():
                 ok(p.returncode == 0 and not warnings_in(p.stderr),
                    f"{name}: {o['kind']} {ns}/{o['metadata']['name']} pod template admitted under PSS enforce=restricted",
                    p.stderr.strip())
-            # Delete what this environment applied, so the next one (same names) starts clean.
-            kubectl("delete", "--ignore-not-found", "--wait=false", "-f", "-", input=text, check=False)
-        _, _ = None, None
+            # Delete what this environment applied (namespaces stay), so the next one (same names) starts clean.
+            rest = [o for o in objs if o["kind"] != "Namespace"]
+            if rest:
+                kubectl("delete", "--ignore-not-found", "--wait=false", "-f", "-", input=dump(rest), check=False)
     _fleet = os.path.join(SHIPPED, "_fleet")
     if os.path.isdir(_fleet):
         objs = [o for f in sorted(os.listdir(_fleet)) for o in docs(os.path.join(_fleet, f))]
