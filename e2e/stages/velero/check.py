@@ -234,6 +234,10 @@ def helm_template(envname, values):
 def step_helm():
     print("== step 1: helm template with every environment's values; strict server-side dry-run; Deployment flags")
     chart_version = yaml.safe_load(open(os.path.join(CHART_SRC, "Chart.yaml")))["version"]
+    # The chart's node agent mounts host paths: its namespace cannot be Pod Security `restricted`
+    # (step 2 labels it so for ck8s-gen's own objects). Here it is as the chart expects.
+    kubectl("label", "namespace", "velero", "pod-security.kubernetes.io/enforce-",
+            "pod-security.kubernetes.io/warn-", "pod-security.kubernetes.io/audit-", check=False)
     for name, envdir, decl in rendered_envs():
         values, version = chart_values(envdir)
         if values is None:
