@@ -174,8 +174,13 @@ def chart_values(envdir):
             continue
         for name in sorted(os.listdir(d)):
             for obj in docs(os.path.join(d, name)):
-                if obj.get("kind") == "HelmRelease" and obj["spec"]["chart"]["spec"]["chart"] == "velero":
+                if obj.get("kind") == "HelmRelease" and dig(obj, "spec", "chart", "spec", "chart") == "velero":
                     return obj["spec"].get("values", {}), obj["spec"]["chart"]["spec"]["version"]
+                if obj.get("kind") == "HelmRelease" and dig(obj, "spec", "chartRef", "kind") == "OCIRepository":
+                    # The chart from an OCIRepository: its version is the repository's ref.
+                    oci = [o for f in sorted(os.listdir(d)) for o in docs(os.path.join(d, f))
+                           if o.get("kind") == "OCIRepository" and o["metadata"]["name"] == obj["spec"]["chartRef"]["name"]]
+                    return obj["spec"].get("values", {}), dig(oci[0], "spec", "ref", "tag") if oci else None
                 if obj.get("kind") == "Application" and dig(obj, "spec", "source", "chart") == "velero":
                     return obj["spec"]["source"]["helm"]["valuesObject"], obj["spec"]["source"]["targetRevision"]
     return None, None
@@ -261,21 +266,25 @@ def step_helm():
         ttl = go_duration(dig(decl, "backup", "retention", "ttl"))
         ok(f"--default-backup-ttl={ttl}" in args, f"{name}: --default-backup-ttl={ttl} (backup.retention.ttl)", str(args))
         ok("--uploader-type=kopia" in args, f"{name}: --uploader-type=kopia", str(args))
-        prios = dig(decl, "restore", "resourcePriorities") or dig(decl, "restoreResourcePriorities")
+        prios = dig(decl, "backup", "scope", "restorePriorities")
         prio_arg = next((a for a in args if a.startswith("--restore-resource-priorities=")), None)
         if prios:
             ok(prio_arg == "--restore-resource-priorities=" + ",".join(prios),
-               f"{name}: --restore-resource-priorities carries the declared order", str(prio_arg))
+               f"{name}: --restore-resource-priorities carries backup.scope.restorePriorities", str(prio_arg))
         else:
-            ok(prio_arg is not None and prio_arg.startswith("--restore-resource-priorities=customresourcedefinitions,namespaces"),
-               f"{name}: --restore-resource-priorities (CK8S default order)", str(prio_arg))
-        fs = dig(decl, "backup", "scope", "volumes") == "fs-backup"
+            ok(prio_arg is None, f"{name}: no --restore-resource-priorities (restorePriorities: [], Velero's own order)",
+               str(prio_arg))
+        volumes = dig(decl, "backup", "scope", "volumes")
+        fs = volumes == "fs-backup"
         ok(("--default-volumes-to-fs-backup" in args) == fs,
-           f"{name}: --default-volumes-to-fs-backup {'set' if fs else 'absent'} (backup.scope.volumes={dig(decl, 'backup', 'scope', 'volumes')})", str(args))
-        csi = dig(decl, "backup", "scope", "volumes") in ("csi-snapshot", "csi-data-mover", "csi")
+           f"{name}: --default-volumes-to-fs-backup {'set' if fs else 'absent'} (backup.scope.volumes={volumes})", str(args))
+        csi = str(volumes).startswith("csi")
         feat = [a for a in args if a.startswith("--features=")]
         if csi:
-            ok(any("EnableCSI" in a for a in feat), f"{name}: --features=EnableCSI for CSI volumes", str(feat))
+            ok(feat == ["--features=EnableCSI"], f"{name}: --features=EnableCSI (backup.scope.volumes={volumes})", str(feat))
+            if "data-mover" in str(volumes):
+                ok("--default-snapshot-move-data=true" in args, f"{name}: --default-snapshot-move-data=true (data mover)",
+                   str(args))
         else:
             ok(not feat, f"{name}: no --features (none declared)", str(feat))
         want_img = dig(decl, "gitops", "pluginImage") or (AWS_PLUGIN if dig(decl, "storage", "provider") == "s3" else None)
@@ -284,11 +293,15 @@ def step_helm():
             ok(want_img in imgs, f"{name}: plugin init container image {want_img}", str(imgs))
         secret = dig(decl, "storage", "credentials", "secretName")
         vols = {v["name"]: v for v in pod.get("volumes", [])}
-        ok(dig(vols.get("cloud-credentials", {}), "secret", "secretName") == secret,
-           f"{name}: credentials Secret {secret} mounted", str(vols.get("cloud-credentials")))
         envs = {e["name"]: e.get("value") for e in c.get("env", [])}
-        ok(envs.get("AWS_SHARED_CREDENTIALS_FILE") == "/credentials/cloud",
-           f"{name}: AWS_SHARED_CREDENTIALS_FILE=/credentials/cloud", str(envs))
+        if secret:
+            ok(dig(vols.get("cloud-credentials", {}), "secret", "secretName") == secret,
+               f"{name}: credentials Secret {secret} mounted", str(vols.get("cloud-credentials")))
+            ok(envs.get("AWS_SHARED_CREDENTIALS_FILE") == "/credentials/cloud",
+               f"{name}: AWS_SHARED_CREDENTIALS_FILE=/credentials/cloud", str(envs))
+        else:
+            ok("cloud-credentials" not in vols and "AWS_SHARED_CREDENTIALS_FILE" not in envs,
+               f"{name}: no credentials Secret declared (workload identity): none mounted", str(vols))
 
 
 # --- step 2: manifests/ (and the Flux / Argo CD objects) ---
