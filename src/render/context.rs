@@ -13,8 +13,12 @@ use std::collections::BTreeMap;
 pub const PART_OF: &str = "ck8s-gen-backups";
 pub const LABEL_PART_OF: &str = "app.kubernetes.io/part-of";
 pub const LABEL_ENVIRONMENT: &str = "ck8s-gen.io/environment";
-/// The Velero plugin version paired with Velero 1.18 / chart 12.1.0 (api-reference §1.6).
-pub const DEFAULT_PLUGIN_TAG: &str = "v1.13.2";
+/// The provider plugin images paired with Velero 1.18 / chart 12.1.0, from each plugin's
+/// README compatibility matrix (plugin v1.14.x ↔ Velero v1.18.x). The AWS plugin is the one
+/// the e2e `velero` stage builds and runs (its go.mod requires Velero v1.18.1).
+pub const DEFAULT_PLUGIN_AWS: &str = "velero/velero-plugin-for-aws:v1.14.3";
+pub const DEFAULT_PLUGIN_GCP: &str = "velero/velero-plugin-for-gcp:v1.14.2";
+pub const DEFAULT_PLUGIN_AZURE: &str = "velero/velero-plugin-for-microsoft-azure:v1.14.0";
 /// Restore helper uid/gid (numeric, so `runAsNonRoot` can be verified; CK8S uses 1000).
 pub const RESTORE_HELPER_ID: &str = "1000";
 
@@ -175,11 +179,19 @@ pub fn velero_provider(provider: StorageProvider) -> Option<&'static str> {
     }
 }
 
-fn plugin_repository(provider: &str) -> &'static str {
+fn plugin_name(provider: &str) -> &'static str {
     match provider {
-        "aws" => "velero/velero-plugin-for-aws",
-        "gcp" => "velero/velero-plugin-for-gcp",
-        _ => "velero/velero-plugin-for-microsoft-azure",
+        "aws" => "velero-plugin-for-aws",
+        "gcp" => "velero-plugin-for-gcp",
+        _ => "velero-plugin-for-microsoft-azure",
+    }
+}
+
+fn default_plugin_image(provider: &str) -> &'static str {
+    match provider {
+        "aws" => DEFAULT_PLUGIN_AWS,
+        "gcp" => DEFAULT_PLUGIN_GCP,
+        _ => DEFAULT_PLUGIN_AZURE,
     }
 }
 
@@ -287,11 +299,8 @@ fn velero_view(env: &Environment) -> Result<VeleroView, ContextError> {
         .map(|m| m.trim_end_matches('/').to_owned());
     let mirrored = |path: &str| mirror.as_ref().map(|m| format!("{m}/{path}"));
     let plugin_image = env.gitops.plugin_image.clone().unwrap_or_else(|| {
-        let repository = plugin_repository(provider);
-        format!(
-            "{}:{DEFAULT_PLUGIN_TAG}",
-            mirrored(repository).unwrap_or_else(|| repository.to_owned())
-        )
+        let image = default_plugin_image(provider);
+        mirrored(image).unwrap_or_else(|| image.to_owned())
     });
     let chart = ChartView {
         image_repository: mirrored(VELERO_IMAGE_PATH),
@@ -314,9 +323,7 @@ fn velero_view(env: &Environment) -> Result<VeleroView, ContextError> {
         schedules,
         locations,
         plugin: PluginView {
-            name: plugin_repository(provider)
-                .trim_start_matches("velero/")
-                .to_owned(),
+            name: plugin_name(provider).to_owned(),
             image: plugin_image,
         },
         node_agent: fs_backup || data_mover,
