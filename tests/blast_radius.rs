@@ -5,18 +5,7 @@
 mod support;
 
 use std::path::Path;
-use support::{ck8s_gen, command, repo};
-
-fn shipped() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dst = tmp.path().join("environments");
-    std::fs::create_dir_all(&dst).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("environments")).expect("read environments") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, dst.join(path.file_name().expect("name"))).expect("copy");
-    }
-    tmp
-}
+use support::{ck8s_gen, command, shipped_environments};
 
 fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     let path = dir.join("environments").join(file);
@@ -31,7 +20,7 @@ fn stderr(o: &std::process::Output) -> String {
 
 #[test]
 fn a_broken_workload_blocks_itself_and_its_manager_never_an_unrelated_environment() {
-    let tmp = shipped();
+    let tmp = shipped_environments();
     let dir = tmp.path();
     let first = ck8s_gen(dir, &["render"]);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
@@ -140,7 +129,7 @@ fn a_broken_workload_blocks_itself_and_its_manager_never_an_unrelated_environmen
 
 #[test]
 fn validate_env_runs_the_fleet_checks_that_involve_it() {
-    let tmp = shipped();
+    let tmp = shipped_environments();
     let dir = tmp.path();
     edit(
         dir,
@@ -168,7 +157,7 @@ fn validate_env_runs_the_fleet_checks_that_involve_it() {
         stderr(&render)
     );
     // managedBy naming a workload cluster is seen by `validate ENV` too.
-    let tmp = shipped();
+    let tmp = shipped_environments();
     let dir = tmp.path();
     edit(
         dir,
@@ -187,7 +176,7 @@ fn validate_env_runs_the_fleet_checks_that_involve_it() {
 
 #[test]
 fn an_unknown_key_does_not_hide_the_semantic_checks() {
-    let tmp = shipped();
+    let tmp = shipped_environments();
     let dir = tmp.path();
     edit(
         dir,

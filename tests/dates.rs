@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 use std::process::Output;
-use support::{command, repo};
+use support::{command, shipped_environments};
 
 /// Run the binary in `dir` with "today" set to `today`.
 fn on(today: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -19,21 +19,10 @@ fn on(today: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     c.output().expect("run ck8s-gen")
 }
 
-fn shipped() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dst = tmp.path().join("environments");
-    std::fs::create_dir_all(&dst).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("environments")).expect("read environments") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, dst.join(path.file_name().expect("name"))).expect("copy");
-    }
-    tmp
-}
-
 /// The shipped environments with `mgmt-se` (the one whose restore test falls due) deployed by
 /// Argo CD, so the plugin renders it: the plugin refuses Flux environments whatever the date.
 fn shipped_with_argocd_mgmt() -> tempfile::TempDir {
-    let tmp = shipped();
+    let tmp = shipped_environments();
     let path = tmp.path().join("environments/mgmt-se.yaml");
     let mut text = std::fs::read_to_string(&path).expect("read mgmt-se");
     assert!(
@@ -168,7 +157,7 @@ fn an_overdue_restore_test_fails_validate_but_never_render_argocd_or_restore() {
 
 #[test]
 fn the_rpo_rule_sees_the_spring_forward_gap_and_misspelt_zones_are_rejected() {
-    let tmp = shipped();
+    let tmp = shipped_environments();
     let dir = tmp.path();
     let file = dir.join("environments/prod-se-health.yaml");
     let original = std::fs::read_to_string(&file).expect("read");

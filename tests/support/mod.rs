@@ -34,6 +34,18 @@ pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A temporary directory holding a copy of the shipped `environments/`, to edit freely.
+pub fn shipped_environments() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dst = tmp.path().join("environments");
+    std::fs::create_dir_all(&dst).expect("mkdir");
+    for entry in std::fs::read_dir(repo().join("environments")).expect("read environments") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dst.join(path.file_name().expect("name"))).expect("copy");
+    }
+    tmp
+}
+
 /// `../shared/conformance/check-manifests` (or under `$CK8S_SHARED`) with python3, PyYAML and
 /// jsonschema. Missing is a failure in CI (`CI` set) and a printed skip elsewhere.
 fn checker() -> Option<PathBuf> {
