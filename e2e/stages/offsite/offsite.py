@@ -9,7 +9,7 @@ values are swapped for the two local moto servers. The scenarios assert on bucke
 (names and bytes) through boto3, and on the request log of the servers (what rclone sent).
 
 Usage: offsite.py [VARIANT...]  (default: the shipped environments and every variant directory).
-Environment: E2E_WORK, E2E_LOGS, S3_PRIMARY_ENDPOINT, S3_OFFSITE_ENDPOINT, CK8S_GEN, REPO.
+Environment: E2E_WORK, E2E_LOGS, S3_PRIMARY_ENDPOINT, S3_OFFSITE_ENDPOINT, S3_IAM_ENDPOINT, CK8S_GEN, REPO.
 """
 import datetime
 import hashlib
@@ -22,9 +22,11 @@ import subprocess
 import sys
 import sysconfig
 import time
+import urllib.request
 
 import boto3
 import botocore.config
+import botocore.exceptions
 import yaml
 
 REPO = os.environ["REPO"]
@@ -33,6 +35,7 @@ WORK = os.environ["E2E_WORK"]
 LOGS = os.environ["E2E_LOGS"]
 PRIMARY = os.environ["S3_PRIMARY_ENDPOINT"]
 OFFSITE = os.environ["S3_OFFSITE_ENDPOINT"]
+IAM = os.environ["S3_IAM_ENDPOINT"]  # a third moto server: IAM enforced once set up (scenario_no_delete_rights)
 HERE = os.path.dirname(os.path.abspath(__file__))
 TODAY = os.environ.get("CK8S_GEN_TODAY", "2026-11-25")
 JOB_TIMEOUT = 300
@@ -58,12 +61,12 @@ def check(cond, what):
     return cond
 
 
-def client(endpoint):
+def client(endpoint, key="e2e-key", secret="e2e-secret", service="s3"):
     return boto3.client(
-        "s3",
+        service,
         endpoint_url=endpoint,
-        aws_access_key_id="e2e-key",
-        aws_secret_access_key="e2e-secret",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
         region_name="us-east-1",
         config=botocore.config.Config(retries={"max_attempts": 1}),
     )
@@ -597,6 +600,106 @@ def scenario_lock_refusal(case):
     check(refused and named, f"{case.label}: the log names every refused object ({len(refused)} lines)")
 
 
+def scenario_no_delete_rights(variant, env_dir):
+    """The destination key may list, read and write but not delete: when a backup expired in
+    the primary, rclone must delete off-site, is refused, and the job must fail (so
+    OffsiteSyncFailed fires) naming what it could not delete, with nothing else lost.
+    moto checks IAM only when told to: the server of this scenario has its users and buckets
+    created unauthenticated, then `POST /moto-api/reset-auth 0` makes it authenticate every
+    request (SigV4 against the IAM user's key) and evaluate the user's IAM policies."""
+    jobs = render(env_dir, os.path.join(WORK, f"rendered-{variant}-iam"))
+    name = "prod-se-health"
+    if not check(name in jobs, f"{variant}: {name} renders an off-site sync job"):
+        return
+    case = Case(variant, env_dir, name, jobs[name], "e2eiam")
+    case.label = f"{variant}-{name}-nodelete"
+    log(f"-- {case.label}: a destination key without delete rights")
+    case.endpoints[case.env["replication"]["offsite"]["destination"]["endpoint"]] = IAM
+    iam = client(IAM, service="iam")
+    admin = client(IAM)
+    iam.create_user(UserName="e2e-admin")
+    iam.put_user_policy(UserName="e2e-admin", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    k = iam.create_access_key(UserName="e2e-admin")["AccessKey"]
+    admin_keys = (k["AccessKeyId"], k["SecretAccessKey"])
+    arn = f"arn:aws:s3:::{case.dst_bucket}"
+    iam.create_user(UserName="e2e-nodelete")
+    iam.put_user_policy(UserName="e2e-nodelete", PolicyName="no-delete", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"],
+             "Resource": arn},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"{arn}/*"}]}))
+    k = iam.create_access_key(UserName="e2e-nodelete")["AccessKey"]
+    case.secrets["rclone-offsite-credentials"] = {"access-key-id": k["AccessKeyId"],
+                                                  "secret-access-key": k["SecretAccessKey"]}
+    p = subprocess.run([CK8S_GEN, "--dir", env_dir, "offsite-bucket", name], capture_output=True, text=True,
+                       env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
+    conf = json.loads(p.stdout) if p.returncode == 0 else {"versioning": {"Status": "Enabled"}}
+    S3["iam"] = admin
+    reset_bucket("iam", case.dst_bucket, conf)
+    reset_bucket("primary", case.src_bucket)
+    names = [f"velero-daily-2026110{d}000000" for d in range(1, 6)]
+    objs = backup_objects(names, case.label)
+    put_all("primary", case.src_bucket, case.prefix, objs)
+    # From here on every request to this server is authenticated and authorized.
+    # (text/plain: a form content type would make the server parse the body away.)
+    r = urllib.request.urlopen(urllib.request.Request(f"{IAM}/moto-api/reset-auth", data=b"0", method="POST",
+                                                      headers={"Content-Type": "text/plain"}), timeout=5)
+    check(r.status == 200, f"{case.label}: IAM enforcement is switched on in moto")
+    S3["iam"] = client(IAM, *admin_keys)
+    stranger = client(IAM, "AKIAE2ESTRANGER00000", "not-a-key")
+    try:
+        stranger.list_objects_v2(Bucket=case.dst_bucket)
+        refused = ""
+    except stranger.exceptions.ClientError as e:
+        refused = e.response["Error"]["Code"]
+    check(refused != "", f"{case.label}: the server refuses an unknown key ({refused or 'accepted'})")
+    try:
+        client(IAM, *case.secrets["rclone-offsite-credentials"].values()).delete_object(
+            Bucket=case.dst_bucket, Key="probe")
+        refused = ""
+    except botocore.exceptions.ClientError as e:
+        refused = e.response["Error"]["Code"]
+    check(refused == "AccessDenied", f"{case.label}: the job's key may not delete ({refused or 'allowed'})")
+
+    status, out = case.run(case.cronjob, "first run with the no-delete key")
+    if not check(status == 0, f"{case.label}: the key may list, read and write: the first sync succeeds"):
+        show_errors(out)
+        return
+    view = case_offsite_view(case, "iam")
+    check(view == expect_primary(case, objs), f"{case.label}: the off-site copy has every object ({len(objs)})")
+
+    expired = names[0]
+    gone = [kk for kk in objs if kk.startswith(f"backups/{expired}/")]
+    delete_all("primary", case.src_bucket, case.prefix, gone)
+    before_v, before_m = versions("iam", case.dst_bucket)
+    status, out = case.run(case.cronjob, "run after garbage collection, deletion refused")
+    show_errors(out)
+    check(status != 0, f"{case.label}: refused deletions FAIL the job (exit {status}; OffsiteSyncFailed fires)")
+    lines = [line for line in out.splitlines() if "ERROR" in line]
+    named = [g for g in gone if any(g in line and "AccessDenied" in line for line in lines)]
+    check(len(named) == len(gone),
+          f"{case.label}: the log names every object it could not delete with AccessDenied "
+          f"({len(named)}/{len(gone)})")
+    after_v, after_m = versions("iam", case.dst_bucket)
+    view = case_offsite_view(case, "iam")
+    check(view == expect_primary(case, objs) and len(after_v) == len(before_v) and len(after_m) == len(before_m),
+          f"{case.label}: nothing was lost off-site ({len(view)}/{len(objs)} objects, versions "
+          f"{len(before_v)} -> {len(after_v)}, {len(after_m) - len(before_m)} new delete markers)")
+
+
+def show_errors(out):
+    for line in out.splitlines():
+        if "ERROR" in line or "NOTICE" in line:
+            log(f"     | {line[:300]}")
+
+
+def case_offsite_view(case, side):
+    if case.encrypted:
+        return case.offsite_view()
+    return objects(side, case.dst_bucket, case.prefix + "/")
+
+
 def cases_of(variant, env_dir, tag):
     jobs = render(env_dir, os.path.join(WORK, f"rendered-{variant}"))
     out = []
@@ -626,6 +729,8 @@ def main():
             scenario_wipe(case)
             scenario_recovery(case)
             scenario_lock_refusal(case)
+        if variant == "shipped":
+            scenario_no_delete_rights(variant, env_dir)
     secs = time.time() - start
     log(f"offsite figures: {FIGURES['runs']} rclone runs, {FIGURES['objects_written']} objects / "
         f"{FIGURES['bytes_written']} bytes seeded, {secs:.0f} s")
