@@ -641,6 +641,8 @@ def scenario_no_delete_rights(variant, env_dir):
     names = [f"velero-daily-2026110{d}000000" for d in range(1, 6)]
     objs = backup_objects(names, case.label)
     put_all("primary", case.src_bucket, case.prefix, objs)
+    FIGURES["objects_written"] += len(objs)
+    FIGURES["bytes_written"] += sum(map(len, objs.values()))
     # From here on every request to this server is authenticated and authorized.
     # (text/plain: a form content type would make the server parse the body away.)
     r = urllib.request.urlopen(urllib.request.Request(f"{IAM}/moto-api/reset-auth", data=b"0", method="POST",
