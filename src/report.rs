@@ -224,8 +224,13 @@ fn clamp(span: crate::source::Span, text: &str) -> std::ops::Range<usize> {
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let tally = Tally::of(diagnostics);
     let mut parts = Vec::new();
-    let count =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let count = |n: usize, one: &str, many: &str| {
+        format!(
+            "{} {}",
+            crate::diagnostic::thousands(n),
+            if n == 1 { one } else { many }
+        )
+    };
     if tally.errors > 0 {
         parts.push(count(tally.errors, "error", "errors"));
     }
@@ -244,6 +249,12 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     }
     if parts.is_empty() {
         "no problems found".to_owned()
+    } else if tally.hidden > 0 {
+        format!(
+            "{} ({} not shown)",
+            parts.join(", "),
+            crate::diagnostic::thousands(tally.hidden)
+        )
     } else {
         parts.join(", ")
     }
