@@ -99,6 +99,9 @@ pub struct Diagnostic {
     pub accepted: Option<Acceptance>,
     /// What the finding blocks (see [`Effect`]).
     pub effect: Effect,
+    /// On a summary finding of [`cap`]: the findings it stands for, which are not shown. It
+    /// counts as those in a [`Tally`], not as one finding of its own.
+    pub omitted: Option<Tally>,
 }
 
 impl Diagnostic {
@@ -114,6 +117,7 @@ impl Diagnostic {
             citation: None,
             accepted: None,
             effect: Effect::Output,
+            omitted: None,
         }
     }
 
@@ -222,13 +226,19 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
             d.code.clone(),
         )
     };
-    let mut totals: HashMap<Key, (usize, Severity)> = HashMap::new();
+    // Per group: how many, the most severe severity, and a tally of the findings past the limit.
+    let mut totals: HashMap<Key, (usize, Severity, Tally)> = HashMap::new();
     for d in diagnostics.iter() {
-        let entry = totals.entry(key(d)).or_insert((0, d.severity));
+        let entry = totals
+            .entry(key(d))
+            .or_insert((0, d.severity, Tally::default()));
         entry.0 += 1;
         entry.1 = entry.1.min(d.severity);
+        if entry.0 > limit {
+            entry.2.add(d);
+        }
     }
-    if totals.values().all(|(n, _)| *n <= limit) {
+    if totals.values().all(|(n, _, _)| *n <= limit) {
         return;
     }
     let mut seen: HashMap<Key, usize> = HashMap::new();
@@ -240,7 +250,7 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
         if *n > limit {
             continue;
         }
-        let (total, severity) = totals[&k];
+        let (total, severity, omitted) = totals[&k];
         let last = *n == limit && total > limit;
         let summary = last.then(|| {
             let more = total - limit;
@@ -261,6 +271,7 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
                 thousands(total)
             ));
             s.environment = d.environment.clone();
+            s.omitted = Some(omitted);
             s
         });
         out.push(d);
@@ -270,7 +281,7 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
 }
 
 /// `31950` → `31,950`.
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -288,22 +299,46 @@ pub struct Tally {
     pub warnings: usize,
     pub notes: usize,
     pub accepted: usize,
+    /// How many of the counted findings are not shown (cut off by [`cap`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub hidden: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Tally {
+    /// Every finding, those a [`cap`] summary stands for included (and counted as hidden); the
+    /// summary itself is not counted.
     pub fn of(diagnostics: &[Diagnostic]) -> Tally {
         let mut tally = Tally::default();
         for d in diagnostics {
-            if d.accepted.is_some() {
-                tally.accepted += 1;
-                continue;
-            }
-            match d.severity {
-                Severity::Error => tally.errors += 1,
-                Severity::Warning => tally.warnings += 1,
-                Severity::Note => tally.notes += 1,
+            match &d.omitted {
+                Some(omitted) => {
+                    let n = omitted.errors + omitted.warnings + omitted.notes + omitted.accepted;
+                    tally.errors += omitted.errors;
+                    tally.warnings += omitted.warnings;
+                    tally.notes += omitted.notes;
+                    tally.accepted += omitted.accepted;
+                    tally.hidden += n;
+                }
+                None => tally.add(d),
             }
         }
         tally
+    }
+
+    /// Count one (shown) finding.
+    fn add(&mut self, d: &Diagnostic) {
+        if d.accepted.is_some() {
+            self.accepted += 1;
+            return;
+        }
+        match d.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Note => self.notes += 1,
+        }
     }
 }

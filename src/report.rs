@@ -224,8 +224,13 @@ fn clamp(span: crate::source::Span, text: &str) -> std::ops::Range<usize> {
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let tally = Tally::of(diagnostics);
     let mut parts = Vec::new();
-    let count =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let count = |n: usize, one: &str, many: &str| {
+        format!(
+            "{} {}",
+            crate::diagnostic::thousands(n),
+            if n == 1 { one } else { many }
+        )
+    };
     if tally.errors > 0 {
         parts.push(count(tally.errors, "error", "errors"));
     }
@@ -244,6 +249,12 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     }
     if parts.is_empty() {
         "no problems found".to_owned()
+    } else if tally.hidden > 0 {
+        format!(
+            "{} ({} not shown)",
+            parts.join(", "),
+            crate::diagnostic::thousands(tally.hidden)
+        )
     } else {
         parts.join(", ")
     }
@@ -417,6 +428,40 @@ fn escape_property(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::source::{Location, SourceFile, SourceId, Span};
+
+    /// The summary counts the findings a cap cut off, by severity, and says how many are hidden;
+    /// the cap's own summary finding is not counted.
+    #[test]
+    fn summary_counts_capped_findings() {
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new("environments/x.yaml", "a: 1\n"));
+        let at = Some(Location {
+            source: id,
+            span: Span::new(0, 1),
+        });
+        let mut diagnostics: Vec<Diagnostic> = (0..1_200)
+            .map(|i| {
+                let severity = if i % 2 == 0 {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                Diagnostic::new(severity, "unknown-key", format!("k{i:04}")).at(at, "here")
+            })
+            .collect();
+        crate::diagnostic::cap(&mut diagnostics, &sources, 50);
+        assert_eq!(diagnostics.len(), 51);
+        let tally = Tally::of(&diagnostics);
+        assert_eq!(
+            (tally.errors, tally.warnings, tally.hidden),
+            (600, 600, 1_150)
+        );
+        assert_eq!(
+            summary(&diagnostics),
+            "600 errors, 600 warnings (1,150 not shown)"
+        );
+        assert!(human(&diagnostics, &sources, false).contains("(1,150 not shown)"));
+    }
 
     fn sample() -> (Vec<Diagnostic>, Sources) {
         let mut sources = Sources::new();

@@ -366,6 +366,32 @@ fn templates_and_schemas_directories_with_special_files_are_refused() {
     }
 }
 
+/// A template that loops 10^10 times ends at the work budget, with an error naming the template.
+#[test]
+fn a_hostile_template_loop_ends_quickly_with_an_error() {
+    let tmp = scratch();
+    std::fs::create_dir_all(tmp.path().join("over/offsite")).unwrap();
+    std::fs::write(
+        tmp.path().join("over/offsite/cronjob.yaml.j2"),
+        "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let out = bounded(tmp.path(), &["--templates", "over", "render"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("template `offsite/cronjob.yaml.j2`") && text.contains("too much work"),
+        "{text}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!tmp.path().join("rendered").exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. Concurrent and killed runs
 
@@ -685,6 +711,20 @@ fn thirty_two_thousand_unknown_keys_are_capped_and_fast() {
         );
         assert!(text.len() < 200_000, "{args:?}: {} bytes", text.len());
         assert!(took < bound, "{args:?} took {took:?}");
+        // The counts are of every finding, the ones cut off included.
+        match args {
+            ["validate"] => assert!(
+                text.contains("32,000 errors, 2 notes (31,950 not shown)"),
+                "{}",
+                &text[text.len().saturating_sub(500)..]
+            ),
+            ["--format", "json", "validate"] => {
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(v["summary"]["errors"], 32_000, "{}", v["summary"]);
+                assert_eq!(v["summary"]["hidden"], 31_950, "{}", v["summary"]);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -763,6 +803,66 @@ fn control_bytes_from_values_never_reach_the_output() {
         let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
         assert!(!all.contains(&0x1b), "{args:?}: {}", all_output(&out));
         assert!(!all.contains(&0x07), "{args:?}: {}", all_output(&out));
+    }
+}
+
+/// With colour forced, our own colour codes (SGR `ESC [ … m`) are the only control sequences:
+/// values are neutralized before they are coloured, in findings and in a diff against a commit
+/// (its settings and the findings it introduces quote values).
+#[test]
+fn coloured_output_keeps_its_colours_and_neutralizes_values() {
+    let tmp = scratch();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "x"]);
+    let dev = tmp.path().join("environments/dev.yaml");
+    let text = std::fs::read_to_string(&dev).unwrap().replace(
+        "  description: Development workload cluster\n",
+        "  description: \"evil \\e]0;title\\a \\e[2J cleared\"\n  \"\\e[31mred\": 1\n",
+    );
+    std::fs::write(&dev, text).unwrap();
+    for args in [
+        &["--color", "always", "validate"][..],
+        &["--color", "always", "diff", "--base", "HEAD"],
+    ] {
+        let out = ck8s_gen(tmp.path(), args);
+        let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        let text = String::from_utf8_lossy(&all);
+        // Our colours are there …
+        assert!(text.contains("\x1b["), "{args:?}: no colour: {text}");
+        // … the values are, neutralized …
+        assert!(text.contains("?[31mred"), "{args:?}: {text}");
+        // … and nothing else is a control byte.
+        let mut rest = text.as_ref();
+        let mut stripped = String::new();
+        while let Some(i) = rest.find("\x1b[") {
+            stripped.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let end = after
+                .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+                .unwrap_or(after.len());
+            if after[end..].starts_with('m') {
+                rest = &after[end + 1..];
+            } else {
+                stripped.push_str("\x1b[");
+                rest = after;
+            }
+        }
+        stripped.push_str(rest);
+        assert!(
+            !stripped.contains(['\x1b', '\x07']),
+            "{args:?}: {}",
+            stripped.escape_debug()
+        );
     }
 }
 

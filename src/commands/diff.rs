@@ -65,9 +65,11 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         only(head, flags.environments),
     );
     let report = diff::compare(&base, &head);
+    // `--color always` colours a pipe too; `auto` only a terminal.
     let colored = matches!(global.format, Format::Human | Format::Github)
         && use_color(global.color)
-        && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        && (global.color == crate::cli::ColorChoice::Always
+            || std::io::IsTerminal::is_terminal(&std::io::stdout()));
     let text = match global.format {
         Format::Markdown => diff::markdown(&report),
         Format::Json => diff::to_json(&report),
@@ -75,7 +77,8 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         Format::Human => diff::text(&report, colored),
     };
     // Values never carry control bytes into a CI log or a pull-request comment (credentials
-    // are masked by `out`).
+    // are masked by `out`). Coloured text was neutralized piece by piece before its colour
+    // codes were added (`diff::text`).
     let text = if colored {
         text
     } else {

@@ -78,23 +78,27 @@ pub fn headline(report: &DiffReport) -> String {
 
 /// Terminal text. With `color`, additions are green and removals red.
 pub fn text(report: &DiffReport, color: bool) -> String {
+    // Values never carry control bytes to the terminal: the text is neutralized piece by piece,
+    // before our own colour codes are added around it.
+    let plain = |s: String| crate::redact::neutralize(&s).into_owned();
     let paint = |style: Style, s: &str| {
+        let s = crate::redact::neutralize(s);
         if color {
             format!("{}{s}{}", style.render(), style.render_reset())
         } else {
-            s.to_owned()
+            s.into_owned()
         }
     };
     let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
     let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
     let cyan = Style::new().fg_color(Some(AnsiColor::Cyan.into()));
     let bold = Style::new().bold();
-    let mut out = format!(
+    let mut out = plain(format!(
         "ck8s-gen diff: {} → {}\n{}\n",
         report.base,
         report.head,
         headline(report)
-    );
+    ));
     for group in &report.groups {
         let change = &group.change;
         out.push('\n');
@@ -106,11 +110,11 @@ pub fn text(report: &DiffReport, color: bool) -> String {
         if !change.settings.is_empty() {
             out.push_str("  settings:\n");
             for s in &change.settings {
-                out.push_str(&format!(
+                out.push_str(&plain(format!(
                     "    {}: {}\n",
                     s.key,
                     arrow(s.before.as_deref(), s.after.as_deref())
-                ));
+                )));
             }
         }
         if !change.findings.is_empty() {
@@ -128,12 +132,16 @@ pub fn text(report: &DiffReport, color: bool) -> String {
             }
         }
         if let Some(note) = &change.note {
-            out.push_str(&format!("  note: {note}\n"));
+            out.push_str(&plain(format!("  note: {note}\n")));
         }
         if !change.objects.is_empty() {
             out.push_str("  objects:\n");
             for o in &change.objects {
-                out.push_str(&format!("    {} {}\n", object_sign(o.kind), o.object));
+                out.push_str(&plain(format!(
+                    "    {} {}\n",
+                    object_sign(o.kind),
+                    o.object
+                )));
                 for line in o.diff.lines() {
                     let style = if line.starts_with("@@") {
                         Some(cyan)
@@ -145,7 +153,7 @@ pub fn text(report: &DiffReport, color: bool) -> String {
                         None
                     };
                     let line = format!("      {line}");
-                    out.push_str(&style.map_or(line.clone(), |s| paint(s, &line)));
+                    out.push_str(&style.map_or_else(|| plain(line.clone()), |s| paint(s, &line)));
                     out.push('\n');
                 }
             }
@@ -159,9 +167,13 @@ pub fn text(report: &DiffReport, color: bool) -> String {
         ));
         out.push('\n');
         for o in &report.fleet {
-            out.push_str(&format!("    {} {}\n", object_sign(o.kind), o.object));
+            out.push_str(&plain(format!(
+                "    {} {}\n",
+                object_sign(o.kind),
+                o.object
+            )));
             for line in o.diff.lines() {
-                out.push_str(&format!("      {line}\n"));
+                out.push_str(&plain(format!("      {line}\n")));
             }
         }
     }
