@@ -5,6 +5,8 @@
 #
 #   bash bench/run.sh                 # N = 1, 100, 1000, 10000
 #   SIZES="1 1000" bash bench/run.sh  # chosen sizes
+#   PLUGIN_SIZES="1 1000 10000"       # directories for `argocd generate` of one environment (default)
+#   SIZES= PLUGIN_SIZES=1000 bash bench/run.sh   # only the plugin rows, one directory size
 #   BENCH_DIR=/dev/shm bash bench/run.sh   # where the fleets are written (default: $TMPDIR or /tmp)
 #
 # Uses hyperfine when installed (apt-get install hyperfine), else a timing loop; peak memory
@@ -12,7 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sizes="${SIZES:-1 100 1000 10000}"
+sizes="${SIZES-1 100 1000 10000}"
+plugin_sizes="${PLUGIN_SIZES-1 1000 10000}"
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --quiet --release --locked --bin ck8s-gen --example gen-fleet
 bin="$(realpath "$target/release/ck8s-gen")"
@@ -64,6 +67,7 @@ runs_for() { # fewer runs for big fleets
 
 echo "ck8s-gen end-to-end benchmark: $(nproc) cores, $(uname -m), $("$bin" --version), fleets in $(df --output=fstype "$work" | tail -1) ($work)"
 echo
+if [ -n "$sizes" ]; then
 if $has_render; then
     echo "| N | validate ms | render ms | render ms/env | cp -r of the rendered tree ms | files written | peak RSS validate MB | peak RSS render MB |"
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -102,3 +106,45 @@ for n in $sizes; do
 done
 echo
 echo "Median wall time of the whole process (start to files written), $(command -v hyperfine >/dev/null && echo hyperfine || echo 'a date loop')."
+fi
+
+# The Argo CD plugin: Argo CD runs `argocd generate` once per Application and on every refresh,
+# so one environment's cost must not grow with the directory. The same environments (names are
+# fixed by their index in the synthetic fleet) in directories of 1, 1,000 and 10,000:
+#   prod-safespring-00002  a workload without off-site replication (its file and common.yaml)
+#   prod-elastx-00042      a workload whose off-site replication mgmt-elastx-g0001 runs
+#   mgmt-citycloud-g0002   a management environment (it runs the off-site sync jobs of 15 workloads)
+# The directory of 1 holds only prod-safespring-00002 (the others need a second file).
+if [ -n "$plugin_sizes" ]; then
+    echo
+    echo "| environment | directory of | argocd generate ms | peak RSS MB | stdout bytes |"
+    echo "|---|---:|---:|---:|---:|"
+    for n in $plugin_sizes; do
+        dir="$work/plugin-$n"
+        if [ "$n" -eq 1 ]; then
+            "$gen" 3 "$dir/environments"
+            rm "$dir/environments/dev-safespring-00000.yaml" "$dir/environments/staging-safespring-00001.yaml"
+            chosen="prod-safespring-00002"
+        else
+            "$gen" "$n" "$dir/environments"
+            chosen="prod-safespring-00002 prod-elastx-00042 mgmt-citycloud-g0002"
+        fi
+        count="$(find "$dir/environments" -name '*.yaml' ! -name common.yaml | wc -l)"
+        runs="$(runs_for "$n")"
+        cmd="$bin argocd generate"
+        for e in $chosen; do
+            if ! (cd "$dir" && ARGOCD_ENV_ENVIRONMENT="$e" $cmd >"$work/plugin.out" 2>"$work/plugin.err"); then
+                echo "argocd generate $e failed in the synthetic directory of $count:" >&2
+                tail -20 "$work/plugin.err" >&2
+                exit 1
+            fi
+            bytes="$(wc -c <"$work/plugin.out")"
+            t="$(cd "$dir" && ARGOCD_ENV_ENVIRONMENT="$e" time_ms "$runs" "" "$cmd")"
+            m="$(cd "$dir" && ARGOCD_ENV_ENVIRONMENT="$e" peak_mb "$cmd")"
+            echo "| $e | $count | $t | $m | $bytes |"
+        done
+        rm -rf "$dir"
+    done
+    echo
+    echo "argocd generate: ARGOCD_ENV_ENVIRONMENT=<environment>, run in the directory's parent (default ARGOCD_ENV_DIR=environments)."
+fi

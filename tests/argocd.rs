@@ -220,3 +220,51 @@ fn plugin_mode_environments_get_a_plugin_applicationset() {
     assert!(stdout.contains("name: ck8s-gen-v1"), "{stdout}");
     check_stream(&out.stdout);
 }
+
+/// A management environment's plugin run reads only `common.yaml`, its own file and the files
+/// that can name it in `managedBy`: a broken file that cannot name it (it does not hold the
+/// name) is never parsed and changes nothing, while one that does name it blocks it.
+#[test]
+fn a_management_environment_reads_only_the_workloads_that_name_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_environments(tmp.path());
+    all_argocd(tmp.path());
+    let vars = [("ARGOCD_ENV_ENVIRONMENT", "mgmt-se")];
+    let before = cmp(tmp.path(), &["argocd", "generate"], &vars);
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&before.stdout);
+    assert!(
+        stdout.contains("prod-se-health"),
+        "the off-site sync of the workload it serves is in its stream"
+    );
+    let envs = tmp.path().join("environments");
+    std::fs::write(envs.join("zz-unrelated.yaml"), "metadata: [name: other\n").unwrap();
+    let after = cmp(tmp.path(), &["argocd", "generate"], &vars);
+    assert!(
+        after.status.success(),
+        "a file that cannot name mgmt-se does not block it: {}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    assert_eq!(after.stdout, before.stdout, "same bytes");
+    std::fs::write(
+        envs.join("zz-unrelated.yaml"),
+        "replication:\n  offsite:\n    managedBy: mgmt-se\n  [broken\n",
+    )
+    .unwrap();
+    let blocked = cmp(tmp.path(), &["argocd", "generate"], &vars);
+    assert!(
+        !blocked.status.success() && blocked.stdout.is_empty(),
+        "a broken file naming mgmt-se blocks it"
+    );
+    // The workloads still render: their output does not depend on the broken file.
+    let workload = cmp(
+        tmp.path(),
+        &["argocd", "generate"],
+        &[("ARGOCD_ENV_ENVIRONMENT", "prod-se-health")],
+    );
+    assert!(workload.status.success());
+}

@@ -135,7 +135,8 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
 /// The plugin's cost is one environment's: a workload environment's output depends only on
 /// itself (and `common.yaml`), and its fleet checks on its off-site manager, so only those
 /// files are validated and rendered. A management environment runs the sync jobs of the
-/// workloads it serves, so it (like anything unclear) gets the whole directory: `None`.
+/// workloads that name it, so it gets those (see [`served`]). Anything unclear gets the whole
+/// directory: `None`.
 fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
     let chosen = crate::load::discover(request.dir, &[environment.to_owned()]).ok()?;
     let first = validate::validate_files(request, &chosen).ok()?;
@@ -144,8 +145,10 @@ fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
         .iter()
         .find(|c| c.loaded.name == environment)?;
     let value = &checked.loaded.value;
-    if value.pointer("/cluster/role").and_then(|v| v.as_str()) != Some("workload") {
-        return None;
+    match value.pointer("/cluster/role").and_then(|v| v.as_str()) {
+        Some("workload") => {}
+        Some("management") => return served(request, environment, chosen),
+        _ => return None,
     }
     let offsite =
         value.pointer("/replication/offsite/enabled") == Some(&serde_json::Value::Bool(true));
@@ -160,6 +163,44 @@ fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
             files.extend(crate::load::discover(request.dir, &[manager.to_owned()]).ok()?);
             validate::validate_files(request, &files).ok()
         }
+    }
+}
+
+/// A management environment with the files that may name it in `managedBy`: only a file that
+/// holds its name can (or one with a backslash, whose escapes could spell it; or one that cannot
+/// be read, which loading then reports as it would in the whole directory), so the others are
+/// listed, scanned as bytes and never parsed. When `common.yaml` could name it (for every
+/// workload at once), the whole directory: `None`.
+fn served(request: &Request<'_>, environment: &str, chosen: Vec<PathBuf>) -> Option<Outcome> {
+    if may_name(&request.dir.join(crate::load::COMMON_FILE), environment) {
+        return None;
+    }
+    let mut files = chosen;
+    files.extend(
+        crate::load::discover(request.dir, &[])
+            .ok()?
+            .into_iter()
+            .filter(|path| may_name(path, environment)),
+    );
+    files.sort();
+    files.dedup();
+    validate::validate_files(request, &files).ok()
+}
+
+/// Whether the file at `path` may name `name`: it holds the name or a backslash, or it cannot
+/// be read whole (too large, unreadable). A missing file names nothing.
+fn may_name(path: &std::path::Path, name: &str) -> bool {
+    let limit = crate::yaml::MAX_FILE_BYTES as u64;
+    match crate::safefs::read_limited(path, limit) {
+        Ok(None) => false,
+        Ok(Some(bytes)) => {
+            bytes.len() as u64 > limit
+                || bytes.contains(&b'\\')
+                || bytes
+                    .windows(name.len().max(1))
+                    .any(|w| w == name.as_bytes())
+        }
+        Err(_) => true,
     }
 }
 
