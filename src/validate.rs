@@ -142,19 +142,8 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
             files.push(path.clone());
         }
     }
-    let paths: Vec<String> = files
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    let workspace = load::load(&LoadRequest {
-        dir: request.dir,
-        only: &paths,
-        defaults: validator.defaults,
-    })?;
     let chosen: HashSet<String> = chosen.iter().map(|p| load::display_path(p)).collect();
-    Ok(validator
-        .check(workspace, request.today)
-        .narrowed(|path| chosen.contains(path)))
+    Ok(check_files(&validator, request, &files)?.narrowed(|path| chosen.contains(path)))
 }
 
 /// Validate only `files` (paths) of `request.dir`, with `common.yaml`: the fleet checks see
@@ -164,7 +153,15 @@ pub fn validate_files(
     request: &Request<'_>,
     files: &[std::path::PathBuf],
 ) -> Result<Outcome, ValidateError> {
-    let validator = Validator::new(request.assets)?;
+    check_files(&Validator::new(request.assets)?, request, files)
+}
+
+/// Load `files` of `request.dir` (with `common.yaml`) and check them together.
+fn check_files(
+    validator: &Validator,
+    request: &Request<'_>,
+    files: &[std::path::PathBuf],
+) -> Result<Outcome, ValidateError> {
     let paths: Vec<String> = files
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
