@@ -10,9 +10,10 @@ const TODAY_N: i64 = 20_782;
 mod synthetic;
 
 use ck8s_gen::assets::Assets;
-use ck8s_gen::load::{self, Input};
-use ck8s_gen::render::{self, Options, output};
+use ck8s_gen::environment::load::{self, Input};
+use ck8s_gen::render::{self, Options};
 use ck8s_gen::source::{SourceFile, SourceId};
+use ck8s_gen::tree;
 use ck8s_gen::validate::Validator;
 use ck8s_gen::yaml;
 use std::hint::black_box;
@@ -143,7 +144,7 @@ fn main() {
         let write = measure(budget, || {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let out = dir.path().join("rendered");
-            output::write(&bundle.files, &out, &output::Scope::All).expect("written");
+            tree::write(&bundle.files, &out, &tree::Scope::All).expect("written");
             dir
         });
         let total = validate + render + write;

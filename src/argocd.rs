@@ -5,9 +5,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Name the plugin is registered under; Applications use `ck8s-gen-v1` (name + version).
-pub const PLUGIN_NAME: &str = "ck8s-gen";
-pub const PLUGIN_VERSION: &str = "v1";
+pub use crate::render::names::{PLUGIN_NAME, PLUGIN_VERSION};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -166,10 +164,10 @@ pub fn plugin_stream(bundle: &crate::render::Bundle, environment: &str) -> Resul
 
 /// The plugin renders only environments Argo CD deploys (`gitops.engine: argocd`): for a Flux
 /// environment it would hand Argo CD a Flux HelmRelease instead of the chart Application.
-pub fn check_engine(environment: &crate::model::Environment) -> Result<(), String> {
+pub fn check_engine(environment: &crate::environment::model::Environment) -> Result<(), String> {
     match environment.gitops.engine {
-        crate::model::Engine::Argocd => Ok(()),
-        crate::model::Engine::Flux => Err(format!(
+        crate::environment::model::Engine::Argocd => Ok(()),
+        crate::environment::model::Engine::Flux => Err(format!(
             "`{}` is deployed by Flux (`gitops.engine: flux`), not by Argo CD: the plugin refuses to render it (nothing was printed, so Argo CD prunes nothing). Point the Application at an environment with `gitops.engine: argocd`, or set `gitops.engine: argocd` for this one",
             environment.metadata.name
         )),

@@ -230,14 +230,19 @@ const MAX_ASSET_BYTES: u64 = 4 * 1024 * 1024;
 /// Replace or add the files under `dir` (never following a link: a link, FIFO or device in
 /// the tree is an error naming it; bounded depth, count and size).
 fn overlay(files: &mut Vec<(String, Cow<'static, str>)>, dir: &Path) -> Result<(), AssetError> {
-    let err = |e: crate::safefs::FsError| AssetError {
+    let err = |e: crate::source::safefs::FsError| AssetError {
         path: dir.display().to_string(),
         message: e.to_string(),
     };
-    let found = crate::safefs::walk(dir, &|_| true, false, crate::safefs::Limits::default())
-        .map_err(err)?;
+    let found = crate::source::safefs::walk(
+        dir,
+        &|_| true,
+        false,
+        crate::source::safefs::Limits::default(),
+    )
+    .map_err(err)?;
     for (name, path) in found {
-        let text = crate::safefs::read_text(&path, MAX_ASSET_BYTES)
+        let text = crate::source::safefs::read_text(&path, MAX_ASSET_BYTES)
             .map_err(err)?
             .unwrap_or_default();
         match files.iter_mut().find(|(n, _)| *n == name) {

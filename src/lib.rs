@@ -1,46 +1,63 @@
 //! ck8s-gen: validate backup environments of Elastisys Compliant Kubernetes (Welkin) against a
 //! schema and regulatory profiles, and render the Velero, Flux and Argo CD manifests for them.
 //!
-//! Architecture (dependencies point down):
-//! - `cli`, `commands`: argument parsing and one thin file per subcommand (the only printers).
-//! - `load`: reading `environments/`, layering defaults ← common ← environment, provenance.
-//! - `schema`, `checks`: structural (JSON Schema) and semantic validation into `model` types.
-//! - `diagnostic`, `report`: one finding model, rendered as human text, JSON or annotations.
-//! - `compliance`, `coverage`, `evidence`: regulatory profiles rule by rule, what is in the
-//!   backups, and the evidence report for auditors (Markdown, HTML, JSON).
-//! - `render`: templates → typed objects → canonical YAML files, written atomically.
-//! - `source`, `yaml`: files, spans and the only YAML reader and writer.
+//! The map, one concern per module, highest layer first. A module uses only modules of lower
+//! layers (`tests/architecture.rs` fails on an upward or cyclic `crate::` path):
+//!
+//! 1. `commands`: one thin file per subcommand, the only printers.
+//! 2. `cli`: the command line (clap derive); the doc comments are the help text.
+//! 3. `argocd` (the Config Management Plugin), `diff` (what a change does), `restore` (restores
+//!    and disaster recovery), `evidence` (the auditors' report, and `coverage`: what is in the
+//!    backups).
+//! 4. `tree`: the output tree on disk (locked, staged, committed atomically, checked).
+//! 5. `render`: validated environments → templates → typed objects → canonical YAML files.
+//! 6. `validate`: the pipeline (load, schema, checks, profiles, fleet checks, blast radius).
+//! 7. `compliance`: regulatory profiles rule by rule, their catalogue and wording.
+//! 8. `checks`: semantic checks a schema cannot express.
+//! 9. `schema`: the environment JSON Schema, `explain KEY`, the velero chart's values schema.
+//! 10. `environment`: discovering, decoding and layering environment files; the typed model.
+//! 11. `assets`: the schemas, defaults and templates embedded in the binary.
+//! 12. `yaml`: the only YAML reader and writer.
+//! 13. `diagnostic`: the one finding model and its renderers (human, JSON, GitHub).
+//! 14. `secrets`: spotting credentials, and the one redaction step every printer uses.
+//! 15. `source`: files, spans and the safe file-system layer.
+//! 16. `velero`: Go durations, robfig cron schedules and dates, as Velero reads them.
+//! 17. `text`: plurals, lists, escaping, did-you-mean. Depends on nothing.
 
-pub mod argocd;
-pub mod assets;
-pub mod chart;
-pub mod coverage;
-pub mod dates;
-pub mod diagnostic;
-pub mod diff;
-pub mod evidence;
-pub mod explain;
-pub mod init;
-pub mod load;
-pub mod model;
-pub mod redact;
-pub mod report;
-pub mod restore;
-pub mod safefs;
-pub mod schema;
-pub mod secrets;
-pub mod source;
-pub mod suggest;
-pub mod yaml;
-
-pub mod checks;
 pub mod cli;
 pub mod commands;
-pub mod compliance;
-pub mod cron;
-pub mod duration;
+
+pub mod argocd;
+pub mod diff;
+pub mod evidence;
+pub mod restore;
+
+pub mod tree;
+
 pub mod render;
+
 pub mod validate;
+
+pub mod compliance;
+
+pub mod checks;
+
+pub mod schema;
+
+pub mod environment;
+
+pub mod assets;
+
+pub mod yaml;
+
+pub mod diagnostic;
+
+pub mod secrets;
+
+pub mod source;
+
+pub mod text;
+pub mod velero;
 
 /// How a run ended, named once: 0 success, 1 findings, 2 error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 mod support;
 
-use ck8s_gen::chart::Chart;
+use ck8s_gen::schema::chart::Chart;
 use serde_json::Value;
 use std::path::Path;
 use support::{ck8s_gen, repo};

@@ -4,7 +4,7 @@
 //! only apply under a condition also have a passing example where the condition is false.
 //!
 //! Each case layers a small edit (an environment file) over the base (`common.yaml`) and runs
-//! the whole validation pipeline in-process. Dates are relative to `crate::dates::today()`
+//! the whole validation pipeline in-process. Dates are relative to `crate::velero::dates::today()`
 //! (`@ago(N)` is N days ago), so the cases hold on any day and under `CK8S_GEN_TODAY`.
 
 mod support;
@@ -135,7 +135,7 @@ fn dated(text: &str) -> String {
         let end = i + rest[i..].find(')').expect("closing parenthesis");
         let days: i64 = rest[i + 5..end].parse().expect("a number of days");
         out.push_str(&rest[..i]);
-        out.push_str(&ck8s_gen::dates::format_date(today - days));
+        out.push_str(&ck8s_gen::velero::dates::format_date(today - days));
         rest = &rest[end + 1..];
     }
     out.push_str(rest);
@@ -751,7 +751,7 @@ fn the_shipped_health_care_example_and_its_three_changes() {
         .filter(|d| d.severity == Severity::Error)
         .collect();
     // Dates in the example age: only the restore-test rule may turn, after 2027-05-01.
-    if support::today() <= ck8s_gen::dates::parse_date("2027-04-30").unwrap() {
+    if support::today() <= ck8s_gen::velero::dates::parse_date("2027-04-30").unwrap() {
         assert!(errors.is_empty(), "{errors:#?}");
     }
     let file = dir.path().join("prod-se-health.yaml");

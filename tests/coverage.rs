@@ -4,7 +4,7 @@
 mod support;
 
 use ck8s_gen::assets::Assets;
-use ck8s_gen::coverage::{self, Coverage};
+use ck8s_gen::evidence::coverage::{self, Coverage};
 use ck8s_gen::render::objects::velero::Schedule;
 use ck8s_gen::render::templates::Templates;
 use ck8s_gen::render::{self, Options};

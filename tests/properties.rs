@@ -9,10 +9,10 @@
 mod support;
 
 use ck8s_gen::assets::Assets;
+use ck8s_gen::diagnostic::report;
 use ck8s_gen::diagnostic::{Diagnostic, Severity};
-use ck8s_gen::load::Input;
+use ck8s_gen::environment::load::Input;
 use ck8s_gen::render::{self, Options};
-use ck8s_gen::report;
 use ck8s_gen::validate::{Outcome, Validator};
 use ck8s_gen::yaml;
 use proptest::prelude::*;

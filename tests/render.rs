@@ -8,8 +8,8 @@
 mod support;
 
 use ck8s_gen::assets::Assets;
-use ck8s_gen::render::output::{self, Scope};
 use ck8s_gen::render::{self, Bundle, Options};
+use ck8s_gen::tree::{self, Scope};
 use ck8s_gen::validate::{self, Request};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,7 +33,7 @@ fn render_dir(dir: &Path) -> Bundle {
     assert!(
         !outcome.has_failures(),
         "{}",
-        ck8s_gen::report::human(&outcome.diagnostics, &outcome.sources, false)
+        ck8s_gen::diagnostic::report::human(&outcome.diagnostics, &outcome.sources, false)
     );
     render::render(
         &outcome,
@@ -95,11 +95,11 @@ fn golden_rendered_tree_of_the_shipped_environments() {
     let bundle = render_dir(&repo().join("environments"));
     let golden = repo().join("tests/golden/rendered");
     if std::env::var_os("CK8S_GEN_BLESS").is_some() {
-        output::write(&bundle.files, &golden, &Scope::All).unwrap();
+        tree::write(&bundle.files, &golden, &Scope::All).unwrap();
     }
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("rendered");
-    output::write(&bundle.files, &out, &Scope::All).unwrap();
+    tree::write(&bundle.files, &out, &Scope::All).unwrap();
     let expected = tree(&golden);
     let actual = tree(&out);
     let mut problems = Vec::new();

@@ -228,7 +228,7 @@ fn evidence_of(tmp: &Path, outcome: &Outcome) -> Evidence {
             catalog: &catalog,
             assets: &assets,
             commit: Some(COMMIT.to_owned()),
-            today: ck8s_gen::dates::parse_date(TODAY).unwrap(),
+            today: ck8s_gen::velero::dates::parse_date(TODAY).unwrap(),
             directory: tmp.join("environments").display().to_string(),
         },
     )

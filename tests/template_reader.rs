@@ -11,7 +11,7 @@ const TODAY_N: i64 = 20_782;
 mod synthetic;
 
 use ck8s_gen::assets::Assets;
-use ck8s_gen::load::Input;
+use ck8s_gen::environment::load::Input;
 use ck8s_gen::render::{self, Options};
 use ck8s_gen::validate::{Outcome, Validator};
 use ck8s_gen::yaml;

@@ -2,7 +2,7 @@
 //! sane, and a suggested fix is itself valid.
 #![no_main]
 
-use ck8s_gen::cron::{CronError, parse_velero_cron};
+use ck8s_gen::velero::cron::{CronError, parse_velero_cron};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -2,7 +2,7 @@
 //! its canonical form, and a suggested fix is itself valid.
 #![no_main]
 
-use ck8s_gen::duration::{DurationError, parse_go_duration};
+use ck8s_gen::velero::duration::{DurationError, parse_go_duration};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

@@ -4,7 +4,7 @@
 //! first layer (as every run shares the defaults) answers exactly like one flat map.
 #![no_main]
 
-use ck8s_gen::load::{Layer, Origin, Provenance, merge_layer};
+use ck8s_gen::environment::load::{Layer, Origin, Provenance, merge_layer};
 use ck8s_gen::source::{SourceFile, Sources};
 use ck8s_gen::yaml;
 use libfuzzer_sys::fuzz_target;

@@ -5,8 +5,8 @@ use crate::ExitStatus;
 use crate::argocd::{self, Selection};
 use crate::assets::ENVIRONMENT_SCHEMA;
 use crate::cli::{ArgocdCommand, Global};
+use crate::diagnostic::report::{self, Format};
 use crate::render::{self, Options};
-use crate::report::{self, Format};
 use crate::validate::{self, Outcome, Request};
 use std::path::PathBuf;
 
@@ -68,9 +68,10 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
             .iter()
             .map(|c| c.loaded.name.as_str())
             .collect();
-        let hint = crate::suggest::did_you_mean(&selection.environment, names.iter().copied())
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint =
+            crate::text::suggest::did_you_mean(&selection.environment, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
         return Err(fail(format!(
             "no environment named `{}` (from {}) in `{}`{hint}",
             selection.environment,
@@ -138,7 +139,7 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
 /// workloads that name it, so it gets those (see [`served`]). Anything unclear gets the whole
 /// directory: `None`.
 fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
-    let chosen = crate::load::discover(request.dir, &[environment.to_owned()]).ok()?;
+    let chosen = crate::environment::load::discover(request.dir, &[environment.to_owned()]).ok()?;
     let first = validate::validate_files(request, &chosen).ok()?;
     let checked = first
         .environments
@@ -160,7 +161,9 @@ fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
         None => Some(first),
         Some(manager) => {
             let mut files = chosen;
-            files.extend(crate::load::discover(request.dir, &[manager.to_owned()]).ok()?);
+            files.extend(
+                crate::environment::load::discover(request.dir, &[manager.to_owned()]).ok()?,
+            );
             validate::validate_files(request, &files).ok()
         }
     }
@@ -172,12 +175,15 @@ fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
 /// listed, scanned as bytes and never parsed. When `common.yaml` could name it (for every
 /// workload at once), the whole directory: `None`.
 fn served(request: &Request<'_>, environment: &str, chosen: Vec<PathBuf>) -> Option<Outcome> {
-    if may_name(&request.dir.join(crate::load::COMMON_FILE), environment) {
+    if may_name(
+        &request.dir.join(crate::environment::load::COMMON_FILE),
+        environment,
+    ) {
         return None;
     }
     let mut files = chosen;
     files.extend(
-        crate::load::discover(request.dir, &[])
+        crate::environment::load::discover(request.dir, &[])
             .ok()?
             .into_iter()
             .filter(|path| may_name(path, environment)),
@@ -191,7 +197,7 @@ fn served(request: &Request<'_>, environment: &str, chosen: Vec<PathBuf>) -> Opt
 /// be read whole (too large, unreadable). A missing file names nothing.
 fn may_name(path: &std::path::Path, name: &str) -> bool {
     let limit = crate::yaml::MAX_FILE_BYTES as u64;
-    match crate::safefs::read_limited(path, limit) {
+    match crate::source::safefs::read_limited(path, limit) {
         Ok(None) => false,
         Ok(Some(bytes)) => {
             bytes.len() as u64 > limit

@@ -3,7 +3,7 @@
 use super::{assets, fail, out, validated};
 use crate::ExitStatus;
 use crate::cli::Global;
-use crate::coverage;
+use crate::evidence::coverage;
 
 pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
     let assets = match assets(global) {
@@ -26,7 +26,7 @@ pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
         Ok(all) => all,
         Err(e) => return fail(e),
     };
-    if json || global.format == crate::report::Format::Json {
+    if json || global.format == crate::diagnostic::report::Format::Json {
         out(&coverage::to_json(&all))
     } else {
         out(&all

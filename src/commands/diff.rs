@@ -5,9 +5,9 @@ use super::{assets, err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::assets::{Assets, ENVIRONMENT_SCHEMA};
 use crate::cli::Global;
+use crate::diagnostic::report::Format;
 use crate::diff::{self, Snapshot, snapshot::Files};
 use crate::render::{self, Input};
-use crate::report::Format;
 use crate::validate::{self, Outcome, Request};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -27,7 +27,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     let sensitive = match crate::schema::EnvironmentSchema::compile(
         assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"),
     ) {
-        Ok(schema) => crate::explain::sensitive_keys(&schema),
+        Ok(schema) => crate::schema::explain::sensitive_keys(&schema),
         Err(e) => return fail(e),
     };
     let head = match snapshot_of(&global.dir, "working tree", &assets, &sensitive) {
@@ -82,7 +82,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     let text = if colored {
         text
     } else {
-        crate::redact::neutralize(&text).into_owned()
+        crate::secrets::redact::neutralize(&text).into_owned()
     };
     if out(&text) == ExitStatus::Error {
         return ExitStatus::Error;

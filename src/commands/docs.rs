@@ -55,7 +55,7 @@ pub fn man(path: &[String], out_dir: Option<&Path>) -> ExitStatus {
                 .get_subcommands()
                 .map(|c| c.get_name().to_owned())
                 .collect();
-            let hint = crate::suggest::did_you_mean(name, known.iter().map(String::as_str))
+            let hint = crate::text::suggest::did_you_mean(name, known.iter().map(String::as_str))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
             return fail(format!(

@@ -4,8 +4,8 @@ use super::{assets, fail, out};
 use crate::ExitStatus;
 use crate::assets::{DEFAULTS, ENVIRONMENT_SCHEMA};
 use crate::cli::Global;
-use crate::explain;
 use crate::schema::EnvironmentSchema;
+use crate::schema::explain;
 
 pub fn run(global: &Global, key: &str, json: bool) -> ExitStatus {
     let assets = match assets(global) {
@@ -24,13 +24,13 @@ pub fn run(global: &Global, key: &str, json: bool) -> ExitStatus {
         .unwrap_or_default();
     let Some(mut explanation) = explain::explain(&schema, &defaults, key) else {
         let keys = explain::all_keys(&schema);
-        let hint = crate::suggest::did_you_mean(key, keys.iter().map(String::as_str))
+        let hint = crate::text::suggest::did_you_mean(key, keys.iter().map(String::as_str))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
         return fail(format!("the environment file has no key `{key}`{hint}"));
     };
     explanation.rules = crate::compliance::rules_for_key(&assets, &explain::pointer_of(key));
-    if json || global.format == crate::report::Format::Json {
+    if json || global.format == crate::diagnostic::report::Format::Json {
         out(&explain::to_json(&explanation))
     } else {
         out(&explain::to_text(&explanation))

@@ -4,7 +4,7 @@
 use super::{err, fail, out};
 use crate::ExitStatus;
 use crate::cli::Global;
-use crate::init::{InitOptions, environment_text};
+use crate::environment::init::{InitOptions, environment_text};
 
 pub struct Args<'a> {
     pub name: &'a str,
@@ -43,7 +43,7 @@ pub fn run(global: &Global, args: &Args<'_>) -> ExitStatus {
     }
     let path = global.dir.join(format!("{}.yaml", args.name));
     // Another file already declaring the name would make two environments of one name.
-    if let Some((other, _)) = crate::load::environment_names(&global.dir)
+    if let Some((other, _)) = crate::environment::load::environment_names(&global.dir)
         .into_iter()
         .find(|(other, name)| name == args.name && *other != path)
     {
@@ -63,7 +63,7 @@ pub fn run(global: &Global, args: &Args<'_>) -> ExitStatus {
     if let Err(e) = std::fs::create_dir_all(&global.dir) {
         return fail(format!("cannot create `{}`: {e}", global.dir.display()));
     }
-    let written = crate::safefs::write_file(&path, text.as_bytes());
+    let written = crate::source::safefs::write_file(&path, text.as_bytes());
     match written {
         Ok(()) => {
             err(&format!(

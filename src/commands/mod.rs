@@ -122,7 +122,7 @@ pub(crate) fn today() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    crate::dates::today_of(pinned.as_deref(), now)
+    crate::velero::dates::today_of(pinned.as_deref(), now)
 }
 
 /// Whether to colour output written to stderr.
@@ -138,10 +138,10 @@ pub(crate) fn use_color(choice: ColorChoice) -> bool {
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error. Credentials are masked
-/// (`crate::redact`): every printer ends here or in [`err`].
+/// (`crate::secrets::redact`): every printer ends here or in [`err`].
 #[allow(clippy::print_stderr)]
 pub(crate) fn out(text: &str) -> ExitStatus {
-    let text = crate::redact::redact(text);
+    let text = crate::secrets::redact::redact(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -156,9 +156,9 @@ pub(crate) fn out(text: &str) -> ExitStatus {
     }
 }
 
-/// Write to stderr, ignoring a closed stream. Credentials are masked (`crate::redact`).
+/// Write to stderr, ignoring a closed stream. Credentials are masked (`crate::secrets::redact`).
 pub(crate) fn err(text: &str) {
-    let text = crate::redact::redact(text);
+    let text = crate::secrets::redact::redact(text);
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(text.as_bytes());
     let _ = stderr.flush();
@@ -174,7 +174,7 @@ pub(crate) fn assets(global: &crate::cli::Global) -> Result<crate::assets::Asset
 /// when nothing else should happen (findings with errors, or a failure to run).
 /// The findings of a validation in the format asked for with `--format`.
 pub(crate) fn findings(global: &crate::cli::Global, outcome: &crate::validate::Outcome) -> String {
-    crate::report::render(
+    crate::diagnostic::report::render(
         global.format,
         &outcome.diagnostics,
         &outcome.sources,

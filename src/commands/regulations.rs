@@ -5,8 +5,8 @@ use crate::ExitStatus;
 use crate::assets::Assets;
 use crate::cli::{Global, RegulationsCommand};
 use crate::compliance::catalog::Catalog;
-use crate::compliance::explain;
-use crate::report::Format;
+use crate::compliance::regulations;
+use crate::diagnostic::report::Format;
 
 pub fn run(global: &Global, command: &RegulationsCommand) -> ExitStatus {
     let catalog = match Assets::with_overrides(global.schemas.as_deref(), None)
@@ -18,8 +18,8 @@ pub fn run(global: &Global, command: &RegulationsCommand) -> ExitStatus {
     };
     let as_json = global.format == Format::Json;
     match command {
-        RegulationsCommand::List => out(&explain::list(&catalog, as_json)),
-        RegulationsCommand::Explain { id } => match explain::explain(&catalog, id, as_json) {
+        RegulationsCommand::List => out(&regulations::list(&catalog, as_json)),
+        RegulationsCommand::Explain { id } => match regulations::explain(&catalog, id, as_json) {
             Ok(text) => out(&text),
             Err(message) => fail(message),
         },

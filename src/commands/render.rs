@@ -4,10 +4,10 @@
 use super::{assets, err, fail, findings, out};
 use crate::ExitStatus;
 use crate::cli::Global;
-use crate::load::Provenance;
-use crate::render::output::{self, Scope};
+use crate::diagnostic::report::Format;
+use crate::environment::load::Provenance;
 use crate::render::{self, Options};
-use crate::report::Format;
+use crate::tree::{self, Scope};
 use crate::validate::{self, Outcome, Request};
 use std::path::{Path, PathBuf};
 
@@ -113,7 +113,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let dir = flags.out.as_path();
     if !flags.stdout {
-        let rendered: Vec<&crate::model::Environment> = inputs
+        let rendered: Vec<&crate::environment::model::Environment> = inputs
             .iter()
             .map(|i| i.environment)
             .filter(|e| flags.environments.is_empty() || selected.contains(&e.metadata.name))
@@ -152,7 +152,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     // Each file is compared or staged as soon as it is rendered: the fleet's output is never
     // held in memory as a whole.
     if flags.check {
-        let checker = match output::Checker::new(dir, &scope) {
+        let checker = match tree::Checker::new(dir, &scope) {
             Ok(checker) => checker,
             Err(e) => return fail(e),
         };
@@ -189,7 +189,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
             Err(e) => fail(e),
         };
     }
-    let writer = match output::Writer::new(dir, &scope) {
+    let writer = match tree::Writer::new(dir, &scope) {
         Ok(writer) => writer,
         Err(e) => return fail(e),
     };
@@ -277,7 +277,10 @@ fn source_label(dir: &Path) -> String {
 
 /// The GitOps objects point at `<gitops.repository.renderedPath>/<env>/…` in Git: warn when
 /// `--out` writes somewhere else (one warning per differing path, naming its environments).
-fn rendered_path_warnings(out: &Path, environments: &[&crate::model::Environment]) -> Vec<String> {
+fn rendered_path_warnings(
+    out: &Path,
+    environments: &[&crate::environment::model::Environment],
+) -> Vec<String> {
     let normal = |p: &Path| -> Vec<String> {
         p.components()
             .filter_map(|c| match c {

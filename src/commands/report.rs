@@ -54,11 +54,12 @@ pub fn run(
         },
     };
     // Masked and neutralized for the file too (stdout goes through `out`, which masks).
-    let text = crate::redact::neutralize(&crate::redact::redact(&text)).into_owned();
+    let text =
+        crate::secrets::redact::neutralize(&crate::secrets::redact::redact(&text)).into_owned();
     let out_file = out_file.filter(|p| p.as_os_str() != "-");
     let written = match out_file {
         None => out(&text),
-        Some(path) => match crate::safefs::write_file(path, text.as_bytes()) {
+        Some(path) => match crate::source::safefs::write_file(path, text.as_bytes()) {
             Ok(()) => ExitStatus::Success,
             Err(e) => return fail(e),
         },

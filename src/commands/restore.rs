@@ -4,7 +4,7 @@
 use super::{err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::cli::{ExistingResourcePolicy, Global};
-use crate::report;
+use crate::diagnostic::report;
 use crate::restore::{self, ExistingPolicy, RestoreError, Source};
 
 pub struct Flags<'a> {

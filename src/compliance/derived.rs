@@ -4,10 +4,10 @@
 //! pointer maps back to the key it comes from, so findings point at the user's file.
 
 use crate::checks::Derived;
-use crate::cron::parse_velero_cron;
-use crate::dates::parse_date;
-use crate::duration::parse_go_duration;
-use crate::model::{Destination, Environment};
+use crate::environment::model::{Destination, Environment};
+use crate::velero::cron::parse_velero_cron;
+use crate::velero::dates::parse_date;
+use crate::velero::duration::parse_go_duration;
 use serde_json::{Map, Value, json};
 
 /// EU member states plus Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2; Greece is `GR`).
@@ -202,7 +202,7 @@ impl Facts {
         put(
             "restoreTestDueDate",
             self.restore_test_due
-                .map(|d| Value::from(crate::dates::format_date(d))),
+                .map(|d| Value::from(crate::velero::dates::format_date(d))),
         );
         put(
             "riskAnalysisAgeDays",
@@ -303,7 +303,7 @@ fn storage_jurisdiction(env: &Environment) -> Option<String> {
 /// AWS S3 (no endpoint, or an `amazonaws.com` one), Azure Storage and Google Cloud Storage
 /// encrypt every object at rest; other S3-compatible and Swift providers may not.
 fn provider_encrypts_at_rest(env: &Environment) -> bool {
-    use crate::model::StorageProvider;
+    use crate::environment::model::StorageProvider;
     match env.storage.provider {
         StorageProvider::Azure | StorageProvider::Gcs => true,
         StorageProvider::S3 => {

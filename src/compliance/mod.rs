@@ -14,13 +14,13 @@
 
 pub mod catalog;
 pub mod derived;
-pub mod explain;
 pub mod native;
+pub mod regulations;
 
 use crate::assets::{Assets, DEFAULTS};
 use crate::diagnostic::{Acceptance, Diagnostic, Effect, Label, Severity};
-use crate::load::{DEFAULTS_SOURCE, LoadedEnvironment};
-use crate::model::Environment;
+use crate::environment::load::{DEFAULTS_SOURCE, LoadedEnvironment};
+use crate::environment::model::Environment;
 use crate::schema::dotted;
 use crate::source::Location;
 use catalog::{Catalog, Rule};
@@ -626,14 +626,14 @@ fn future_dates(fields: &[String], instance: &Value, today: i64) -> Vec<Failure>
         .flat_map(|p| [p.clone(), format!("{p}/date")])
         .filter_map(|p| {
             let text = instance.pointer(&p)?.as_str()?;
-            let day = crate::dates::parse_date(text)?;
+            let day = crate::velero::dates::parse_date(text)?;
             (day > today).then(|| {
                 Failure::new(
                     p.as_str(),
                     format!(
                         "`{}` is dated {text}, after today ({}): evidence cannot be dated in the future",
                         dotted(&p),
-                        crate::dates::format_date(today)
+                        crate::velero::dates::format_date(today)
                     ),
                 )
             })
@@ -773,7 +773,7 @@ fn unknown_profile(loaded: &LoadedEnvironment, i: usize, name: &str, names: &[&s
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if let Some(s) = crate::suggest::did_you_mean(name, names.iter().copied()) {
+    if let Some(s) = crate::text::suggest::did_you_mean(name, names.iter().copied()) {
         help = format!("did you mean `{s}`? {help}");
     }
     Diagnostic::error(
@@ -863,11 +863,11 @@ pub fn apply_deviations(
         let approved = deviation
             .approved_at
             .as_deref()
-            .and_then(crate::dates::parse_date);
+            .and_then(crate::velero::dates::parse_date);
         let expires_day = deviation
             .expires
             .as_deref()
-            .and_then(crate::dates::parse_date);
+            .and_then(crate::velero::dates::parse_date);
         if let Some(day) = approved
             && day > today
         {
@@ -876,8 +876,8 @@ pub fn apply_deviations(
                     "future-evidence-date",
                     format!(
                         "`deviations[{i}].approvedAt` is dated {}, after today ({}): evidence cannot be dated in the future",
-                        crate::dates::format_date(day),
-                        crate::dates::format_date(today)
+                        crate::velero::dates::format_date(day),
+                        crate::velero::dates::format_date(today)
                     ),
                 )
                 .at(
@@ -900,8 +900,8 @@ pub fn apply_deviations(
                         "the deviation from {} runs {} days, from approval on {} to {}: more than the cap of {cap} days",
                         deviation.rule,
                         to - from,
-                        crate::dates::format_date(from),
-                        crate::dates::format_date(to)
+                        crate::velero::dates::format_date(from),
+                        crate::velero::dates::format_date(to)
                     ),
                 )
                 .at(
@@ -925,7 +925,7 @@ pub fn apply_deviations(
                     format!(
                         "the deviation from {} expired on {}",
                         deviation.rule,
-                        crate::dates::format_date(expires)
+                        crate::velero::dates::format_date(expires)
                     ),
                 )
                 .at(
@@ -1126,9 +1126,9 @@ mod tests {
     #[test]
     fn explain_and_list() {
         let catalog = embedded();
-        let list = explain::list(&catalog, false);
+        let list = regulations::list(&catalog, false);
         assert!(list.contains("hslf-fs-2016-40") && list.contains("alias iso-27001-2022-a.8.13"));
-        let json: Value = serde_json::from_str(&explain::list(&catalog, true)).unwrap();
+        let json: Value = serde_json::from_str(&regulations::list(&catalog, true)).unwrap();
         let gdpr = json["profiles"]
             .as_array()
             .unwrap()
@@ -1136,7 +1136,7 @@ mod tests {
             .find(|p| p["id"] == "gdpr-art-17")
             .unwrap();
         assert_eq!(gdpr["rules"], 12);
-        let rule = explain::explain(&catalog, "hslf-07", false).unwrap();
+        let rule = regulations::explain(&catalog, "hslf-07", false).unwrap();
         for part in [
             "HSLF-07  error (hard; regulation)",
             "HSLF-FS 2016:40 3 kap. 13 §",
@@ -1146,12 +1146,12 @@ mod tests {
         ] {
             assert!(rule.contains(part), "{part} missing in:\n{rule}");
         }
-        let profile = explain::explain(&catalog, "iso-27001-2022-a.8.13", false).unwrap();
+        let profile = regulations::explain(&catalog, "iso-27001-2022-a.8.13", false).unwrap();
         assert!(profile.contains("ISO-01") && profile.contains("ISO-10"));
-        let err = explain::explain(&catalog, "GDPR-2", false).unwrap_err();
+        let err = regulations::explain(&catalog, "GDPR-2", false).unwrap_err();
         assert!(err.contains("did you mean"), "{err}");
         let json: Value =
-            serde_json::from_str(&explain::explain(&catalog, "X-02", true).unwrap()).unwrap();
+            serde_json::from_str(&regulations::explain(&catalog, "X-02", true).unwrap()).unwrap();
         assert_eq!(json["rule"]["supersededBy"][0], "GDPR-05");
     }
 }

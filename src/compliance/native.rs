@@ -5,8 +5,8 @@
 
 use super::derived::Facts;
 use crate::checks::days_text;
-use crate::cron::parse_velero_cron;
-use crate::model::{Environment, ObjectLock};
+use crate::environment::model::{Environment, ObjectLock};
+use crate::velero::cron::parse_velero_cron;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -80,9 +80,9 @@ pub fn headline(report: &DiffReport) -> String {
 pub fn text(report: &DiffReport, color: bool) -> String {
     // Values never carry control bytes to the terminal: the text is neutralized piece by piece,
     // before our own colour codes are added around it.
-    let plain = |s: String| crate::redact::neutralize(&s).into_owned();
+    let plain = |s: String| crate::secrets::redact::neutralize(&s).into_owned();
     let paint = |style: Style, s: &str| {
-        let s = crate::redact::neutralize(s);
+        let s = crate::secrets::redact::neutralize(s);
         if color {
             format!("{}{s}{}", style.render(), style.render_reset())
         } else {

@@ -203,15 +203,20 @@ fn mask_values(value: &mut Value, values: &BTreeSet<String>) {
 /// Every `*.yaml` / `*.yml` file under `root` (never following a link: a link, FIFO or
 /// device with such a name is an error naming it; bounded depth, count and size).
 fn read_tree(root: &Path, _dir: &Path, files: &mut Files) -> Result<(), SnapshotError> {
-    let fs = |e: crate::safefs::FsError| SnapshotError::Io {
+    let fs = |e: crate::source::safefs::FsError| SnapshotError::Io {
         path: root.display().to_string(),
         message: e.to_string(),
     };
     let wanted = |name: &str| name.ends_with(".yaml") || name.ends_with(".yml");
-    let found =
-        crate::safefs::walk(root, &wanted, false, crate::safefs::Limits::default()).map_err(fs)?;
+    let found = crate::source::safefs::walk(
+        root,
+        &wanted,
+        false,
+        crate::source::safefs::Limits::default(),
+    )
+    .map_err(fs)?;
     for (relative, path) in found {
-        let text = crate::safefs::read_text(&path, MAX_RENDERED_FILE)
+        let text = crate::source::safefs::read_text(&path, MAX_RENDERED_FILE)
             .map_err(fs)?
             .unwrap_or_default();
         files.insert(relative, text);

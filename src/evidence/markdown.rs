@@ -4,8 +4,8 @@
 use super::{Counts, EnvironmentEvidence, Evidence, Finding, KeySetting, RuleEvidence, Verdict};
 use crate::compliance::Status;
 use crate::compliance::catalog::Strength;
-use crate::coverage::{Coverage, Gap};
 use crate::diagnostic::Severity;
+use crate::evidence::coverage::{Coverage, Gap};
 use std::fmt::Write as _;
 
 /// Render the report.

@@ -41,18 +41,20 @@
 //! `regulation`, `standard-guidance`, `supervisory-guidance`, `vendor-practice` or
 //! `consistency-rule`.
 
+pub mod coverage;
+
 pub mod html;
 pub mod markdown;
 
 use crate::assets::Assets;
 use crate::compliance::Status;
 use crate::compliance::catalog::{Catalog, SourceKind, Strength};
-use crate::coverage::{self, Coverage};
 use crate::diagnostic::{Diagnostic, Severity, Tally};
-use crate::load::{DEFAULTS_NAME, LoadedEnvironment};
+use crate::environment::load::{DEFAULTS_NAME, LoadedEnvironment};
 use crate::schema::dotted;
 use crate::source::{Location, Sources};
 use crate::validate::{Checked, Outcome};
+use coverage::Coverage;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -473,7 +475,7 @@ pub fn build(outcome: &Outcome, inputs: &Inputs<'_>) -> Evidence {
             tool: "ck8s-gen".to_owned(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             commit: inputs.commit.clone(),
-            today: crate::dates::format_date(inputs.today),
+            today: crate::velero::dates::format_date(inputs.today),
             directory: inputs.directory.clone(),
             input_hash: input_hash(outcome.environments.iter().map(|c| &c.loaded)),
             schemas_hash: schemas_hash(inputs.assets),
@@ -702,7 +704,7 @@ fn display(value: &Value) -> String {
 }
 
 fn days_of(ttl: &str) -> Option<i64> {
-    crate::duration::parse_go_duration(ttl)
+    crate::velero::duration::parse_go_duration(ttl)
         .ok()
         .map(|d| d.whole_days())
 }
@@ -746,7 +748,7 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
     } else {
         let schedule = text("/backup/schedule").unwrap_or("not set");
         let mut s = schedule.to_owned();
-        if let Ok(cron) = crate::cron::parse_velero_cron(schedule) {
+        if let Ok(cron) = crate::velero::cron::parse_velero_cron(schedule) {
             let max = cron.max_interval_hours();
             let hours = if max.fract() == 0.0 {
                 format!("{max:.0}")
@@ -873,7 +875,7 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
         "/restoreTest/frequencyDays",
     ));
     let last = match text("/restoreTest/lastPerformed") {
-        Some(date) => match crate::dates::parse_date(date) {
+        Some(date) => match crate::velero::dates::parse_date(date) {
             Some(day) if day <= today => format!("{date} ({} ago)", plural(today - day, "day")),
             Some(_) => format!("{date} (in the future)"),
             None => date.to_owned(),

@@ -30,8 +30,8 @@
 use super::context::{EnvView, base_labels};
 use super::offsite::{RcloneJobView, split_time_zone};
 use super::restore_test::RestoreTestView;
-use crate::cron::parse_velero_cron;
-use crate::model::Environment;
+use crate::environment::model::Environment;
+use crate::velero::cron::parse_velero_cron;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -2,10 +2,10 @@
 //! names, plugin settings, schedule scopes, GitOps paths). Decisions live here, in tested Rust;
 //! the templates only lay the objects out.
 
-use crate::duration::parse_go_duration;
-use crate::model::{
+use crate::environment::model::{
     AtRest, Engine, Environment, Role, Storage, StorageProvider, Tier, VolumeMethod,
 };
+use crate::velero::duration::parse_go_duration;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -71,8 +71,8 @@ pub struct ChartView {
     pub image_repository: Option<String>,
     /// `kubectl.image.repository` (the chart's CRD jobs), when a mirror is set.
     pub kubectl_repository: Option<String>,
-    pub server: crate::model::PodSettings,
-    pub node_agent: crate::model::PodSettings,
+    pub server: crate::environment::model::PodSettings,
+    pub node_agent: crate::environment::model::PodSettings,
     /// `gitops.chartValues`, merged over the template's values (not used by the template).
     pub pass_through: Option<serde_json::Value>,
 }
@@ -357,7 +357,7 @@ fn workload_identity_annotations(storage: &Storage) -> BTreeMap<String, String> 
 fn with_scratch_namespaces(mut excluded: Vec<String>, env: &Environment) -> Vec<String> {
     if let Some(test) = &env.restore_test {
         for ns in &test.namespaces {
-            let scratch = super::restore_test::scratch_namespace(ns);
+            let scratch = crate::environment::model::scratch_namespace(ns);
             if !excluded.contains(&scratch) {
                 excluded.push(scratch);
             }

@@ -26,12 +26,11 @@ pub mod alerts;
 pub mod context;
 pub mod objects;
 pub mod offsite;
-pub mod output;
 pub mod restore_test;
 pub mod templates;
 
 use crate::assets::Assets;
-use crate::model::Environment;
+use crate::environment::model::Environment;
 use crate::validate::Outcome;
 use context::{EnvView, base_labels};
 use minijinja::value::Serde;
@@ -53,6 +52,10 @@ pub const FLEET_DIR: &str = "_fleet";
 
 /// Template names (paths under `templates/`).
 pub mod names {
+    /// Name the Argo CD plugin is registered under; Applications use `ck8s-gen-v1` (name +
+    /// version).
+    pub const PLUGIN_NAME: &str = "ck8s-gen";
+    pub const PLUGIN_VERSION: &str = "v1";
     pub const SCHEDULE: &str = "velero/schedule.yaml.j2";
     pub const BSL: &str = "velero/backupstoragelocation.yaml.j2";
     pub const VALUES: &str = "velero/values.yaml.j2";
@@ -352,8 +355,8 @@ pub fn chart_values(
     };
     let mut value =
         crate::yaml::read_template_output(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
-    let chart = crate::chart::Chart::embedded();
-    let first = |problems: Vec<crate::chart::ValueProblem>| {
+    let chart = crate::schema::chart::Chart::embedded();
+    let first = |problems: Vec<crate::schema::chart::ValueProblem>| {
         problems.into_iter().next().map(|p| {
             let hint = p
                 .suggestion
@@ -375,7 +378,7 @@ pub fn chart_values(
         .as_ref()
         .and_then(|v| v.chart.pass_through.as_ref())
     {
-        crate::chart::merge(&mut value, extra);
+        crate::schema::chart::merge(&mut value, extra);
         if let Some(problem) = first(chart.check(&value)) {
             return Err(RenderError::Object {
                 template: "gitops.chartValues".to_owned(),
@@ -739,11 +742,7 @@ fn fleet_pieces(templates: &Templates, with_apps: &[&EnvView]) -> Result<Vec<Pie
         } else {
             names::APPLICATION_SET
         };
-        let plugin_name = format!(
-            "{}-{}",
-            crate::argocd::PLUGIN_NAME,
-            crate::argocd::PLUGIN_VERSION
-        );
+        let plugin_name = format!("{}-{}", names::PLUGIN_NAME, names::PLUGIN_VERSION);
         let o = canonical(
             templates,
             template,

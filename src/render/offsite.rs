@@ -5,7 +5,9 @@
 //! (`RCLONE_CONFIG_<REMOTE>_<OPTION>`); credentials only as `secretKeyRef`s.
 
 use super::context::{ContextError, base_labels};
-use crate::model::{AtRest, Environment, ObjectLock, Role, SecretRef, StorageProvider};
+use crate::environment::model::{
+    AtRest, Environment, ObjectLock, Role, SecretRef, StorageProvider,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

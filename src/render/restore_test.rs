@@ -15,8 +15,8 @@
 use super::context::{ContextError, EnvView, base_labels};
 use super::objects::velero::{GeneratedMeta, GeneratedRestore, RestoreSpec};
 use super::offsite::{EnvVarView, split_time_zone};
-use crate::cron::parse_velero_cron;
-use crate::model::Environment;
+use crate::environment::model::{Environment, scratch_namespace};
+use crate::velero::cron::parse_velero_cron;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -25,8 +25,6 @@ use std::collections::BTreeMap;
 pub const NAME: &str = "velero-restore-test";
 /// Name of the ClusterRole and ClusterRoleBinding (cluster-wide names, hence the prefix).
 pub const CLUSTER_NAME: &str = "ck8s-gen-velero-restore-test";
-/// Suffix of a scratch namespace: `<namespace>-restore-test`.
-pub const SCRATCH_SUFFIX: &str = "-restore-test";
 /// The Schedule whose latest completed backup is restored.
 pub const SCHEDULE: &str = "velero-daily-backup";
 /// Any image with `/bin/sh` and `kubectl` (the upstream kubectl image has no shell).
@@ -228,11 +226,6 @@ fn rule(group: &str, resource: &str, verbs: &[&str], names: &[String]) -> Policy
         verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
         resource_names: names.to_vec(),
     }
-}
-
-/// The scratch namespace of a tested namespace.
-pub fn scratch_namespace(namespace: &str) -> String {
-    format!("{namespace}{SCRATCH_SUFFIX}")
 }
 
 /// Whether `env` gets a rendered restore test: a frequency, namespaces, and the daily Schedule

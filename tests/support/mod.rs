@@ -149,5 +149,5 @@ pub fn check_stream(stream: &[u8]) -> bool {
 
 /// [`TODAY`] as a day number, for tests that run the library in-process.
 pub fn today() -> i64 {
-    ck8s_gen::dates::parse_date(TODAY).expect("TODAY is a date")
+    ck8s_gen::velero::dates::parse_date(TODAY).expect("TODAY is a date")
 }

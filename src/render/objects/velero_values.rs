@@ -1,6 +1,6 @@
 //! Helm values for the vmware-tanzu/velero chart 12.x, typed: the keys ck8s-gen relies on, with
 //! their types. Every key a template writes (modelled here or not) is also checked against the
-//! chart's own `values.yaml` / `values.schema.json` (see `crate::chart`): Helm ignores a misspelt
+//! chart's own `values.yaml` / `values.schema.json` (see `crate::schema::chart`): Helm ignores a misspelt
 //! key silently, so a typo is a render error with a did-you-mean, never an ignored setting. So
 //! a `--templates` values template may set any chart value; `credentials` stays closed (a
 //! secret must never be written into the values).

@@ -28,11 +28,11 @@ pub fn render(
 ) -> String {
     // Snippets quote the files: credentials in them are masked before rendering (offsets are
     // kept), and the finished text once more (messages and labels quote values too).
-    let redacted = crate::redact::sources(sources);
+    let redacted = crate::secrets::redact::sources(sources);
     let sources = redacted.as_ref().unwrap_or(sources);
     // Values quoted in messages, labels and help never carry control bytes to the output (the
     // human renderer's own colours are added after this).
-    let neutral = |s: &str| crate::redact::neutralize(s).into_owned();
+    let neutral = |s: &str| crate::secrets::redact::neutralize(s).into_owned();
     let cleaned: Option<Vec<Diagnostic>> = diagnostics
         .iter()
         .any(|d| {
@@ -40,7 +40,12 @@ pub fn render(
                 .into_iter()
                 .flatten()
                 .chain(d.primary.iter().chain(&d.secondary).map(|l| &l.message))
-                .any(|s| matches!(crate::redact::neutralize(s), std::borrow::Cow::Owned(_)))
+                .any(|s| {
+                    matches!(
+                        crate::secrets::redact::neutralize(s),
+                        std::borrow::Cow::Owned(_)
+                    )
+                })
         })
         .then(|| {
             diagnostics
@@ -63,7 +68,7 @@ pub fn render(
         Format::Github => github(diagnostics, sources),
         Format::Markdown => markdown(diagnostics, sources),
     };
-    crate::redact::redact(&text).into_owned()
+    crate::secrets::redact::redact(&text).into_owned()
 }
 
 fn level(d: &Diagnostic) -> Level<'static> {

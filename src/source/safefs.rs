@@ -13,7 +13,7 @@
 //! checked parent chain is enough for them. The remaining window (a parent directory swapped
 //! for a link between the check and the call) needs someone racing the run on the same
 //! machine; the output tree is locked against other ck8s-gen runs (see
-//! `render::output`), and a repository checkout cannot race.
+//! `tree`), and a repository checkout cannot race.
 //!
 //! The root itself (the directory named on the command line) is the caller's choice and is
 //! resolved normally, except where the caller refuses a symlinked root (the output tree).

@@ -2,11 +2,13 @@
 //! type it, run the semantic and fleet-wide checks and the regulatory profiles, and collect
 //! every finding in one sorted list.
 
+mod fleet;
+
 use crate::assets::{Assets, DEFAULTS, ENVIRONMENT_SCHEMA};
 use crate::checks;
 use crate::diagnostic::{self, Diagnostic, Severity};
-use crate::load::{self, Input, LoadError, LoadRequest, LoadedEnvironment, Workspace};
-use crate::model::Environment;
+use crate::environment::load::{self, Input, LoadError, LoadRequest, LoadedEnvironment, Workspace};
+use crate::environment::model::Environment;
 use crate::schema::{EnvironmentSchema, SchemaError};
 use crate::source::Sources;
 use rayon::prelude::*;
@@ -225,7 +227,7 @@ impl<'a> Validator<'a> {
             (a.loaded.name.as_str(), &sources.get(a.loaded.file).path)
                 .cmp(&(b.loaded.name.as_str(), &sources.get(b.loaded.file).path))
         });
-        let fleet = checks::fleet(&environments, &workspace.unloaded_names);
+        let fleet = fleet::fleet(&environments, &workspace.unloaded_names);
         let failed: HashSet<&str> = fleet
             .iter()
             .filter(|d| d.is_failure())

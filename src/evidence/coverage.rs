@@ -2,7 +2,7 @@
 //! backups include or leave out, and why. Read from the Schedules `render` writes (see
 //! [`crate::render::schedules`]), never from a second reading of the settings.
 
-use crate::model::{Environment, Role};
+use crate::environment::model::{Environment, Role};
 use crate::render::RenderError;
 use crate::render::objects::velero;
 use crate::render::templates::Templates;

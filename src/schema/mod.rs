@@ -1,10 +1,13 @@
 //! Structural validation: the environment JSON Schema, compiled once, and the translation of
 //! its errors into located diagnostics with a fix ("did you mean", the allowed values).
 
+pub mod chart;
+pub mod explain;
+
 use crate::diagnostic::Diagnostic;
-use crate::load::LoadedEnvironment;
+use crate::environment::load::LoadedEnvironment;
 use crate::secrets;
-use crate::suggest::did_you_mean;
+use crate::text::suggest::did_you_mean;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 

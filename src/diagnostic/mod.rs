@@ -1,6 +1,8 @@
 //! The one diagnostic model every check reports through: a code, a severity, a message, where
 //! in the user's files it applies, how to fix it and, for regulatory rules, the citation.
 
+pub mod report;
+
 use crate::source::{Location, Sources};
 use serde::Serialize;
 

@@ -466,6 +466,15 @@ pub struct OffsiteEncrypt {
     pub secret_name: Option<String>,
 }
 
+/// Suffix of a restore test's scratch namespace: `<namespace>-restore-test`.
+pub const SCRATCH_SUFFIX: &str = "-restore-test";
+
+/// The scratch namespace a restore test restores `namespace` into (the checks keep it free, the
+/// rendered test creates and deletes it).
+pub fn scratch_namespace(namespace: &str) -> String {
+    format!("{namespace}{SCRATCH_SUFFIX}")
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RestoreTest {
@@ -578,7 +587,7 @@ pub struct GitOps {
     #[serde(default)]
     pub velero: VeleroChart,
     /// Further velero chart values, passed through after every key is checked against the
-    /// chart's own `values.yaml` / `values.schema.json` (see `crate::chart`).
+    /// chart's own `values.yaml` / `values.schema.json` (see `crate::schema::chart`).
     #[serde(default)]
     pub chart_values: Option<serde_json::Map<String, serde_json::Value>>,
 }

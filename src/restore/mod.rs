@@ -18,7 +18,7 @@
 //!   suspended (CK8S: restore and sync never run together).
 
 use crate::assets::Assets;
-use crate::model::{Environment, Role, StorageProvider};
+use crate::environment::model::{Environment, Role, StorageProvider};
 use crate::render::context::{self, EnvView, LocationView, base_labels};
 use crate::render::objects::{CronJob, Job, Object};
 use crate::render::templates::Templates;
@@ -234,7 +234,7 @@ fn find<'o>(
             .iter()
             .map(|c| c.loaded.name.as_str())
             .collect();
-        let hint = crate::suggest::did_you_mean(want, names.iter().copied())
+        let hint = crate::text::suggest::did_you_mean(want, names.iter().copied())
             .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_else(|| format!("; environments: {}", names.join(", ")));
         usage(format!(
@@ -290,7 +290,7 @@ fn resolve_schedule(view: &EnvView, env: &str, want: &str) -> Result<String, Res
         .iter()
         .map(|n| format!("`{}` ({n})", short_name(n)))
         .collect();
-    let hint = crate::suggest::did_you_mean(want, candidates)
+    let hint = crate::text::suggest::did_you_mean(want, candidates)
         .map(|n| format!("did you mean `{n}`? "))
         .unwrap_or_default();
     Err(usage(format!(
@@ -628,7 +628,7 @@ fn erasure_step(cx: &Cx<'_>, steps: &mut Steps, ttl: &str) {
     if !gdpr && procedure.is_none() {
         return;
     }
-    let days = crate::duration::parse_go_duration(ttl)
+    let days = crate::velero::duration::parse_go_duration(ttl)
         .map(|d| (d.as_hours_f64() / 24.0).ceil() as i64)
         .unwrap_or(30);
     let mut lines = vec![format!(

@@ -1,16 +1,15 @@
 //! Semantic checks a schema cannot express, each with a stable kebab-case code: cron and Go
 //! duration syntax as Velero parses them, retention against the schedule, object lock against
-//! retention, credentials typed inline, provider settings that belong together, and
-//! fleet-wide rules such as one prefix per bucket.
+//! retention, credentials typed inline, and provider settings that belong together (the
+//! fleet-wide rules are `validate::fleet`).
 
-use crate::cron::parse_velero_cron;
 use crate::diagnostic::Diagnostic;
-use crate::duration::parse_go_duration;
-use crate::load::LoadedEnvironment;
-use crate::model::{AtRest, Environment, ObjectLock, Role, StorageProvider};
+use crate::environment::load::LoadedEnvironment;
+use crate::environment::model::{AtRest, Environment, ObjectLock, Role, StorageProvider};
 use crate::schema::dotted;
 use crate::secrets;
-use crate::validate::Checked;
+use crate::velero::cron::parse_velero_cron;
+use crate::velero::duration::parse_go_duration;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -529,7 +528,7 @@ fn check_scope(cx: &mut Ctx<'_>, env: &Environment) {
             );
         }
     }
-    if env.backup.scope.volumes == crate::model::VolumeMethod::CsiSnapshot {
+    if env.backup.scope.volumes == crate::environment::model::VolumeMethod::CsiSnapshot {
         cx.push(
             Diagnostic::warning("snapshot-is-not-a-backup", "CSI snapshots without the data mover stay on the cluster's own storage system")
                 .at(cx.at("/backup/scope/volumes"), "snapshot only")
@@ -555,7 +554,7 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
         );
     }
     let oci_chart = env.gitops.chart.repository.starts_with("oci://");
-    if env.gitops.engine == crate::model::Engine::Flux {
+    if env.gitops.engine == crate::environment::model::Engine::Flux {
         let oci_source = env.gitops.flux.chart_source == "ociRepository";
         if oci_source != oci_chart {
             let (message, help) = if oci_source {
@@ -577,7 +576,7 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
             );
         }
     }
-    if env.gitops.engine == crate::model::Engine::Argocd
+    if env.gitops.engine == crate::environment::model::Engine::Argocd
         && env
             .gitops
             .repository
@@ -594,7 +593,9 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
             .help("add `gitops.repository.url` (e.g. in `environments/common.yaml`)"),
         );
     }
-    if env.gitops.argocd.source == "plugin" && env.gitops.engine != crate::model::Engine::Argocd {
+    if env.gitops.argocd.source == "plugin"
+        && env.gitops.engine != crate::environment::model::Engine::Argocd
+    {
         cx.push(
             Diagnostic::warning(
                 "unused-setting",
@@ -613,7 +614,7 @@ fn check_chart_values(cx: &mut Ctx<'_>, env: &Environment) {
     };
     let values = Value::Object(values.clone());
     let base = "/gitops/chartValues";
-    let chart = crate::chart::Chart::embedded();
+    let chart = crate::schema::chart::Chart::embedded();
     let unknown = chart.unknown_keys(&values);
     for p in &unknown {
         let pointer = format!("{base}{}", p.pointer);
@@ -634,7 +635,7 @@ fn check_chart_values(cx: &mut Ctx<'_>, env: &Environment) {
         };
         cx.push(d);
     }
-    for (pointer, instead) in crate::chart::owned_conflicts(&values) {
+    for (pointer, instead) in crate::schema::chart::owned_conflicts(&values) {
         let at = format!("{base}{pointer}");
         cx.push(
             Diagnostic::error(
@@ -701,7 +702,7 @@ fn check_restore_test(cx: &mut Ctx<'_>, env: &Environment) {
                 }),
             );
         }
-        let scratch = crate::render::restore_test::scratch_namespace(ns);
+        let scratch = crate::environment::model::scratch_namespace(ns);
         if scratch.len() > 63 {
             cx.push(
                 Diagnostic::error(
@@ -805,106 +806,4 @@ fn walk_at(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &Val
         }
         _ => {}
     }
-}
-
-/// Rules across environments: names, one prefix per bucket, management links.
-pub fn fleet(
-    environments: &[Checked],
-    unloaded: &std::collections::BTreeSet<String>,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let mut names: BTreeMap<&str, &Checked> = BTreeMap::new();
-    for c in environments {
-        if let Some(first) = names.get(c.loaded.name.as_str()) {
-            out.push(
-                Diagnostic::error(
-                    "duplicate-environment",
-                    format!("two environments are named `{}`", c.loaded.name),
-                )
-                .at(
-                    c.loaded.provenance.value_location("/metadata/name"),
-                    "repeated name",
-                )
-                .also(
-                    first.loaded.provenance.value_location("/metadata/name"),
-                    "first used here",
-                )
-                .in_environment(&c.loaded.name)
-                .help("environment names must be unique: they name the rendered directories"),
-            );
-        } else {
-            names.insert(c.loaded.name.as_str(), c);
-        }
-    }
-    let mut management: Option<Vec<&str>> = None;
-    let mut locations: BTreeMap<(String, String, String), &Checked> = BTreeMap::new();
-    for c in environments {
-        let Some(env) = &c.environment else { continue };
-        let key = (
-            env.storage.endpoint.clone().unwrap_or_default(),
-            env.storage.bucket.clone(),
-            env.storage.effective_prefix(env.cluster.role),
-        );
-        if let Some(first) = locations.insert(key.clone(), c) {
-            out.push(
-                Diagnostic::error("duplicate-bucket-prefix", format!("`{}` and `{}` write to the same bucket `{}` under the same prefix `{}`", first.loaded.name, c.loaded.name, key.1, key.2))
-                    .at(c.loaded.provenance.value_location("/storage/bucket"), "same bucket and prefix")
-                    .also(first.loaded.provenance.value_location("/storage/bucket"), "also used here")
-                    .in_environment(&c.loaded.name)
-                    .help("give each cluster sharing a bucket its own `prefix`: Velero would sync and garbage-collect the other cluster's backups"),
-            );
-        }
-        if let Some(manager) = env
-            .replication
-            .offsite
-            .managed_by
-            .as_deref()
-            .filter(|_| env.replication.offsite.enabled)
-        {
-            let target = names.get(manager);
-            let role = target
-                .and_then(|t| t.environment.as_ref())
-                .map(|e| e.cluster.role);
-            let problem = match (target, role) {
-                (None, _) if unloaded.contains(manager) => None,
-                (None, _) => Some(format!("no environment named `{manager}`")),
-                (Some(_), Some(Role::Workload)) => {
-                    Some(format!("`{manager}` is a workload cluster"))
-                }
-                _ => None,
-            };
-            if let Some(problem) = problem {
-                let names = management.get_or_insert_with(|| {
-                    environments
-                        .iter()
-                        .filter(|o| {
-                            o.environment
-                                .as_ref()
-                                .is_some_and(|e| e.cluster.role == Role::Management)
-                        })
-                        .map(|o| o.loaded.name.as_str())
-                        .collect()
-                });
-                let mut help = "`managedBy` names the management environment whose cluster runs the replication CronJobs".to_owned();
-                if let Some(s) = crate::suggest::did_you_mean(manager, names.iter().copied()) {
-                    help = format!("did you mean `{s}`? {help}");
-                }
-                out.push(
-                    Diagnostic::error(
-                        "unknown-management-environment",
-                        format!("off-site replication is managed by `{manager}`, but {problem}"),
-                    )
-                    .at(
-                        c.loaded
-                            .provenance
-                            .value_location("/replication/offsite/managedBy"),
-                        "not a management environment",
-                    )
-                    .in_environment(&c.loaded.name)
-                    .help(help),
-                );
-            }
-        }
-    }
-    out
 }

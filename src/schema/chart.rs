@@ -7,9 +7,9 @@ use serde_json::Value;
 use std::sync::OnceLock;
 
 /// The chart's `values.yaml` (its defaults and the keys it knows).
-pub const VALUES_YAML: &str = include_str!("../schemas/velero-chart/values.yaml");
+pub const VALUES_YAML: &str = include_str!("../../schemas/velero-chart/values.yaml");
 /// The chart's `values.schema.json` (what `helm install` validates the merged values with).
-pub const VALUES_SCHEMA: &str = include_str!("../schemas/velero-chart/values.schema.json");
+pub const VALUES_SCHEMA: &str = include_str!("../../schemas/velero-chart/values.schema.json");
 /// The chart version both files come from.
 pub const CHART_VERSION: &str = "12.1.0";
 
@@ -166,8 +166,11 @@ impl Chart {
                         "the velero chart {CHART_VERSION} has no value `{}`",
                         dotted(&path)
                     ),
-                    suggestion: crate::suggest::did_you_mean(key, known.iter().map(String::as_str))
-                        .map(|s| dotted(&format!("{pointer}/{s}"))),
+                    suggestion: crate::text::suggest::did_you_mean(
+                        key,
+                        known.iter().map(String::as_str),
+                    )
+                    .map(|s| dotted(&format!("{pointer}/{s}"))),
                     pointer: path,
                 });
             }

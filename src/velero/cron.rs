@@ -37,7 +37,7 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 use std::sync::Mutex;
 
-use crate::duration::{GoDuration, parse_go_duration};
+use crate::velero::duration::{GoDuration, parse_go_duration};
 
 /// A valid Velero schedule with precomputed firing statistics.
 #[derive(Debug, Clone, PartialEq)]
@@ -329,7 +329,7 @@ fn check_zone(zone: &str) -> Result<(), Problem> {
             "{unknown}; the Etc zones run from Etc/GMT-14 to Etc/GMT+12"
         )));
     }
-    match crate::suggest::did_you_mean(zone, names.iter().map(String::as_str)) {
+    match crate::text::suggest::did_you_mean(zone, names.iter().map(String::as_str)) {
         Some(near) => Err(Problem::new(unknown).with_candidate(near.to_owned())),
         None => Err(Problem::new(format!(
             "{unknown}: expected UTC, Local or an IANA name such as Europe/Stockholm"

@@ -277,11 +277,11 @@ mod tests {
     use super::*;
 
     fn schema() -> EnvironmentSchema {
-        EnvironmentSchema::compile(include_str!("../schemas/environment.schema.json")).unwrap()
+        EnvironmentSchema::compile(include_str!("../../schemas/environment.schema.json")).unwrap()
     }
 
     fn defaults() -> Value {
-        crate::yaml::documents(include_str!("../schemas/defaults.yaml"))
+        crate::yaml::documents(include_str!("../../schemas/defaults.yaml"))
             .unwrap()
             .remove(0)
     }

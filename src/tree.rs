@@ -7,7 +7,7 @@
 //!   ([`GENERATED_MARK`]): a hand-edited or tampered manifest cannot make it delete a user's
 //!   file (such files are kept, reported, and dropped from the manifest).
 //! - No links followed: every path is checked component by component below `DIR` before it is
-//!   read, written or deleted (see `crate::safefs`); `DIR` itself must not be a symlink. A
+//!   read, written or deleted (see `crate::source::safefs`); `DIR` itself must not be a symlink. A
 //!   symlink, FIFO, device or directory where a file is expected (or a non-directory where a
 //!   directory is expected) stops `render` naming the path, and is a problem for `--check`.
 //! - Locking: `render` holds an exclusive lock (`flock`) on the directory containing `DIR`
@@ -27,7 +27,7 @@
 //!   directories they leave empty are removed.
 //! - `check` writes nothing and reports stale, missing, extra and unsafe files.
 
-use crate::safefs::{self, FsError, Kind};
+use crate::source::safefs::{self, FsError, Kind};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;

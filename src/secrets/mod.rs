@@ -1,6 +1,8 @@
 //! Spotting credentials typed into an environment file, so they never reach Git, and finding
 //! where in any text a credential sits (the one detector behind the `inline-secret` check and
-//! behind `crate::redact`, which masks them in everything ck8s-gen prints or writes).
+//! behind `crate::secrets::redact`, which masks them in everything ck8s-gen prints or writes).
+
+pub mod redact;
 
 use std::ops::Range;
 use std::sync::LazyLock;

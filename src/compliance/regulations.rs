@@ -97,7 +97,7 @@ pub fn explain(catalog: &Catalog, name: &str, as_json: bool) -> Result<String, S
         .collect();
     candidates.extend(catalog.rules().map(|(_, r)| r.meta.id.as_str()));
     let mut message = format!("no regulatory profile or rule named `{name}`");
-    if let Some(s) = crate::suggest::did_you_mean(name, candidates) {
+    if let Some(s) = crate::text::suggest::did_you_mean(name, candidates) {
         message.push_str(&format!("; did you mean `{s}`?"));
     }
     message.push_str(" (see `ck8s-gen regulations list`)");

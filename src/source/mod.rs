@@ -1,6 +1,8 @@
 //! Source files the user gave us, and byte spans into them, so every diagnostic can point at
 //! `file:line:col`.
 
+pub mod safefs;
+
 use std::fmt;
 
 /// Index of a file in [`Sources`].

@@ -336,7 +336,7 @@ pub enum LoadError {
     #[error("no environment files (*.yaml) in `{0}`")]
     Empty(String),
     #[error(transparent)]
-    Unsafe(#[from] crate::safefs::FsError),
+    Unsafe(#[from] crate::source::safefs::FsError),
 }
 
 /// More entries than this in the environment directory is not an environment directory.
@@ -372,7 +372,7 @@ impl Input {
     /// through a symbolic link, never blocking (a FIFO or device is an error naming it).
     pub fn read(path: &Path) -> Result<Input, LoadError> {
         let display = display_path(path);
-        match crate::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64)? {
+        match crate::source::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64)? {
             Some(bytes) => Ok(Input { display, bytes }),
             None => Err(LoadError::Io {
                 path: display,
@@ -445,7 +445,7 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
                 message: e.to_string(),
             })?;
             if count >= MAX_DIRECTORY_ENTRIES {
-                return Err(crate::safefs::FsError::TooMany {
+                return Err(crate::source::safefs::FsError::TooMany {
                     path: display,
                     limit: MAX_DIRECTORY_ENTRIES,
                 }
@@ -459,13 +459,13 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
                 // would delete.
                 let kind = entry
                     .file_type()
-                    .map(crate::safefs::Kind::of)
+                    .map(crate::source::safefs::Kind::of)
                     .map_err(|e| LoadError::Io {
                         path: display_path(&path),
                         message: e.to_string(),
                     })?;
-                if kind != crate::safefs::Kind::File {
-                    return Err(crate::safefs::FsError::NotRegular {
+                if kind != crate::source::safefs::Kind::File {
+                    return Err(crate::source::safefs::FsError::NotRegular {
                         path: display_path(&path),
                         kind,
                     }
@@ -490,7 +490,7 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
     for want in only {
         let as_path = Path::new(want);
         if (want.ends_with(".yaml") || want.ends_with(".yml"))
-            && crate::safefs::kind(as_path)?.is_some()
+            && crate::source::safefs::kind(as_path)?.is_some()
         {
             chosen.push(as_path.to_path_buf());
             continue;
@@ -501,7 +501,9 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
         });
         match found {
             Some(path) => chosen.push(path.clone()),
-            None if crate::safefs::kind(as_path)?.is_some() => chosen.push(as_path.to_path_buf()),
+            None if crate::source::safefs::kind(as_path)?.is_some() => {
+                chosen.push(as_path.to_path_buf())
+            }
             None => return Err(LoadError::UnknownEnvironment(want.clone(), display)),
         }
     }
@@ -529,7 +531,7 @@ pub fn environment_names(dir: &Path) -> Vec<(PathBuf, String)> {
 
 /// `metadata.name` read cheaply, to match environment names given on the command line.
 fn quick_name(path: &Path) -> Option<String> {
-    let bytes = crate::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64).ok()??;
+    let bytes = crate::source::safefs::read_limited(path, yaml::MAX_FILE_BYTES as u64).ok()??;
     let text = String::from_utf8(bytes).ok()?;
     let mut in_metadata = false;
     for line in text.lines() {
@@ -552,7 +554,7 @@ fn quick_name(path: &Path) -> Option<String> {
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
     let files = discover(request.dir, request.only)?;
     let common_path = request.dir.join(COMMON_FILE);
-    let common = match crate::safefs::kind(&common_path)? {
+    let common = match crate::source::safefs::kind(&common_path)? {
         Some(_) => Some(Input::read(&common_path)?),
         None => None,
     };

@@ -1,0 +1,110 @@
+//! Rules across environments: unique names, one prefix per bucket, `managedBy` naming a
+//! management environment.
+
+use super::Checked;
+use crate::diagnostic::Diagnostic;
+use crate::environment::model::Role;
+use std::collections::BTreeMap;
+
+/// Rules across environments: names, one prefix per bucket, management links.
+pub fn fleet(
+    environments: &[Checked],
+    unloaded: &std::collections::BTreeSet<String>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut names: BTreeMap<&str, &Checked> = BTreeMap::new();
+    for c in environments {
+        if let Some(first) = names.get(c.loaded.name.as_str()) {
+            out.push(
+                Diagnostic::error(
+                    "duplicate-environment",
+                    format!("two environments are named `{}`", c.loaded.name),
+                )
+                .at(
+                    c.loaded.provenance.value_location("/metadata/name"),
+                    "repeated name",
+                )
+                .also(
+                    first.loaded.provenance.value_location("/metadata/name"),
+                    "first used here",
+                )
+                .in_environment(&c.loaded.name)
+                .help("environment names must be unique: they name the rendered directories"),
+            );
+        } else {
+            names.insert(c.loaded.name.as_str(), c);
+        }
+    }
+    let mut management: Option<Vec<&str>> = None;
+    let mut locations: BTreeMap<(String, String, String), &Checked> = BTreeMap::new();
+    for c in environments {
+        let Some(env) = &c.environment else { continue };
+        let key = (
+            env.storage.endpoint.clone().unwrap_or_default(),
+            env.storage.bucket.clone(),
+            env.storage.effective_prefix(env.cluster.role),
+        );
+        if let Some(first) = locations.insert(key.clone(), c) {
+            out.push(
+                Diagnostic::error("duplicate-bucket-prefix", format!("`{}` and `{}` write to the same bucket `{}` under the same prefix `{}`", first.loaded.name, c.loaded.name, key.1, key.2))
+                    .at(c.loaded.provenance.value_location("/storage/bucket"), "same bucket and prefix")
+                    .also(first.loaded.provenance.value_location("/storage/bucket"), "also used here")
+                    .in_environment(&c.loaded.name)
+                    .help("give each cluster sharing a bucket its own `prefix`: Velero would sync and garbage-collect the other cluster's backups"),
+            );
+        }
+        if let Some(manager) = env
+            .replication
+            .offsite
+            .managed_by
+            .as_deref()
+            .filter(|_| env.replication.offsite.enabled)
+        {
+            let target = names.get(manager);
+            let role = target
+                .and_then(|t| t.environment.as_ref())
+                .map(|e| e.cluster.role);
+            let problem = match (target, role) {
+                (None, _) if unloaded.contains(manager) => None,
+                (None, _) => Some(format!("no environment named `{manager}`")),
+                (Some(_), Some(Role::Workload)) => {
+                    Some(format!("`{manager}` is a workload cluster"))
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                let names = management.get_or_insert_with(|| {
+                    environments
+                        .iter()
+                        .filter(|o| {
+                            o.environment
+                                .as_ref()
+                                .is_some_and(|e| e.cluster.role == Role::Management)
+                        })
+                        .map(|o| o.loaded.name.as_str())
+                        .collect()
+                });
+                let mut help = "`managedBy` names the management environment whose cluster runs the replication CronJobs".to_owned();
+                if let Some(s) = crate::text::suggest::did_you_mean(manager, names.iter().copied())
+                {
+                    help = format!("did you mean `{s}`? {help}");
+                }
+                out.push(
+                    Diagnostic::error(
+                        "unknown-management-environment",
+                        format!("off-site replication is managed by `{manager}`, but {problem}"),
+                    )
+                    .at(
+                        c.loaded
+                            .provenance
+                            .value_location("/replication/offsite/managedBy"),
+                        "not a management environment",
+                    )
+                    .in_environment(&c.loaded.name)
+                    .help(help),
+                );
+            }
+        }
+    }
+    out
+}
