@@ -791,7 +791,7 @@ fn walk_at(value: &Value, pointer: &mut String, visit: &mut dyn FnMut(&str, &Val
         Value::Object(map) => {
             for (k, v) in map {
                 pointer.push('/');
-                pointer.push_str(&crate::yaml::escape_pointer_segment(k));
+                pointer.push_str(&crate::source::pointer::escape(k));
                 walk_at(v, pointer, visit);
                 pointer.truncate(parent);
             }

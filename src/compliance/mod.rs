@@ -676,7 +676,7 @@ fn schema_failures(rule: &Rule, compiled: &Compiled, instance: &Value) -> Vec<Fa
             let mut pointer = error.instance_path().as_str().to_owned();
             if let ValidationErrorKind::Required { property } = error.kind() {
                 let name = property.as_str().unwrap_or_default();
-                pointer = format!("{pointer}/{}", crate::yaml::escape_pointer_segment(name));
+                pointer = crate::source::pointer::child(&pointer, name);
             }
             let template = clause_message(&rule.schema, error.schema_path().as_str())
                 .unwrap_or(&rule.meta.message);
@@ -705,10 +705,9 @@ fn effect(failures: &[Failure]) -> Effect {
 fn clause_message<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a str> {
     let mut node = schema;
     let mut found = node.get("x-message").and_then(Value::as_str);
-    for segment in schema_path.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
+    for segment in crate::source::pointer::segments(schema_path) {
         let next = match node {
-            Value::Object(map) => map.get(&segment),
+            Value::Object(map) => map.get(segment.as_ref()),
             Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => None,
         };

@@ -3,8 +3,9 @@
 //! remembering which file and span every effective value came from.
 
 use crate::diagnostic::Diagnostic;
+use crate::source::pointer;
 use crate::source::{Location, SourceFile, SourceId, Sources, Span};
-use crate::yaml::{self, Document, escape_pointer_segment};
+use crate::yaml::{self, Document};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -203,7 +204,7 @@ impl Provenance {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    let seg = escape_pointer_segment(k);
+                    let seg = pointer::escape(k);
                     self.record_tree(
                         &format!("{pointer}/{seg}"),
                         v,
@@ -258,11 +259,11 @@ fn merge_value(
         return;
     };
     for (key, value) in over_map {
-        let layer_child = format!("{layer_pointer}/{}", escape_pointer_segment(key));
+        let layer_child = pointer::child(layer_pointer, key);
         if let (Some(name), Value::Array(extra)) = (key.strip_suffix('+'), value)
             && !name.is_empty()
         {
-            let child = format!("{pointer}/{}", escape_pointer_segment(name));
+            let child = pointer::child(pointer, name);
             let list = base_map
                 .entry(name.to_owned())
                 .or_insert_with(|| Value::Array(Vec::new()));
@@ -282,7 +283,7 @@ fn merge_value(
                 continue;
             }
         }
-        let child = format!("{pointer}/{}", escape_pointer_segment(key));
+        let child = pointer::child(pointer, key);
         if value.is_null() {
             base_map.remove(key);
             provenance.remove_subtree(&child);

@@ -157,7 +157,7 @@ impl Chart {
             return;
         };
         for (key, child) in map {
-            let path = format!("{pointer}/{}", crate::yaml::escape_pointer_segment(key));
+            let path = crate::source::pointer::child(&pointer, key);
             if known.iter().any(|k| k == key) {
                 self.walk(child, path, out);
             } else {
@@ -235,11 +235,7 @@ fn leaves(value: &Value, pointer: String, visit: &mut dyn FnMut(&str)) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (key, child) in map {
-                leaves(
-                    child,
-                    format!("{pointer}/{}", crate::yaml::escape_pointer_segment(key)),
-                    visit,
-                );
+                leaves(child, crate::source::pointer::child(&pointer, key), visit);
             }
         }
         _ => visit(&pointer),
@@ -265,14 +261,7 @@ pub fn merge(base: &mut Value, overlay: &Value) {
     }
 }
 
-/// `/nodeAgent/tolerations` → `nodeAgent.tolerations`.
-fn dotted(pointer: &str) -> String {
-    pointer
-        .trim_start_matches('/')
-        .replace('/', ".")
-        .replace("~1", "/")
-        .replace("~0", "~")
-}
+use crate::source::pointer::dotted_keys as dotted;
 
 #[cfg(test)]
 mod tests {

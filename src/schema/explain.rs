@@ -37,7 +37,7 @@ pub fn pointer_of(key: &str) -> String {
             None => (part, false),
         };
         pointer.push('/');
-        pointer.push_str(&crate::yaml::escape_pointer_segment(name));
+        pointer.push_str(&crate::source::pointer::escape(name));
         if indexed {
             pointer.push_str("/0");
         }
@@ -103,10 +103,8 @@ pub fn explain(schema: &EnvironmentSchema, defaults: &Value, key: &str) -> Optio
             props
                 .iter()
                 .map(|(k, v)| {
-                    let resolved = schema.node_at(&format!(
-                        "{pointer}/{}",
-                        crate::yaml::escape_pointer_segment(k)
-                    ));
+                    let resolved =
+                        schema.node_at(&format!("{pointer}/{}", crate::source::pointer::escape(k)));
                     let title = v
                         .get("title")
                         .or_else(|| resolved.and_then(|r| r.get("title")))

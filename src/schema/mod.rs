@@ -57,11 +57,11 @@ impl EnvironmentSchema {
     /// The schema node describing the instance at `pointer`.
     pub fn node_at(&self, pointer: &str) -> Option<&Value> {
         let mut node = self.resolve(&self.raw)?;
-        for segment in pointer.split('/').skip(1) {
-            let segment = segment.replace("~1", "/").replace("~0", "~");
+        for segment in crate::source::pointer::segments(pointer) {
+            let segment = segment.as_ref();
             let next = node
                 .get("properties")
-                .and_then(|p| p.get(&segment))
+                .and_then(|p| p.get(segment))
                 .or_else(|| {
                     node.get("items")
                         .filter(|_| segment.parse::<usize>().is_ok())
@@ -78,8 +78,10 @@ impl EnvironmentSchema {
         let resolved = self.node_at(pointer);
         let local = pointer.rfind('/').and_then(|i| {
             let parent = self.node_at(&pointer[..i])?;
-            let segment = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
-            parent.get("properties").and_then(|p| p.get(&segment))
+            let segment = crate::source::pointer::unescape(&pointer[i + 1..]);
+            parent
+                .get("properties")
+                .and_then(|p| p.get(segment.as_ref()))
         });
         let pick = |k: &str| {
             local
@@ -128,8 +130,7 @@ impl EnvironmentSchema {
                     unexpected
                         .iter()
                         .map(|key| {
-                            let child =
-                                format!("{pointer}/{}", crate::yaml::escape_pointer_segment(key));
+                            let child = crate::source::pointer::child(pointer, key);
                             let at = env.provenance.key_location(&child);
                             (key, child, at)
                         })
@@ -357,21 +358,7 @@ impl EnvironmentSchema {
 }
 
 /// `/backup/tiers/0/name` → `backup.tiers[0].name`.
-pub fn dotted(pointer: &str) -> String {
-    let mut out = String::new();
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        if segment.parse::<usize>().is_ok() {
-            out.push_str(&format!("[{segment}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&segment);
-        }
-    }
-    out
-}
+pub use crate::source::pointer::dotted;
 
 fn describe(value: &Value) -> String {
     match value {

@@ -1,6 +1,7 @@
 //! Source files the user gave us, and byte spans into them, so every diagnostic can point at
 //! `file:line:col`.
 
+pub mod pointer;
 pub mod safefs;
 
 use std::fmt;

@@ -343,7 +343,7 @@ fn prune_unknown(schema: &EnvironmentSchema, value: &mut serde_json::Value, poin
             }
             for (k, v) in map.iter_mut() {
                 pointer.push('/');
-                pointer.push_str(&crate::yaml::escape_pointer_segment(k));
+                pointer.push_str(&crate::source::pointer::escape(k));
                 prune_unknown(schema, v, pointer);
                 pointer.truncate(len);
             }

@@ -70,15 +70,6 @@ pub struct Document {
     pub spans: SpanIndex,
 }
 
-/// Escape one JSON-pointer segment (RFC 6901).
-pub fn escape_pointer_segment(segment: &str) -> std::borrow::Cow<'_, str> {
-    if segment.contains(['~', '/']) {
-        std::borrow::Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
-    } else {
-        std::borrow::Cow::Borrowed(segment)
-    }
-}
-
 fn parse_options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
@@ -277,7 +268,7 @@ fn index_spans(file: &SourceFile) -> Result<SpanIndex, (Span, String)> {
                     continue;
                 }
                 Some((name, key_span)) => (
-                    format!("{pointer}/{}", escape_pointer_segment(&name)),
+                    crate::source::pointer::child(pointer, &name),
                     Some(key_span),
                 ),
             },
