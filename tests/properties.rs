@@ -6,7 +6,7 @@
 //! Case counts are modest by default (debug builds on 2 cores); raise them with
 //! `PROPTEST_CASES=10000 cargo test --release --test properties`.
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::diagnostic::{Diagnostic, Severity};
