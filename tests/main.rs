@@ -19,6 +19,7 @@ mod output_schemas;
 mod properties;
 mod regulations_cli;
 mod render;
+mod renderers;
 mod report;
 mod restore;
 mod schema;
