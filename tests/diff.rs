@@ -96,7 +96,7 @@ fn the_markdown_comment_is_golden() {
     let expected = std::fs::read_to_string(&golden).unwrap_or_default();
     assert_eq!(
         text, expected,
-        "re-bless with CK8S_GEN_BLESS=1 cargo test --test diff and review"
+        "re-bless with CK8S_GEN_BLESS=1 cargo test --test main diff::the_markdown_comment_is_golden and review"
     );
     assert!(text.len() < 65_536);
 }

@@ -4,7 +4,7 @@
 //! reader.
 //!
 //! Case counts are modest by default (debug builds on 2 cores); raise them with
-//! `PROPTEST_CASES=10000 cargo test --release --test properties`.
+//! `PROPTEST_CASES=10000 cargo test --release --test main properties::`.
 
 use crate::support;
 

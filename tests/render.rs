@@ -124,7 +124,7 @@ fn golden_rendered_tree_of_the_shipped_environments() {
     }
     assert!(
         problems.is_empty(),
-        "{}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test render and review the diff",
+        "{}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test main render::golden and review the diff",
         problems.join("\n")
     );
 }

@@ -3,7 +3,7 @@
 //! commit, the date and the input hash), HTML safety, and the HTML rendered by headless
 //! Chromium when it is installed (CI installs it; elsewhere the test says it skipped).
 //!
-//! Re-bless the golden files with `CK8S_GEN_BLESS=1 cargo test --test report` and review
+//! Re-bless the golden files with `CK8S_GEN_BLESS=1 cargo test --test main report::` and review
 //! the diff. The golden runs pin `CK8S_GEN_TODAY=2026-11-25` and `CK8S_GEN_COMMIT` (the
 //! command would otherwise record `git rev-parse HEAD` of the checkout).
 
@@ -51,7 +51,7 @@ fn golden(name: &str, actual: &str) {
             .header("expected", "actual")
             .to_string();
         panic!(
-            "{} differs:\n{diff}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test report and review the diff",
+            "{} differs:\n{diff}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test main report:: and review the diff",
             path.display()
         );
     }
