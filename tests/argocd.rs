@@ -1,32 +1,24 @@
 //! The Argo CD Config Management Plugin, run the way the CMP server runs it: environment
 //! variables, the repository as working directory, no TTY, stdout captured.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use support::check_stream;
+
+use support::{Ran, check_stream, ck8s_gen_in};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Run like argocd-cmp-server: a clean environment plus the CMP variables.
-fn cmp(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"));
-    command
+/// Run like argocd-cmp-server: a clean environment (the hermetic run) plus the CMP variables.
+fn cmp(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Ran {
+    ck8s_gen_in(dir)
         .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    command
-        .env("CK8S_GEN_TODAY", "2026-11-25")
         .env("ARGOCD_APP_NAMESPACE", "velero")
-        .env("ARGOCD_APP_PROJECT_NAME", "default");
-    for (k, v) in vars {
-        command.env(k, v);
-    }
-    command.stdin(Stdio::null()).output().unwrap()
+        .env("ARGOCD_APP_PROJECT_NAME", "default")
+        .envs(vars)
+        .run()
 }
 
 fn copy_environments(to: &Path) {

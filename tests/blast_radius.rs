@@ -2,7 +2,7 @@
 //! (its management cluster's sync jobs, the fleet ApplicationSets); `validate ENV` sees the
 //! fleet checks that involve ENV.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use support::{ck8s_gen, command, shipped_environments};

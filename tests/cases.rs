@@ -1,52 +1,36 @@
-//! Golden end-to-end cases: each directory under `tests/cases/` holds the input (an
-//! `environments/` tree), the command line (`cmd`), and the expected exit status (`status`),
-//! stderr (`stderr`) and, when present, stdout (`stdout`). Re-bless with `CK8S_GEN_BLESS=1`
-//! and review the diff before committing.
+//! Golden end-to-end cases, one `#[test]` each: each directory under `tests/cases/` holds the
+//! input (an `environments/` tree), the command line (`cmd`), and the expected exit status
+//! (`status`), stderr (`stderr`) and, when present, stdout (`stdout`). A new case directory is
+//! listed in `cases!` below (`every_case_directory_is_listed` fails until it is). Re-bless with
+//! `CK8S_GEN_BLESS=1 cargo test --test main cases::` (or `cases::NAME` for one case) and review
+//! the diff before committing.
 
+use crate::support::{self, ck8s_gen_in};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
+    support::repo().join("tests/cases")
 }
 
-fn run_case(dir: &Path) -> Result<(), String> {
+/// Run the case in `dir`: compare with its golden files, or with `bless`, rewrite them.
+fn check_case(dir: &Path, bless: bool) -> Result<(), String> {
     let cmd = std::fs::read_to_string(dir.join("cmd"))
         .map_err(|e| format!("{}: no cmd file: {e}", dir.display()))?;
-    let args: Vec<&str> = cmd.split_whitespace().collect();
-    let output = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
-        .args(&args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", "2026-11-25")
-        .env("NO_COLOR", "1")
-        .env_remove("CK8S_GEN_DIR")
-        .env_remove("CK8S_GEN_FORMAT")
-        .output()
-        .map_err(|e| e.to_string())?;
-    let status = output
-        .status
-        .code()
-        .map_or("signal".to_owned(), |c| c.to_string());
+    let output = ck8s_gen_in(dir).args(cmd.split_whitespace()).run();
+    let status = output.code().map_or("signal".to_owned(), |c| c.to_string());
     let actual = [
         ("status", format!("{status}\n")),
-        (
-            "stderr",
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        ),
-        (
-            "stdout",
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        ),
+        ("stderr", output.stderr_text()),
+        ("stdout", output.stdout_text()),
     ];
-    let bless = std::env::var_os("CK8S_GEN_BLESS").is_some();
     let mut problems = Vec::new();
-    for (name, text) in actual {
-        let path = dir.join(name);
+    for (file, text) in actual {
+        let path = dir.join(file);
         if bless {
-            if name == "stdout" && text.is_empty() {
+            if file == "stdout" && text.is_empty() {
                 let _ = std::fs::remove_file(&path);
             } else {
-                std::fs::write(&path, &text).map_err(|e| e.to_string())?;
+                std::fs::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
             }
             continue;
         }
@@ -56,35 +40,136 @@ fn run_case(dir: &Path) -> Result<(), String> {
                 .unified_diff()
                 .header("expected", "actual")
                 .to_string();
-            problems.push(format!("{name} differs:\n{diff}"));
+            problems.push(format!("{file} differs:\n{diff}"));
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("case {}:\n{}", dir.display(), problems.join("\n")))
+        Err(format!(
+            "`ck8s-gen {}`:\n{}",
+            cmd.trim(),
+            problems.join("\n")
+        ))
     }
 }
 
+/// The golden case `tests/cases/{name}`; `CK8S_GEN_BLESS` set rewrites its files.
+fn run_case(name: &str) {
+    let bless = std::env::var_os("CK8S_GEN_BLESS").is_some();
+    if let Err(problems) = check_case(&cases_dir().join(name), bless) {
+        panic!(
+            "golden case tests/cases/{name} {problems}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test main cases::{} and review the diff",
+            name.replace('-', "_"),
+        );
+    }
+}
+
+/// One `#[test]` per case directory (named after it, `-` as `_`), and the list of them all.
+macro_rules! cases {
+    ($($test:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                run_case($dir);
+            }
+        )*
+        const CASES: &[&str] = &[$($dir),*];
+    };
+}
+
+cases! {
+    chart_values => "chart-values",
+    chart_values_invalid => "chart-values-invalid",
+    chart_values_wrong_type => "chart-values-wrong-type",
+    cron_and_durations => "cron-and-durations",
+    duplicate_keys => "duplicate-keys",
+    fleet_shared_prefix => "fleet-shared-prefix",
+    github_format => "github-format",
+    inline_secret => "inline-secret",
+    json_format => "json-format",
+    layering_common => "layering-common",
+    malformed_yaml => "malformed-yaml",
+    missing_directory => "missing-directory",
+    missing_keys => "missing-keys",
+    offsite_bucket_json => "offsite-bucket-json",
+    offsite_lock_needs_versioning => "offsite-lock-needs-versioning",
+    offsite_rules => "offsite-rules",
+    regulatory_profiles => "regulatory-profiles",
+    restore_backup_mapping => "restore-backup-mapping",
+    restore_from_schedule => "restore-from-schedule",
+    restore_invalid_environment => "restore-invalid-environment",
+    restore_offsite_at_bad_time => "restore-offsite-at-bad-time",
+    restore_offsite_at_unversioned => "restore-offsite-at-unversioned",
+    restore_offsite_encrypted => "restore-offsite-encrypted",
+    restore_offsite_unencrypted => "restore-offsite-unencrypted",
+    restore_test_rules => "restore-test-rules",
+    restore_unknown_environment => "restore-unknown-environment",
+    restore_unknown_schedule => "restore-unknown-schedule",
+    restore_update_policy => "restore-update-policy",
+    retention_vs_schedule => "retention-vs-schedule",
+    tab_indented => "tab-indented",
+    unknown_environment => "unknown-environment",
+    unknown_keys => "unknown-keys",
+    unreadable_files => "unreadable-files",
+    valid_minimal => "valid-minimal",
+    wrong_kind => "wrong-kind",
+    wrong_types => "wrong-types",
+}
+
+/// A case directory the list above does not name would never run.
 #[test]
-fn golden_cases() {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases_dir())
+fn every_case_directory_is_listed() {
+    let mut dirs: Vec<String> = std::fs::read_dir(cases_dir())
         .expect("tests/cases exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("cmd").is_file())
+        .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
         .collect();
     dirs.sort();
+    let mut listed: Vec<String> = CASES.iter().map(|c| (*c).to_owned()).collect();
+    listed.sort();
+    assert_eq!(
+        dirs, listed,
+        "the case directories with a `cmd` (left) and the cases listed in tests/cases.rs (right) differ"
+    );
     assert!(
         dirs.len() >= 10,
         "expected the golden cases, found {}",
         dirs.len()
     );
-    let failures: Vec<String> = dirs.iter().filter_map(|d| run_case(d).err()).collect();
+}
+
+/// A case whose golden files do not match fails, naming the file and the difference.
+#[test]
+fn a_case_with_other_expectations_fails() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("valid-minimal");
+    copy_dir(&cases_dir().join("valid-minimal"), &dir);
+    assert_eq!(check_case(&dir, false), Ok(()), "the copy passes as it is");
+    std::fs::write(dir.join("status"), "1\n").expect("write status");
+    let problems = check_case(&dir, false).expect_err("a wrong status fails");
     assert!(
-        failures.is_empty(),
-        "{} of {} golden cases failed:\n{}",
-        failures.len(),
-        dirs.len(),
-        failures.join("\n\n")
+        problems.contains("status differs") && problems.contains("-1\n+0"),
+        "{problems}"
     );
+    check_case(&dir, true).expect("bless rewrites the copy");
+    assert_eq!(check_case(&dir, false), Ok(()), "blessed, the copy passes");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("status")).expect("status"),
+        "0\n"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
 }

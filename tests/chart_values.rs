@@ -3,7 +3,7 @@
 //! ck8s-gen emits for the shipped environments and the chart-values case is a chart key that
 //! passes the chart's values.schema.json.
 
-mod support;
+use crate::support;
 
 use ck8s_gen::schema::chart::Chart;
 use serde_json::Value;
@@ -23,7 +23,7 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn with_values_template(extra: &str) -> std::process::Output {
+fn with_values_template(extra: &str) -> support::Ran {
     let tmp = tempfile::tempdir().unwrap();
     copy_tree(&repo().join("templates"), &tmp.path().join("templates"));
     copy_tree(

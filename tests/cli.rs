@@ -1,7 +1,7 @@
 //! End-to-end tests of the smaller subcommands: init, explain, coverage, schema, defaults,
 //! completions and man.
 
-mod support;
+use crate::support;
 
 use support::{ck8s_gen, repo};
 

@@ -7,7 +7,7 @@
 //! the whole validation pipeline in-process. Dates are relative to `crate::velero::dates::today()`
 //! (`@ago(N)` is N days ago), so the cases hold on any day and under `CK8S_GEN_TODAY`.
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::compliance::Status;

@@ -1,7 +1,7 @@
 //! `coverage` and the report's coverage section describe the objects `render` writes: the
 //! Schedules in the rendered tree, not a second reading of the settings.
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::evidence::coverage::{self, Coverage};

@@ -3,20 +3,14 @@
 //! every day before and after the due date. The shipped `mgmt-se` restore test was last
 //! performed on 2026-09-10, every 180 days: due on 2027-03-09, overdue from 2027-03-10.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
-use std::process::Output;
-use support::{command, shipped_environments};
+use support::{Ran, ck8s_gen_in, shipped_environments};
 
 /// Run the binary in `dir` with "today" set to `today`.
-fn on(today: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = command(dir, args);
-    c.env("CK8S_GEN_TODAY", today);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run ck8s-gen")
+fn on(today: &str, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Ran {
+    ck8s_gen_in(dir).args(args).today(today).envs(env).run()
 }
 
 /// The shipped environments with `mgmt-se` (the one whose restore test falls due) deployed by

@@ -2,6 +2,7 @@
 //! change, an added environment, a removed environment, a pure reordering (no change), masked
 //! values, `--against`, and the Markdown comment (golden).
 
+use crate::support::{Ran, ck8s_gen_in};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -37,15 +38,8 @@ fn fixture() -> tempfile::TempDir {
     tmp
 }
 
-fn diff(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
-        .arg("diff")
-        .args(args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", "2026-11-25")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+fn diff(dir: &Path, args: &[&str]) -> Ran {
+    ck8s_gen_in(dir).arg("diff").args(args).run()
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
@@ -102,7 +96,7 @@ fn the_markdown_comment_is_golden() {
     let expected = std::fs::read_to_string(&golden).unwrap_or_default();
     assert_eq!(
         text, expected,
-        "re-bless with CK8S_GEN_BLESS=1 cargo test --test diff and review"
+        "re-bless with CK8S_GEN_BLESS=1 cargo test --test main diff::the_markdown_comment_is_golden and review"
     );
     assert!(text.len() < 65_536);
 }
@@ -182,12 +176,7 @@ fn sensitive_values_are_masked_in_every_format() {
 #[test]
 fn against_a_rendered_tree_compares_objects_and_masks_secret_data() {
     let repo = fixture();
-    let render = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
-        .args(["render"])
-        .current_dir(repo.path())
-        .env("CK8S_GEN_TODAY", "2026-11-25")
-        .output()
-        .unwrap();
+    let render = ck8s_gen_in(repo.path()).arg("render").run();
     assert!(
         render.status.success(),
         "{}",

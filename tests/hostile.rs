@@ -3,7 +3,7 @@
 //! runs the binary and checks that nothing outside the tree changed, the run said what was
 //! wrong (naming the path), and `render --check` agrees with the tree afterwards.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -85,11 +85,11 @@ fn snapshot(dir: &Path) -> BTreeMap<String, String> {
     out
 }
 
-fn render(dir: &Path) -> Output {
+fn render(dir: &Path) -> support::Ran {
     ck8s_gen(dir, &["render"])
 }
 
-fn check(dir: &Path) -> Output {
+fn check(dir: &Path) -> support::Ran {
     ck8s_gen(dir, &["render", "--check"])
 }
 

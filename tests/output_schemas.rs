@@ -2,7 +2,7 @@
 //! and real output validates against it: validate (clean and with findings), diff, report,
 //! coverage, explain.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;

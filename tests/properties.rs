@@ -4,9 +4,9 @@
 //! reader.
 //!
 //! Case counts are modest by default (debug builds on 2 cores); raise them with
-//! `PROPTEST_CASES=10000 cargo test --release --test properties`.
+//! `PROPTEST_CASES=10000 cargo test --release --test main properties::`.
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::diagnostic::report;

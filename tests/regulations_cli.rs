@@ -1,13 +1,13 @@
 //! The binary end to end: `regulations list|explain` and `validate` of the shipped
 //! environments (and a changed copy) with "today" pinned.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn ck8s_gen(args: &[&str], dir: &Path) -> Output {
+fn ck8s_gen(args: &[&str], dir: &Path) -> support::Ran {
     support::ck8s_gen(dir, args)
 }
 

@@ -5,7 +5,7 @@
 // Tests say so (on stdout, shown with --nocapture) when an optional external checker is absent.
 #![allow(clippy::print_stdout)]
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::render::{self, Bundle, Options};
@@ -124,7 +124,7 @@ fn golden_rendered_tree_of_the_shipped_environments() {
     }
     assert!(
         problems.is_empty(),
-        "{}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test render and review the diff",
+        "{}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test main render::golden and review the diff",
         problems.join("\n")
     );
 }
@@ -379,7 +379,7 @@ fn stdout_prints_one_stream_of_the_selected_environments() {
         &["render", "prod-se-health", "--stdout", "--format", "json"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(out.into_output().stdout).unwrap();
     assert!(text.starts_with("---\n# Source: prod-se-health/"), "{text}");
     assert!(
         !text.contains("# Source: mgmt-se/") && !text.contains("_fleet"),
@@ -403,7 +403,7 @@ fn stdout_prints_one_stream_of_the_selected_environments() {
     );
     // Every environment plus the fleet when none is named.
     let all = ck8s_gen(tmp.path(), &["render", "--stdout"]);
-    let all = String::from_utf8(all.stdout).unwrap();
+    let all = String::from_utf8(all.into_output().stdout).unwrap();
     assert_eq!(all.matches("---\n").count(), 45);
     assert!(all.contains("# Source: _fleet/applicationset-ck8s-gen-backups.yaml"));
 }

@@ -3,11 +3,11 @@
 //! commit, the date and the input hash), HTML safety, and the HTML rendered by headless
 //! Chromium when it is installed (CI installs it; elsewhere the test says it skipped).
 //!
-//! Re-bless the golden files with `CK8S_GEN_BLESS=1 cargo test --test report` and review
+//! Re-bless the golden files with `CK8S_GEN_BLESS=1 cargo test --test main report::` and review
 //! the diff. The golden runs pin `CK8S_GEN_TODAY=2026-11-25` and `CK8S_GEN_COMMIT` (the
 //! command would otherwise record `git rev-parse HEAD` of the checkout).
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::compliance::catalog::Catalog;
@@ -18,15 +18,15 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{TODAY, repo};
+use support::{Ran, TODAY, repo};
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
-fn ck8s_gen(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
-    let mut command = support::command(dir, args);
-    command
+fn ck8s_gen(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Ran {
+    support::ck8s_gen_in(dir)
+        .args(args)
         .env("CK8S_GEN_COMMIT", COMMIT)
-        .envs(envs.iter().copied());
-    command.output().expect("run ck8s-gen")
+        .envs(envs)
+        .run()
 }
 
 fn stdout(out: &Output) -> String {
@@ -51,7 +51,7 @@ fn golden(name: &str, actual: &str) {
             .header("expected", "actual")
             .to_string();
         panic!(
-            "{} differs:\n{diff}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test report and review the diff",
+            "{} differs:\n{diff}\nre-bless with CK8S_GEN_BLESS=1 cargo test --test main report:: and review the diff",
             path.display()
         );
     }
@@ -134,18 +134,11 @@ fn the_report_is_deterministic_and_the_input_hash_follows_the_effective_configur
 fn the_commit_comes_from_git_or_the_override() {
     let tmp = shipped_copy();
     let commit = |envs: &[(&str, &str)]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"));
-        command
+        let out = support::ck8s_gen_in(tmp.path())
             .args(["report", "--as", "json"])
-            .current_dir(tmp.path())
-            .env("CK8S_GEN_TODAY", TODAY)
-            .env_remove("CK8S_GEN_COMMIT")
-            .env_remove("CK8S_GEN_DIR")
-            .env("GIT_CEILING_DIRECTORIES", tmp.path().parent().unwrap());
-        for (k, v) in envs {
-            command.env(k, v);
-        }
-        let out = command.output().unwrap();
+            .env("GIT_CEILING_DIRECTORIES", tmp.path().parent().unwrap())
+            .envs(envs)
+            .run();
         let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
         doc["header"]["commit"].clone()
     };

@@ -5,10 +5,10 @@
 // Tests say so (on stdout, shown with --nocapture) when an optional external checker is absent.
 #![allow(clippy::print_stdout)]
 
-mod support;
+use crate::support;
 
+use crate::support::Ran;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,18 +18,13 @@ fn fixtures() -> PathBuf {
     repo().join("tests/cases/_restore-environments")
 }
 
-fn restore(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ck8s-gen"))
+fn restore(dir: &Path, args: &[&str]) -> Ran {
+    support::ck8s_gen_in(dir)
         .arg("--dir")
         .arg(dir)
         .arg("restore")
         .args(args)
-        .env("CK8S_GEN_TODAY", "2026-11-25")
-        .env("NO_COLOR", "1")
-        .env_remove("CK8S_GEN_DIR")
-        .env_remove("CK8S_GEN_FORMAT")
-        .output()
-        .expect("run ck8s-gen")
+        .run()
 }
 
 fn text(bytes: &[u8]) -> String {

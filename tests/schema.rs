@@ -2,7 +2,7 @@
 //! validates against it as one layer, the committed `schemas/editor.schema.json` is its
 //! output, and it still flags real mistakes.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;
@@ -11,7 +11,7 @@ use support::{ck8s_gen, repo};
 fn editor_schema() -> (String, jsonschema::Validator) {
     let out = ck8s_gen(repo(), &["schema"]);
     assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(out.into_output().stdout).unwrap();
     let value: Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::draft202012::options()
         .should_validate_formats(true)

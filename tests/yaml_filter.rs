@@ -5,7 +5,7 @@
 // Tests say so (on stdout, shown with --nocapture) when an optional external checker is absent.
 #![allow(clippy::print_stdout)]
 
-mod support;
+use crate::support;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::render::templates::Templates;

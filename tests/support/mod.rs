@@ -1,33 +1,27 @@
-//! Helpers shared by the integration tests: running the binary, and the upstream conformance
-//! checker.
+//! Helpers shared by the integration tests: running the binary (`run`), the shipped
+//! environments, skipping for a missing tool, and the upstream conformance checker.
 
-// Each test binary uses a subset; a missing tool fails under CI and is a loud note elsewhere.
-#![allow(dead_code, clippy::print_stdout)]
+mod run;
+
+pub use run::{Ran, ck8s_gen_in};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 /// "Today" for every run of the binary in the tests.
 pub const TODAY: &str = "2026-11-25";
 
-/// The `ck8s-gen` binary with `args`, run in `dir`: a pinned today, no colour, and none of the
-/// caller's `CK8S_GEN_*` settings.
+/// The hermetic `ck8s-gen` command with `args`, run in `dir` (see [`ck8s_gen_in`]), for a test
+/// that spawns the process itself.
 pub fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ck8s-gen"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("CK8S_GEN_TODAY", TODAY)
-        .env("NO_COLOR", "1")
-        .env_remove("CK8S_GEN_DIR")
-        .env_remove("CK8S_GEN_FORMAT");
-    command
+    ck8s_gen_in(dir).args(args).command()
 }
 
-/// Run `ck8s-gen args` in `dir` (see [`command`]).
-pub fn ck8s_gen(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("run ck8s-gen")
+/// Run `ck8s-gen args` in `dir`, hermetically (see [`ck8s_gen_in`]).
+#[track_caller]
+pub fn ck8s_gen(dir: &Path, args: &[&str]) -> Ran {
+    ck8s_gen_in(dir).args(args).run()
 }
 
 pub fn repo() -> &'static Path {
