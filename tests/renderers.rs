@@ -9,7 +9,7 @@ use crate::support;
 use ck8s_gen::assets::Assets;
 use ck8s_gen::diff::snapshot::{EnvironmentSnapshot, Finding};
 use ck8s_gen::diff::{self, ObjectKey, Snapshot};
-use ck8s_gen::report::{self, Format};
+use ck8s_gen::diagnostic::report::{self, Format};
 use ck8s_gen::validate::{self, Outcome, Request};
 
 /// The `regulatory-profiles` golden case's input, validated in-process: its findings cover
