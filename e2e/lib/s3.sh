@@ -4,19 +4,20 @@
 #   versitygw  the Versity S3 Gateway, posix backend with a versioning directory (built by
 #              e2e/stages/offsite/install into $E2E_TOOLS/bin); request log: its access log
 # Usage:
-#   s3_start NAME [IMPL [REGION]]
+#   s3_start NAME [IMPL [REGION [iam]]]
 #                         starts a server (IMPL: moto, the default, or versitygw), sets
 #                         S3_<NAME>_ENDPOINT (http://127.0.0.1:PORT); its request log is
 #                         $E2E_LOGS/s3-NAME.log. versitygw checks the region of every
 #                         request's signature, as S3 does (REGION, default us-east-1); moto
-#                         accepts any region.
+#                         accepts any region. `iam` (versitygw): with its internal IAM
+#                         (users made with `versitygw admin create-user`, bucket policies).
 #   s3_stop_all           stops every server this shell started and removes their data
 # Credentials: moto accepts any key; versitygw's root user is e2e-key / e2e-secret, the fixed
 # test keys of the stages.
 S3_PIDS=()
 S3_DIRS=()
 s3_start() {
-  local name="$1" impl="${2:-moto}" region="${3:-us-east-1}" port log data
+  local name="$1" impl="${2:-moto}" region="${3:-us-east-1}" iam="${4:-}" port log data iam_args=()
   port="$(e2e_free_port)"
   log="${E2E_LOGS:-/tmp}/s3-$name.log"
   case "$impl" in
@@ -28,9 +29,10 @@ s3_start() {
       data="$(mktemp -d "/tmp/ck8s-e2e-s3-$name.XXXXXX")"
       S3_DIRS+=("$data")
       mkdir -p "$data/buckets" "$data/versions"
+      if [ "$iam" = iam ]; then mkdir -p "$data/iam"; iam_args=(--iam-dir "$data/iam"); fi
       : >"$log"
       ROOT_ACCESS_KEY=e2e-key ROOT_SECRET_KEY=e2e-secret \
-        versitygw --port "127.0.0.1:$port" --region "$region" --quiet --access-log "$log" \
+        versitygw --port "127.0.0.1:$port" --region "$region" "${iam_args[@]}" --quiet --access-log "$log" \
         posix --versioning-dir "$data/versions" "$data/buckets" >"$log.server" 2>&1 &
       S3_PIDS+=($!)
       ;;

@@ -35,13 +35,14 @@ WORK = os.environ["E2E_WORK"]
 LOGS = os.environ["E2E_LOGS"]
 PRIMARY = os.environ["S3_PRIMARY_ENDPOINT"]
 OFFSITE = os.environ["S3_OFFSITE_ENDPOINT"]
-IAM = os.environ["S3_IAM_ENDPOINT"]  # a third moto server: IAM enforced once set up (scenario_no_delete_rights)
+IAM = os.environ["S3_IAM_ENDPOINT"]  # a third server with IAM enforced (scenario_no_delete_rights)
 # Which S3 implementation PRIMARY and OFFSITE are: "moto" or "versitygw" (see lib/s3.sh).
 IMPL = os.environ.get("S3_IMPL", "moto")
 # The request-log names (lib/s3.sh: $E2E_LOGS/s3-NAME.log) of the primary and off-site servers.
 LOG_NAMES = dict(zip(["primary", "offsite"], os.environ.get("S3_LOGS", "primary offsite").split()))
 # The regions the servers sign with (versitygw checks them; empty: moto, any region).
 REGIONS = dict(zip(["primary", "offsite"], os.environ.get("S3_REGIONS", "").split()))
+IAM_REGION = REGIONS.get("offsite", "us-east-1")
 HERE = os.path.dirname(os.path.abspath(__file__))
 TODAY = os.environ.get("CK8S_GEN_TODAY", "2026-11-25")
 JOB_TIMEOUT = 300
@@ -730,26 +731,39 @@ def scenario_no_delete_rights(variant, env_dir):
     case.label = f"{variant}-{name}-nodelete"
     log(f"-- {case.label}: a destination key without delete rights")
     case.endpoints[case.env["replication"]["offsite"]["destination"]["endpoint"]] = IAM
-    iam = client(IAM, service="iam")
-    admin = client(IAM)
-    iam.create_user(UserName="e2e-admin")
-    iam.put_user_policy(UserName="e2e-admin", PolicyName="all", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-    k = iam.create_access_key(UserName="e2e-admin")["AccessKey"]
-    admin_keys = (k["AccessKeyId"], k["SecretAccessKey"])
     arn = f"arn:aws:s3:::{case.dst_bucket}"
-    iam.create_user(UserName="e2e-nodelete")
-    iam.put_user_policy(UserName="e2e-nodelete", PolicyName="no-delete", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"],
-             "Resource": arn},
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"{arn}/*"}]}))
-    k = iam.create_access_key(UserName="e2e-nodelete")["AccessKey"]
-    case.secrets["rclone-offsite-credentials"] = {"access-key-id": k["AccessKeyId"],
-                                                  "secret-access-key": k["SecretAccessKey"]}
+    allowed = [{"Effect": "Allow", "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation"],
+                "Resource": arn},
+               {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"{arn}/*"}]
     p = subprocess.run([CK8S_GEN, "--dir", env_dir, "offsite-bucket", name], capture_output=True, text=True,
                        env=dict(os.environ, CK8S_GEN_TODAY=TODAY))
     conf = json.loads(p.stdout) if p.returncode == 0 else {"versioning": {"Status": "Enabled"}}
+    if IMPL == "moto":
+        iam = client(IAM, service="iam")
+        admin = client(IAM)
+        iam.create_user(UserName="e2e-admin")
+        iam.put_user_policy(UserName="e2e-admin", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        k = iam.create_access_key(UserName="e2e-admin")["AccessKey"]
+        admin_keys = (k["AccessKeyId"], k["SecretAccessKey"])
+        iam.create_user(UserName="e2e-nodelete")
+        iam.put_user_policy(UserName="e2e-nodelete", PolicyName="no-delete", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": allowed}))
+        k = iam.create_access_key(UserName="e2e-nodelete")["AccessKey"]
+        job_keys = (k["AccessKeyId"], k["SecretAccessKey"])
+    else:
+        # versitygw: the root account (e2e-key) owns the bucket; the job's key is a gateway user
+        # (`versitygw admin create-user --role user`) whom only the bucket policy lets in.
+        admin_keys = ("e2e-key", "e2e-secret")
+        admin = client(IAM, *admin_keys, region=IAM_REGION)
+        job_keys = ("e2enodelete", "e2e-nodelete-secret")
+        p = subprocess.run([shutil.which("versitygw"), "admin", "--access", admin_keys[0], "--secret", admin_keys[1],
+                            "--region", IAM_REGION, "--endpoint-url", IAM, "create-user", "--access", job_keys[0],
+                            "--secret", job_keys[1], "--role", "user"], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, f"{case.label}: versitygw creates the job's user ({(p.stdout + p.stderr).strip()[:120]})")
+        for st in allowed:
+            st["Principal"] = {"AWS": [job_keys[0]]}
+    case.secrets["rclone-offsite-credentials"] = {"access-key-id": job_keys[0], "secret-access-key": job_keys[1]}
     S3["iam"] = admin
     reset_bucket("iam", case.dst_bucket, conf)
     reset_bucket("primary", case.src_bucket)
@@ -758,13 +772,23 @@ def scenario_no_delete_rights(variant, env_dir):
     put_all("primary", case.src_bucket, case.prefix, objs)
     FIGURES["objects_written"] += len(objs)
     FIGURES["bytes_written"] += sum(map(len, objs.values()))
-    # From here on every request to this server is authenticated and authorized.
-    # (text/plain: a form content type would make the server parse the body away.)
-    r = urllib.request.urlopen(urllib.request.Request(f"{IAM}/moto-api/reset-auth", data=b"0", method="POST",
-                                                      headers={"Content-Type": "text/plain"}), timeout=5)
-    check(r.status == 200, f"{case.label}: IAM enforcement is switched on in moto")
-    S3["iam"] = client(IAM, *admin_keys)
-    stranger = client(IAM, "AKIAE2ESTRANGER00000", "not-a-key")
+    if IMPL == "moto":
+        # From here on every request to this server is authenticated and authorized.
+        # (text/plain: a form content type would make the server parse the body away.)
+        r = urllib.request.urlopen(urllib.request.Request(f"{IAM}/moto-api/reset-auth", data=b"0", method="POST",
+                                                          headers={"Content-Type": "text/plain"}), timeout=5)
+        check(r.status == 200, f"{case.label}: IAM enforcement is switched on in moto")
+        S3["iam"] = client(IAM, *admin_keys)
+    else:
+        try:
+            client(IAM, *job_keys, region=IAM_REGION).list_objects_v2(Bucket=case.dst_bucket)
+            refused = ""
+        except botocore.exceptions.ClientError as e:
+            refused = e.response["Error"]["Code"]
+        check(refused == "AccessDenied",
+              f"{case.label}: without the bucket policy the job's user may not even list ({refused or 'allowed'})")
+        admin.put_bucket_policy(Bucket=case.dst_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": allowed}))
+    stranger = client(IAM, "AKIAE2ESTRANGER00000", "not-a-key", region=IAM_REGION)
     try:
         stranger.list_objects_v2(Bucket=case.dst_bucket)
         refused = ""
@@ -772,7 +796,7 @@ def scenario_no_delete_rights(variant, env_dir):
         refused = e.response["Error"]["Code"]
     check(refused != "", f"{case.label}: the server refuses an unknown key ({refused or 'accepted'})")
     try:
-        client(IAM, *case.secrets["rclone-offsite-credentials"].values()).delete_object(
+        client(IAM, *job_keys, region=IAM_REGION).delete_object(
             Bucket=case.dst_bucket, Key="probe")
         refused = ""
     except botocore.exceptions.ClientError as e:
@@ -856,8 +880,7 @@ def main():
             scenario_wipe(case)
             scenario_recovery(case)
             scenario_lock_refusal(case)
-        if variant == "shipped" and IMPL == "moto":
-            # IAM policies are moto's (reset-auth); versitygw's single root account has no user to deny.
+        if variant == "shipped":
             scenario_no_delete_rights(variant, env_dir)
     secs = time.time() - start
     log(f"offsite figures ({IMPL}): {FIGURES['runs']} rclone runs, {FIGURES['objects_written']} objects / "
