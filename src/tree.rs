@@ -10,9 +10,10 @@
 //!   read, written or deleted (see `crate::source::safefs`); `DIR` itself must not be a symlink. A
 //!   symlink, FIFO, device or directory where a file is expected (or a non-directory where a
 //!   directory is expected) stops `render` naming the path, and is a problem for `--check`.
-//! - Locking: `render` holds an exclusive lock (`flock`) on the directory containing `DIR`
-//!   for the whole run, `--check` a shared one, so two runs never interleave; a run waits a
-//!   bounded time for the lock, then stops with a message naming the directory.
+//! - Locking: `render` holds an exclusive lock (`flock`) on `DIR` itself (created first when
+//!   missing) for the whole run, `--check` a shared one, so two runs into one tree never
+//!   interleave while runs into sibling trees never wait; a run waits a bounded time for the
+//!   lock, then stops with a message naming the directory.
 //! - Atomicity: changed files are first written completely into a staging directory next to
 //!   `DIR` (same file system), then moved into place with `rename`, so no reader ever sees a
 //!   half-written file. Files whose bytes did not change are not touched at all. The manifest
@@ -62,7 +63,7 @@ pub enum OutputError {
     #[error(transparent)]
     Unsafe(#[from] FsError),
     #[error(
-        "`{0}` is locked by another ck8s-gen run (render or render --check) in the same directory; wait for it to finish and run again"
+        "`{0}` is locked by another ck8s-gen run (render or render --check of the same output directory); wait for it to finish and run again"
     )]
     Locked(String),
 }
@@ -182,20 +183,34 @@ fn parent_of(dir: &Path) -> PathBuf {
     }
 }
 
-/// Take the lock on the directory holding `dir`, waiting a bounded time for another run.
+/// Take the lock on the output directory `dir` itself, waiting a bounded time for another run.
 fn lock(dir: &Path, exclusive: bool) -> Result<Option<File>, OutputError> {
     lock_waiting(dir, exclusive, LOCK_ATTEMPTS)
 }
 
+/// The lock is a `flock` on `dir`'s own directory handle: runs into sibling outputs of one
+/// parent never wait for each other, and no lock file appears in the checkout. `render`
+/// creates a missing `dir` first (an empty directory; `dir` itself is never removed, so every
+/// run locks the same inode); `--check` of a missing `dir` needs no lock (there is nothing to
+/// read). `dir` must not be a symlink: it is checked, then opened with `O_NOFOLLOW`.
 fn lock_waiting(dir: &Path, exclusive: bool, attempts: u32) -> Result<Option<File>, OutputError> {
-    let parent = parent_of(dir);
+    use std::os::unix::fs::OpenOptionsExt;
+    check_root(dir)?;
     if exclusive {
-        std::fs::create_dir_all(&parent).map_err(io("create", &parent))?;
+        std::fs::create_dir_all(dir).map_err(io("create", dir))?;
     }
-    let handle = match File::open(&parent) {
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        .open(dir);
+    let handle = match opened {
         Ok(handle) => handle,
         Err(e) if e.kind() == ErrorKind::NotFound && !exclusive => return Ok(None),
-        Err(e) => return Err(io("lock", &parent)(e)),
+        Err(e) => {
+            // Replaced by a link or a file between the check and the open: say so.
+            check_root(dir)?;
+            return Err(io("lock", dir)(e));
+        }
     };
     for attempt in 0..attempts {
         if attempt > 0 {
@@ -209,7 +224,7 @@ fn lock_waiting(dir: &Path, exclusive: bool, attempts: u32) -> Result<Option<Fil
         match attempt {
             Ok(()) => return Ok(Some(handle)),
             Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &parent)(e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", dir)(e)),
         }
     }
     Err(OutputError::Locked(dir.display().to_string()))
@@ -840,6 +855,40 @@ mod tests {
         assert!(lock_waiting(&out, false, 1).is_ok());
         assert!(lock_waiting(&out, true, 1).is_err());
         drop(shared);
+    }
+
+    #[test]
+    fn the_lock_is_on_the_output_itself_not_its_parent() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        // A render into a missing directory creates it and locks it.
+        let held = lock_waiting(&a, true, 1).unwrap();
+        assert!(a.is_dir());
+        // A sibling output is not blocked, neither is a check of a missing one.
+        assert!(lock_waiting(&b, true, 1).is_ok());
+        assert!(
+            lock_waiting(&tmp.path().join("c"), false, 1)
+                .unwrap()
+                .is_none()
+        );
+        // Another spelling of the same directory is the same lock.
+        let again = tmp.path().join(".").join("a");
+        assert!(matches!(
+            lock_waiting(&again, false, 1),
+            Err(OutputError::Locked(_))
+        ));
+        drop(held);
+        // A symlinked output is refused before anything is created or locked through it.
+        std::os::unix::fs::symlink(&b, tmp.path().join("link")).unwrap();
+        let err = lock_waiting(&tmp.path().join("link"), true, 1).unwrap_err();
+        assert!(matches!(err, OutputError::Unsafe(_)), "{err}");
+        // No lock file anywhere: the parent holds only the two outputs and the link.
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "b", "link"]);
     }
 
     #[test]
