@@ -137,8 +137,8 @@ fn prometheus_templates_print_every_value_as_written() {
 
 /// Argo CD renders an ApplicationSet's template with Go `text/template` (`goTemplate: true`):
 /// the only actions are ck8s-gen's own `{{ .key }}`, and the environment's values are the
-/// list generator's element data, which text/template inserts and never parses (checked on
-/// the rule: Go's template package does not evaluate data). Plain Applications are not
+/// list generator's element data, which text/template inserts and never parses (e2e `kinds`
+/// runs Go's text/template on every rendered ApplicationSet: e2e/stages/kinds/gotemplate). Plain Applications are not
 /// templated by Argo CD; it expands `$VAR` only in plugin `env`, Helm `parameters` and
 /// `valueFiles`, which ck8s-gen does not write (chart values go in `valuesObject`).
 #[test]
