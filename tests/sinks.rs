@@ -196,9 +196,9 @@ fn argo_cd_templates_only_hold_ck8s_gens_actions_and_values_stay_data() {
 }
 
 /// Flux substitutes `${var}` only in what a Kustomization with `postBuild` applies: ck8s-gen's
-/// Kustomizations have none, and the objects a parent Kustomization applies (the `flux/`
-/// layer, and the HelmRelease) opt out with `kustomize.toolkit.fluxcd.io/substitute:
-/// disabled`. Helm never templates values; the chart writes the ones ck8s-gen sets with
+/// Kustomizations have none, so nothing they apply is substituted; the `flux/` layer (which
+/// the user's own Kustomization applies, perhaps with `postBuild`) and the HelmRelease opt out
+/// with `kustomize.toolkit.fluxcd.io/substitute: disabled`. Helm never templates values; the chart writes the ones ck8s-gen sets with
 /// `toYaml` or into patterns the schema restricts.
 #[test]
 fn flux_never_substitutes_and_values_are_literal() {
@@ -230,7 +230,7 @@ fn flux_never_substitutes_and_values_are_literal() {
 /// `RCLONE_CONFIG_*` variables, which rclone reads as the literal option value.
 #[test]
 fn rclone_arguments_are_ck8s_gens_and_values_are_variables() {
-    let (_tmp, objects) = rendered();
+    let (tmp, objects) = rendered();
     let jobs = kind(&objects, "CronJob");
     let (path, sync) = jobs
         .iter()
@@ -245,7 +245,7 @@ fn rclone_arguments_are_ck8s_gens_and_values_are_variables() {
         .collect();
     assert_eq!(args[0], "sync", "{path}");
     assert_eq!(args[1], "src:wl-velero/wl-prefix");
-    assert!(args[2] == "dst:wl-offsite/wl-prefix" || args[2] == "crypt:");
+    assert_eq!(args[2], "crypt:");
     let flags = regex::Regex::new(
         r"^--(fast-list|checksum|size-only|stats-one-line|max-duration=[0-9]+s|log-level=INFO|stats=5m)$",
     )
@@ -254,9 +254,48 @@ fn rclone_arguments_are_ck8s_gens_and_values_are_variables() {
         assert!(flags.is_match(arg), "{path}: unexpected argument {arg:?}");
     }
     let env = env_of(container);
+    assert_eq!(
+        env["RCLONE_CONFIG_CRYPT_REMOTE"],
+        "dst:wl-offsite/wl-prefix"
+    );
     assert_eq!(env["RCLONE_CONFIG_SRC_ENDPOINT"], U);
     assert_eq!(env["RCLONE_CONFIG_SRC_REGION"], S);
     assert_eq!(env["RCLONE_CONFIG_DST_REGION"], S);
+    // The disaster-recovery Job (`restore --from-offsite`): the same shape, reversed.
+    let out = ck8s_gen(tmp.path(), &["restore", "--from-offsite", "wl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stream = ck8s_gen::yaml::documents(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    let job = stream
+        .iter()
+        .find(|o| o["kind"] == "Job")
+        .expect("the off-site restore Job");
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["command"], serde_json::json!(["rclone"]));
+    let args: Vec<&str> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(args[..3], ["copy", "crypt:", "primary:wl-velero/wl-prefix"]);
+    for arg in &args[3..] {
+        assert!(
+            flags.is_match(arg),
+            "restore Job: unexpected argument {arg:?}"
+        );
+    }
+    let env = env_of(container);
+    assert_eq!(
+        env["RCLONE_CONFIG_CRYPT_REMOTE"],
+        "offsite:wl-offsite/wl-prefix"
+    );
+    assert_eq!(env["RCLONE_CONFIG_OFFSITE_ENDPOINT"], U);
+    assert_eq!(env["RCLONE_CONFIG_PRIMARY_REGION"], S);
     // The restore test's variables carry only names and numbers (schema patterns), and its
     // script quotes them (e2e/stages/scripts runs it).
     let (_, test) = jobs
@@ -393,21 +432,21 @@ fn values_a_consumer_would_misread_are_validation_errors_at_the_field() {
             "@R@",
             "--upload-pack=touch pwned",
             "invalid-git-revision",
-            "wl.yaml:58:",
+            "wl.yaml:63:",
         ),
-        ("@R@", "main\nrm -rf", "invalid-git-revision", "wl.yaml:58:"),
-        ("@R@", "a..b", "invalid-git-revision", "wl.yaml:58:"),
+        ("@R@", "main\nrm -rf", "invalid-git-revision", "wl.yaml:63:"),
+        ("@R@", "a..b", "invalid-git-revision", "wl.yaml:63:"),
         ("@P@", "wl/../other", "invalid-prefix-path", "wl.yaml:27:"),
         ("@P@", "wl//x", "invalid-prefix-path", "wl.yaml:27:"),
         ("@P@", "wl/", "invalid-prefix-path", "wl.yaml:27:"),
-        ("@TK@", "{{ .x }}", "invalid-label-syntax", "wl.yaml:61:"),
+        ("@TK@", "{{ .x }}", "invalid-label-syntax", "wl.yaml:66:"),
         (
             "@TV@",
             "$(touch pwned)",
             "invalid-label-syntax",
-            "wl.yaml:63:",
+            "wl.yaml:68:",
         ),
-        ("@NV@", "a;b", "invalid-label-syntax", "wl.yaml:66:"),
+        ("@NV@", "a;b", "invalid-label-syntax", "wl.yaml:71:"),
     ];
     for (placeholder, value, code, at) in cases {
         let values: Vec<(&str, &str)> = VALID
