@@ -47,6 +47,7 @@ const VALID: &[(&str, &str)] = &[
     ("@TV@", "backup"),
     ("@NV@", "linux"),
     ("@R@", "main"),
+    ("@RP@", "rendered"),
     ("@P@", "wl-prefix"),
 ];
 
@@ -436,17 +437,24 @@ fn values_a_consumer_would_misread_are_validation_errors_at_the_field() {
         ),
         ("@R@", "main\nrm -rf", "invalid-git-revision", "wl.yaml:63:"),
         ("@R@", "a..b", "invalid-git-revision", "wl.yaml:63:"),
+        (
+            "@RP@",
+            "../other-team/rendered",
+            "invalid-rendered-path",
+            "wl.yaml:64:",
+        ),
+        ("@RP@", "/rendered", "invalid-rendered-path", "wl.yaml:64:"),
         ("@P@", "wl/../other", "invalid-prefix-path", "wl.yaml:27:"),
         ("@P@", "wl//x", "invalid-prefix-path", "wl.yaml:27:"),
         ("@P@", "wl/", "invalid-prefix-path", "wl.yaml:27:"),
-        ("@TK@", "{{ .x }}", "invalid-label-syntax", "wl.yaml:66:"),
+        ("@TK@", "{{ .x }}", "invalid-label-syntax", "wl.yaml:67:"),
         (
             "@TV@",
             "$(touch pwned)",
             "invalid-label-syntax",
-            "wl.yaml:68:",
+            "wl.yaml:69:",
         ),
-        ("@NV@", "a;b", "invalid-label-syntax", "wl.yaml:71:"),
+        ("@NV@", "a;b", "invalid-label-syntax", "wl.yaml:72:"),
     ];
     for (placeholder, value, code, at) in cases {
         let values: Vec<(&str, &str)> = VALID

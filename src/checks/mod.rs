@@ -609,7 +609,8 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
 
 /// Values whose consumer parses them further than the schema can say: the Git revision Argo CD
 /// passes to `git` (a leading `-` would be an option), the storage prefix rclone and Velero
-/// join into object paths (`..` would leave the environment's prefix), and the label keys and
+/// join into object paths (`..` would leave the environment's prefix), the rendered path Argo
+/// CD and Flux apply (`..` would apply another directory), and the label keys and
 /// values of the chart's tolerations and node selectors (the API server refuses others, after
 /// `validate` and `render` said yes).
 fn check_downstream(cx: &mut Ctx<'_>, env: &Environment) {
@@ -641,6 +642,26 @@ fn check_downstream(cx: &mut Ctx<'_>, env: &Environment) {
             )
             .at(cx.at("/storage/prefix"), "object path in the bucket")
             .help("write the prefix as plain segments separated by single `/`, without a trailing `/` (e.g. `prod-se/velero`)"),
+        );
+    }
+    if let Some(path) = env
+        .gitops
+        .repository
+        .as_ref()
+        .and_then(|r| r.rendered_path.as_deref())
+        && (path.starts_with('/')
+            || path.starts_with('-')
+            || path
+                .split('/')
+                .any(|segment| segment.is_empty() || segment == "." || segment == ".."))
+    {
+        cx.push(
+            Diagnostic::error(
+                "invalid-rendered-path",
+                format!("`gitops.repository.renderedPath` `{path}` is not a plain path inside the repository: Argo CD and Flux would apply another directory than the one `render` writes"),
+            )
+            .at(cx.at("/gitops/repository/renderedPath"), "path in the Git repository")
+            .help("give the directory relative to the repository root, as plain segments separated by single `/` (e.g. `rendered` or `deploy/rendered`)"),
         );
     }
     let velero = &env.gitops.velero;
