@@ -10,9 +10,10 @@
 //!   read, written or deleted (see `crate::source::safefs`); `DIR` itself must not be a symlink. A
 //!   symlink, FIFO, device or directory where a file is expected (or a non-directory where a
 //!   directory is expected) stops `render` naming the path, and is a problem for `--check`.
-//! - Locking: `render` holds an exclusive lock (`flock`) on the directory containing `DIR`
-//!   for the whole run, `--check` a shared one, so two runs never interleave; a run waits a
-//!   bounded time for the lock, then stops with a message naming the directory.
+//! - Locking: `render` holds an exclusive lock (`flock`) on `DIR` itself (created first when
+//!   missing) for the whole run, `--check` a shared one, so two runs into one tree never
+//!   interleave while runs into sibling trees never wait; a run waits a bounded time for the
+//!   lock, then stops with a message naming the directory.
 //! - Atomicity: changed files are first written completely into a staging directory next to
 //!   `DIR` (same file system), then moved into place with `rename`, so no reader ever sees a
 //!   half-written file. Files whose bytes did not change are not touched at all. The manifest
@@ -62,7 +63,7 @@ pub enum OutputError {
     #[error(transparent)]
     Unsafe(#[from] FsError),
     #[error(
-        "`{0}` is locked by another ck8s-gen run (render or render --check) in the same directory; wait for it to finish and run again"
+        "`{0}` is locked by another ck8s-gen run (render or render --check of the same output directory); wait for it to finish and run again"
     )]
     Locked(String),
 }
@@ -182,34 +183,70 @@ fn parent_of(dir: &Path) -> PathBuf {
     }
 }
 
-/// Take the lock on the directory holding `dir`, waiting a bounded time for another run.
-fn lock(dir: &Path, exclusive: bool) -> Result<Option<File>, OutputError> {
+/// Take the lock on the output directory `dir` itself, waiting a bounded time for another run.
+fn lock(dir: &Path, exclusive: bool) -> Result<Option<Held>, OutputError> {
     lock_waiting(dir, exclusive, LOCK_ATTEMPTS)
 }
 
-fn lock_waiting(dir: &Path, exclusive: bool, attempts: u32) -> Result<Option<File>, OutputError> {
-    let parent = parent_of(dir);
-    if exclusive {
-        std::fs::create_dir_all(&parent).map_err(io("create", &parent))?;
-    }
-    let handle = match File::open(&parent) {
-        Ok(handle) => handle,
-        Err(e) if e.kind() == ErrorKind::NotFound && !exclusive => return Ok(None),
-        Err(e) => return Err(io("lock", &parent)(e)),
-    };
+/// A held lock, and whether this run created the (then empty) output directory.
+#[derive(Debug)]
+struct Held {
+    _handle: File,
+    created: bool,
+}
+
+/// The lock is a `flock` on `dir`'s own directory handle: runs into sibling outputs of one
+/// parent never wait for each other, and no lock file appears in the checkout. `render`
+/// creates a missing `dir` first, and removes it again if the run fails while it is still
+/// empty (under the lock), so a failed render into a new directory leaves nothing behind. A
+/// lock taken is checked to be on the directory now at the path (not one removed meanwhile),
+/// else it is taken again. `--check` of a missing `dir` needs no lock (there is nothing to
+/// read). `dir` must not be a symlink: it is checked, then opened with `O_NOFOLLOW`.
+fn lock_waiting(dir: &Path, exclusive: bool, attempts: u32) -> Result<Option<Held>, OutputError> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let mut created = false;
     for attempt in 0..attempts {
         if attempt > 0 {
             std::thread::sleep(LOCK_PAUSE);
         }
-        let attempt = if exclusive {
+        check_root(dir)?;
+        if exclusive && safefs::kind(dir)?.is_none() {
+            std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+            created = true;
+        }
+        let opened = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(dir);
+        let handle = match opened {
+            Ok(handle) => handle,
+            Err(e) if e.kind() == ErrorKind::NotFound && !exclusive => return Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound => continue,
+            Err(e) => {
+                // Replaced by a link or a file between the check and the open: say so.
+                check_root(dir)?;
+                return Err(io("lock", dir)(e));
+            }
+        };
+        let locked = if exclusive {
             handle.try_lock()
         } else {
             handle.try_lock_shared()
         };
-        match attempt {
-            Ok(()) => return Ok(Some(handle)),
+        match locked {
+            Ok(()) => {
+                let held = handle.metadata().map_err(io("lock", dir))?;
+                let here = std::fs::symlink_metadata(dir).ok();
+                if here.is_some_and(|m| m.dev() == held.dev() && m.ino() == held.ino()) {
+                    return Ok(Some(Held {
+                        _handle: handle,
+                        created,
+                    }));
+                }
+                // Removed (or replaced) while this run waited: lock what is there now.
+            }
             Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &parent)(e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", dir)(e)),
         }
     }
     Err(OutputError::Locked(dir.display().to_string()))
@@ -363,7 +400,7 @@ pub struct Checker<'a> {
     scope: &'a Scope,
     owned: BTreeSet<String>,
     state: Mutex<Compared>,
-    _lock: Option<File>,
+    _lock: Option<Held>,
 }
 
 #[derive(Default)]
@@ -494,7 +531,7 @@ pub struct Writer<'a> {
     staging: OnceLock<Result<tempfile::TempDir, String>>,
     state: Mutex<Staged>,
     cleaned: Vec<String>,
-    _lock: Option<File>,
+    _lock: Option<Held>,
 }
 
 #[derive(Default)]
@@ -503,6 +540,18 @@ struct Staged {
     changed: Vec<String>,
     unchanged: usize,
     error: Option<(String, OutputError)>,
+}
+
+/// A run that created the output directory and wrote nothing into it (a render error, or a
+/// failed commit that put everything back) removes it again, still under the lock.
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if self._lock.as_ref().is_some_and(|held| held.created)
+            && std::fs::read_dir(self.dir).is_ok_and(|mut entries| entries.next().is_none())
+        {
+            let _ = std::fs::remove_dir(self.dir);
+        }
+    }
 }
 
 /// Where a changed file's previous version is kept until the commit is complete.
@@ -840,6 +889,62 @@ mod tests {
         assert!(lock_waiting(&out, false, 1).is_ok());
         assert!(lock_waiting(&out, true, 1).is_err());
         drop(shared);
+    }
+
+    #[test]
+    fn the_lock_is_on_the_output_itself_not_its_parent() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        // A render into a missing directory creates it and locks it.
+        let held = lock_waiting(&a, true, 1).unwrap();
+        assert!(a.is_dir());
+        // A sibling output is not blocked, neither is a check of a missing one.
+        assert!(lock_waiting(&b, true, 1).is_ok());
+        assert!(
+            lock_waiting(&tmp.path().join("c"), false, 1)
+                .unwrap()
+                .is_none()
+        );
+        // Another spelling of the same directory is the same lock.
+        let again = tmp.path().join(".").join("a");
+        assert!(matches!(
+            lock_waiting(&again, false, 1),
+            Err(OutputError::Locked(_))
+        ));
+        drop(held);
+        // A symlinked output is refused before anything is created or locked through it.
+        std::os::unix::fs::symlink(&b, tmp.path().join("link")).unwrap();
+        let err = lock_waiting(&tmp.path().join("link"), true, 1).unwrap_err();
+        assert!(matches!(err, OutputError::Unsafe(_)), "{err}");
+        // No lock file anywhere: the parent holds only the two outputs and the link.
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a", "b", "link"]);
+    }
+
+    #[test]
+    fn a_failed_render_into_a_new_directory_leaves_none_and_waiters_lock_the_new_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("rendered");
+        let writer = Writer::new(&out, &Scope::All).unwrap();
+        assert!(out.is_dir());
+        let waiter = {
+            let out = out.clone();
+            std::thread::spawn(move || lock_waiting(&out, true, 100).map(|h| h.is_some()))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        // Dropped unfinished (a render error): the directory it created goes, under the lock.
+        drop(writer);
+        assert!(waiter.join().unwrap().unwrap());
+        // The waiter locked a directory at the path again, not the removed one: it still
+        // holds it until its thread ended, and the path is a directory again.
+        assert!(out.is_dir());
+        // An existing directory is never removed, even when empty.
+        drop(Writer::new(&out, &Scope::All).unwrap());
+        assert!(out.is_dir());
     }
 
     #[test]

@@ -501,7 +501,9 @@ fn a_render_killed_at_any_point_is_repaired_by_the_next_run() {
 #[test]
 fn a_render_waits_for_a_held_lock() {
     let tmp = scratch();
-    let holder = std::fs::File::open(tmp.path()).unwrap();
+    // The lock is the output directory's own: hold it on `rendered`.
+    std::fs::create_dir(tmp.path().join("rendered")).unwrap();
+    let holder = std::fs::File::open(tmp.path().join("rendered")).unwrap();
     holder.lock().unwrap();
     let child = support::command(tmp.path(), &["render"])
         .stdout(std::process::Stdio::null())
@@ -509,14 +511,59 @@ fn a_render_waits_for_a_held_lock() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(
-        !tmp.path().join("rendered").exists(),
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("rendered"))
+            .unwrap()
+            .count(),
+        0,
         "nothing is written while another run holds the lock"
     );
     holder.unlock().unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(check(tmp.path()).status.success());
+}
+
+#[test]
+fn renders_into_sibling_outputs_do_not_wait_for_each_other() {
+    let tmp = scratch();
+    std::fs::create_dir(tmp.path().join("rendered")).unwrap();
+    let holder = std::fs::File::open(tmp.path().join("rendered")).unwrap();
+    holder.lock().unwrap();
+    // `other` is in the same parent and does not exist yet; the held lock is not its own.
+    let started = std::time::Instant::now();
+    let out = ck8s_gen(tmp.path(), &["render", "--out", "other"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "a sibling's lock made the render wait ({:?})",
+        started.elapsed()
+    );
+    let checked = ck8s_gen(tmp.path(), &["render", "--check", "--out", "other"]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    // The held output: `--check` (shared) and `render` (exclusive) both stop after the bounded
+    // wait, naming it, and no lock file is left anywhere in the checkout.
+    let blocked = ck8s_gen(tmp.path(), &["render"]);
+    assert_eq!(blocked.status.code(), Some(2), "{}", stderr(&blocked));
+    assert!(
+        stderr(&blocked).contains("`rendered` is locked by another ck8s-gen run"),
+        "{}",
+        stderr(&blocked)
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("rendered"))
+            .unwrap()
+            .count(),
+        0
+    );
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("lock"))
+        .collect();
+    names.sort();
+    assert!(names.is_empty(), "{names:?}");
+    drop(holder);
 }
 
 // ---------------------------------------------------------------------------------------------

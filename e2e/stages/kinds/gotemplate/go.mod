@@ -1,0 +1,3 @@
+module ck8s-gen.io/e2e/gotemplate
+
+go 1.22
