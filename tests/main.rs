@@ -23,6 +23,7 @@ mod renderers;
 mod report;
 mod restore;
 mod schema;
+mod sinks;
 mod template_reader;
 mod yaml_filter;
 

@@ -5,7 +5,7 @@
 //! value is refused by `validate` with its file, line and column. README, "Safety", lists the
 //! sinks and how each is protected.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::path::Path;

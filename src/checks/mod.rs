@@ -682,10 +682,7 @@ fn check_downstream(cx: &mut Ctx<'_>, env: &Environment) {
             }
         }
         for (key, value) in pod.node_selector.iter().flatten() {
-            let pointer = format!(
-                "{base}/nodeSelector/{}",
-                crate::yaml::escape_pointer_segment(key)
-            );
+            let pointer = crate::source::pointer::child(&format!("{base}/nodeSelector"), key);
             label_syntax(cx, &pointer, key, true);
             label_syntax(cx, &pointer, value, false);
         }
