@@ -363,7 +363,7 @@ fn unlocated(outcome: &Outcome) -> Vec<(Severity, String, Option<String>, String
         .map(|d| {
             (
                 d.severity,
-                d.code.clone(),
+                d.code.to_string(),
                 d.environment.clone(),
                 d.message.clone(),
             )

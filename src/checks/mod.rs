@@ -3,7 +3,7 @@
 //! retention, credentials typed inline, and provider settings that belong together (the
 //! fleet-wide rules are `validate::fleet`).
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::environment::load::LoadedEnvironment;
 use crate::environment::model::{AtRest, Environment, ObjectLock, Role, StorageProvider};
 use crate::schema::dotted;
@@ -83,7 +83,7 @@ fn cron_finding(cx: &mut Ctx<'_>, pointer: &str, text: &str) -> Option<f64> {
         Ok(schedule) => Some(schedule.max_interval_hours()),
         Err(e) => {
             let mut d = Diagnostic::error(
-                "invalid-cron",
+                Code::InvalidCron,
                 format!(
                     "`{}` is not a schedule Velero accepts: {}",
                     dotted(pointer),
@@ -106,7 +106,7 @@ fn duration_finding(cx: &mut Ctx<'_>, pointer: &str, text: &str) -> Option<f64> 
         Ok(d) if d.as_nanos() <= 0 => {
             cx.push(
                 Diagnostic::error(
-                    "invalid-duration",
+                    Code::InvalidDuration,
                     format!(
                         "`{}` must be a positive duration, found `{text}`",
                         dotted(pointer)
@@ -125,7 +125,7 @@ fn duration_finding(cx: &mut Ctx<'_>, pointer: &str, text: &str) -> Option<f64> 
             };
             cx.push(
                 Diagnostic::error(
-                    "invalid-duration",
+                    Code::InvalidDuration,
                     format!("`{}` is not a Go duration: {}", dotted(pointer), e.message),
                 )
                 .at(cx.at(pointer), "invalid duration")
@@ -142,14 +142,14 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
     if let (Some(interval), Some(ttl)) = (interval, ttl) {
         if ttl < interval {
             cx.push(
-                Diagnostic::error("ttl-shorter-than-interval", format!("backups expire after {ttl}h but are taken only every {interval}h"))
+                Diagnostic::error(Code::TtlShorterThanInterval, format!("backups expire after {ttl}h but are taken only every {interval}h"))
                     .at(cx.at("/backup/retention/ttl"), "retention")
                     .also(cx.at("/backup/schedule"), "schedule")
                     .help("there would be hours with no backup at all; make the retention at least two intervals long"),
             );
         } else if ttl < 2.0 * interval {
             cx.push(
-                Diagnostic::warning("single-generation", format!("only one backup generation exists at a time ({ttl}h retention, {interval}h interval)"))
+                Diagnostic::warning(Code::SingleGeneration, format!("only one backup generation exists at a time ({ttl}h retention, {interval}h interval)"))
                     .at(cx.at("/backup/retention/ttl"), "retention")
                     .help("one failed run would leave no good copy; keep at least two generations"),
             );
@@ -165,7 +165,7 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
         {
             cx.push(
                 Diagnostic::error(
-                    "ttl-shorter-than-interval",
+                    Code::TtlShorterThanInterval,
                     format!(
                         "tier `{}` backups expire after {ttl}h but run every {interval}h",
                         tier.name
@@ -178,7 +178,7 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
         if tier.name == "daily" {
             cx.push(
                 Diagnostic::error(
-                    "duplicate-tier",
+                    Code::DuplicateTier,
                     "the tier name `daily` is taken by the main schedule",
                 )
                 .at(cx.at(&format!("{base}/name")), "reserved name")
@@ -188,7 +188,7 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
         if let Some(first) = seen.insert(tier.name.as_str(), i) {
             cx.push(
                 Diagnostic::error(
-                    "duplicate-tier",
+                    Code::DuplicateTier,
                     format!("two tiers are named `{}`", tier.name),
                 )
                 .at(cx.at(&format!("{base}/name")), "repeated")
@@ -226,7 +226,7 @@ fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
     {
         cx.push(
             Diagnostic::error(
-                "retention-below-minimum",
+                Code::RetentionBelowMinimum,
                 format!(
                     "retention is {}, below the decided minimum of {min} days",
                     days_text(days)
@@ -251,7 +251,7 @@ fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
             && i64::from(lock_days) > days
         {
             cx.push(
-                    Diagnostic::error("object-lock-outlives-retention", format!("object lock keeps objects {lock_days} days, longer than the {days}-day retention"))
+                    Diagnostic::error(Code::ObjectLockOutlivesRetention, format!("object lock keeps objects {lock_days} days, longer than the {days}-day retention"))
                         .at(cx.at(&format!("{pointer}/days")), "lock period")
                         .also(cx.at("/backup/retention/ttl"), "retention")
                         .help(format!("set `days: {days}` (equal to the retention): expired backups cannot be deleted while locked, which breaks garbage collection and the GDPR erasure promise")),
@@ -260,7 +260,7 @@ fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {
         if lock.is_some_and(|l| l.enabled && l.days.is_none()) {
             cx.push(
                 Diagnostic::error(
-                    "object-lock-days-missing",
+                    Code::ObjectLockDaysMissing,
                     "object lock is enabled without a lock period",
                 )
                 .at(cx.at(pointer), "lock without days")
@@ -274,21 +274,21 @@ fn check_storage(cx: &mut Ctx<'_>, env: &Environment) {
     let s = &env.storage;
     if s.provider == StorageProvider::Swift {
         cx.push(
-            Diagnostic::error("swift-not-supported", "Velero cannot write backups to Swift")
+            Diagnostic::error(Code::SwiftNotSupported, "Velero cannot write backups to Swift")
                 .at(cx.at("/storage/provider"), "not supported by Velero")
                 .help("use the provider's S3 API (`provider: s3` with its `endpoint`); Swift is only possible as an off-site destination"),
         );
     }
     if s.credentials.is_none() && !s.use_workload_identity {
         cx.push(
-            Diagnostic::error("credentials-missing", "no credentials for the backup bucket")
+            Diagnostic::error(Code::CredentialsMissing, "no credentials for the backup bucket")
                 .at(cx.at("/storage"), "storage without credentials")
                 .help("add `credentials: {secretName: velero-credentials, key: cloud}` referencing a Secret in the Velero namespace, or set `useWorkloadIdentity: true`"),
         );
     }
     if s.provider == StorageProvider::S3 && s.endpoint.is_some() && s.region.is_none() {
         cx.push(
-            Diagnostic::error("region-required", "an S3-compatible endpoint needs an explicit region")
+            Diagnostic::error(Code::RegionRequired, "an S3-compatible endpoint needs an explicit region")
                 .at(cx.at("/storage/endpoint"), "custom endpoint")
                 .help("add `region:` (e.g. `sto1`); without it the AWS plugin fails with \"A region must be set\""),
         );
@@ -300,7 +300,7 @@ fn check_storage(cx: &mut Ctx<'_>, env: &Environment) {
     {
         cx.push(
             Diagnostic::error(
-                "plaintext-endpoint",
+                Code::PlaintextEndpoint,
                 "the storage endpoint is plain `http://` but encryption in transit is declared",
             )
             .at(cx.at("/storage/endpoint"), "not TLS")
@@ -314,7 +314,7 @@ fn check_storage(cx: &mut Ctx<'_>, env: &Environment) {
     {
         cx.push(
             Diagnostic::error(
-                "azure-settings-missing",
+                Code::AzureSettingsMissing,
                 "Azure storage needs a storage account and a resource group",
             )
             .at(cx.at("/storage"), "azure storage")
@@ -323,7 +323,7 @@ fn check_storage(cx: &mut Ctx<'_>, env: &Environment) {
     }
     let e = &s.encryption;
     let mismatch = |what: &str, help: &str| {
-        Diagnostic::error("encryption-mismatch", what.to_owned())
+        Diagnostic::error(Code::EncryptionMismatch, what.to_owned())
             .at(None, "")
             .help(help.to_owned())
     };
@@ -368,7 +368,7 @@ fn check_storage(cx: &mut Ctx<'_>, env: &Environment) {
     if e.kms_key_id.is_some() && e.at_rest != AtRest::SseKms {
         cx.push(
             Diagnostic::warning(
-                "unused-setting",
+                Code::UnusedSetting,
                 "`kmsKeyId` is set but `atRest` is not `sse-kms`",
             )
             .at(cx.at("/storage/encryption/kmsKeyId"), "ignored")
@@ -396,7 +396,7 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
     let Some(dest) = &o.destination else {
         cx.push(
             Diagnostic::error(
-                "offsite-destination-missing",
+                Code::OffsiteDestinationMissing,
                 "off-site replication is enabled without a destination",
             )
             .at(cx.at("/replication/offsite/enabled"), "enabled here")
@@ -410,7 +410,7 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
     if same_bucket {
         cx.push(
             Diagnostic::error(
-                "offsite-same-as-primary",
+                Code::OffsiteSameAsPrimary,
                 "the off-site destination is the primary bucket",
             )
             .at(
@@ -422,7 +422,7 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
         );
     } else if dest.site.is_some() && dest.site == env.cluster.site {
         cx.push(
-            Diagnostic::warning("offsite-same-site", "the off-site copy is at the cluster's own site")
+            Diagnostic::warning(Code::OffsiteSameSite, "the off-site copy is at the cluster's own site")
                 .at(cx.at("/replication/offsite/destination/site"), "same site as the cluster")
                 .also(cx.at("/cluster/site"), "cluster site")
                 .help("an off-site copy must survive the loss of the cluster's site; choose another data centre"),
@@ -430,14 +430,14 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
     }
     if o.initiated_from.as_deref() == Some("in-cluster") {
         cx.push(
-            Diagnostic::error("offsite-from-workload-cluster", "off-site replication must not run inside the cluster it protects")
+            Diagnostic::error(Code::OffsiteFromWorkloadCluster, "off-site replication must not run inside the cluster it protects")
                 .at(cx.at("/replication/offsite/initiatedFrom"), "in-cluster")
                 .help("set `initiatedFrom: outside-cluster`: the sync runs from the management cluster so users (or attackers) of the workload cluster cannot reach the copy"),
         );
     }
     if env.cluster.role == Role::Workload && o.managed_by.is_none() {
         cx.push(
-            Diagnostic::error("offsite-needs-management-cluster", "off-site replication of a workload cluster needs the management environment that runs it")
+            Diagnostic::error(Code::OffsiteNeedsManagementCluster, "off-site replication of a workload cluster needs the management environment that runs it")
                 .at(cx.at("/replication/offsite/enabled"), "enabled here")
                 .help("add `managedBy: <management environment name>`; the rclone CronJobs are rendered for that cluster, never for the workload cluster"),
         );
@@ -445,7 +445,7 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
     if o.encrypt.directory_names && !o.encrypt.file_names {
         cx.push(
             Diagnostic::error(
-                "crypt-directory-names-need-file-names",
+                Code::CryptDirectoryNamesNeedFileNames,
                 "encrypting directory names requires encrypting file names",
             )
             .at(
@@ -457,35 +457,35 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
     }
     if o.encrypt.enabled && o.encrypt.secret_name.is_none() {
         cx.push(
-            Diagnostic::error("crypt-secret-missing", "client-side encryption is enabled without the Secret holding its password and salt")
+            Diagnostic::error(Code::CryptSecretMissing, "client-side encryption is enabled without the Secret holding its password and salt")
                 .at(cx.at("/replication/offsite/encrypt/enabled"), "encryption on")
                 .help("add `secretName:` naming a Secret with keys `password` and `salt` (in `rclone obscure` form)"),
         );
     }
     if dest.credentials.is_none() {
         cx.push(
-            Diagnostic::error("credentials-missing", "no credentials for the off-site destination")
+            Diagnostic::error(Code::CredentialsMissing, "no credentials for the off-site destination")
                 .at(cx.at("/replication/offsite/destination"), "destination without credentials")
                 .help("add `credentials: {secretName: rclone-offsite-credentials}` referencing a Secret in the replication namespace"),
         );
     }
     if o.locked() && o.versioning == Some(false) {
         cx.push(
-            Diagnostic::error("offsite-lock-needs-versioning", "object lock without versioning cannot work: S3 locks object versions and turns versioning on with the lock")
+            Diagnostic::error(Code::OffsiteLockNeedsVersioning, "object lock without versioning cannot work: S3 locks object versions and turns versioning on with the lock")
                 .at(cx.at("/replication/offsite/versioning"), "versioning off")
                 .also(cx.at("/replication/offsite/objectLock/enabled"), "object lock on")
                 .help("remove `versioning: false` (or set it `true`) and set `retentionDays` to the days after which the bucket's lifecycle expires non-current versions; `ck8s-gen offsite-bucket ENV` prints the configuration to apply"),
         );
     } else if o.versioned() && o.retention_days.is_none() && o.mode.as_deref() != Some("copy") {
         cx.push(
-            Diagnostic::warning("offsite-versions-without-expiry", "the versioned off-site bucket keeps every deleted backup as a non-current version for ever: no lifecycle expiry is declared")
+            Diagnostic::warning(Code::OffsiteVersionsWithoutExpiry, "the versioned off-site bucket keeps every deleted backup as a non-current version for ever: no lifecycle expiry is declared")
                 .at(cx.at(if o.versioning.is_some() { "/replication/offsite/versioning" } else { "/replication/offsite/objectLock/enabled" }), "versioned")
                 .help("set `retentionDays` (the days after which non-current versions expire) and apply the lifecycle rule `ck8s-gen offsite-bucket ENV` prints"),
         );
     }
     if o.mode.as_deref() == Some("copy") && o.retention_days.is_none() {
         cx.push(
-            Diagnostic::warning("offsite-copy-without-expiry", "`mode: copy` keeps deleted backups off-site forever unless the bucket expires them")
+            Diagnostic::warning(Code::OffsiteCopyWithoutExpiry, "`mode: copy` keeps deleted backups off-site forever unless the bucket expires them")
                 .at(cx.at("/replication/offsite/mode"), "copy mode")
                 .help("use `mode: sync`, or set `retentionDays` to the bucket's lifecycle expiry"),
         );
@@ -499,7 +499,7 @@ fn check_offsite(cx: &mut Ctx<'_>, env: &Environment) {
     {
         cx.push(
             Diagnostic::error(
-                "azure-settings-missing",
+                Code::AzureSettingsMissing,
                 "an Azure destination needs its storage account",
             )
             .at(
@@ -517,7 +517,7 @@ fn check_scope(cx: &mut Ctx<'_>, env: &Environment) {
         if scope.excluded_namespaces.contains(ns) {
             cx.push(
                 Diagnostic::warning(
-                    "redundant-exclusion",
+                    Code::RedundantExclusion,
                     format!("`{ns}` is already in `excludedNamespaces`"),
                 )
                 .at(
@@ -530,7 +530,7 @@ fn check_scope(cx: &mut Ctx<'_>, env: &Environment) {
     }
     if env.backup.scope.volumes == crate::environment::model::VolumeMethod::CsiSnapshot {
         cx.push(
-            Diagnostic::warning("snapshot-is-not-a-backup", "CSI snapshots without the data mover stay on the cluster's own storage system")
+            Diagnostic::warning(Code::SnapshotIsNotABackup, "CSI snapshots without the data mover stay on the cluster's own storage system")
                 .at(cx.at("/backup/scope/volumes"), "snapshot only")
                 .help("use `csi-snapshot-data-mover` or `fs-backup` so volume data reaches the backup bucket"),
         );
@@ -542,7 +542,7 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
     if !version.starts_with("12.") {
         cx.push(
             Diagnostic::warning(
-                "untested-chart-version",
+                Code::UntestedChartVersion,
                 format!(
                     "the velero chart {version} is not the 12.x series ck8s-gen renders values for"
                 ),
@@ -569,7 +569,7 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
                 )
             };
             cx.push(
-                Diagnostic::error("chart-source-mismatch", message)
+                Diagnostic::error(Code::ChartSourceMismatch, message)
                     .at(cx.at("/gitops/flux/chartSource"), "chart source")
                     .also(cx.at("/gitops/chart/repository"), "chart repository")
                     .help(help),
@@ -586,7 +586,7 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
     {
         cx.push(
             Diagnostic::error(
-                "gitops-repository-url-missing",
+                Code::GitopsRepositoryUrlMissing,
                 "Argo CD needs the URL of the Git repository that holds the rendered tree",
             )
             .at(cx.at("/gitops"), "engine: argocd")
@@ -598,7 +598,7 @@ fn check_gitops(cx: &mut Ctx<'_>, env: &Environment) {
     {
         cx.push(
             Diagnostic::warning(
-                "unused-setting",
+                Code::UnusedSetting,
                 "`gitops.argocd.source` only applies with `engine: argocd`",
             )
             .at(cx.at("/gitops/argocd/source"), "ignored"),
@@ -618,7 +618,7 @@ fn check_chart_values(cx: &mut Ctx<'_>, env: &Environment) {
     let unknown = chart.unknown_keys(&values);
     for p in &unknown {
         let pointer = format!("{base}{}", p.pointer);
-        let mut d = Diagnostic::error("unknown-chart-value", p.message.clone()).at(
+        let mut d = Diagnostic::error(Code::UnknownChartValue, p.message.clone()).at(
             cx.loaded
                 .provenance
                 .key_location(&pointer)
@@ -639,7 +639,7 @@ fn check_chart_values(cx: &mut Ctx<'_>, env: &Environment) {
         let at = format!("{base}{pointer}");
         cx.push(
             Diagnostic::error(
-                "chart-value-owned",
+                Code::ChartValueOwned,
                 format!(
                     "`{}` is set by ck8s-gen; passing it through would bypass its checks",
                     dotted(&at)
@@ -662,7 +662,7 @@ fn check_chart_values(cx: &mut Ctx<'_>, env: &Environment) {
             let pointer = format!("{base}{}", p.pointer);
             let at = cx.at(&pointer);
             cx.push(
-                Diagnostic::error("invalid-chart-value", p.message)
+                Diagnostic::error(Code::InvalidChartValue, p.message)
                     .at(at.or_else(|| cx.at(base)), "against the chart's schema")
                     .help("give the value the type the chart's values.schema.json asks for"),
             );
@@ -691,7 +691,7 @@ fn check_restore_test(cx: &mut Ctx<'_>, env: &Environment) {
         if left_out {
             cx.push(
                 Diagnostic::warning(
-                    "restore-test-of-excluded-namespace",
+                    Code::RestoreTestOfExcludedNamespace,
                     format!("the restore test restores `{ns}`, which the backup excludes"),
                 )
                 .at(cx.at(&pointer), "excluded from backups")
@@ -706,7 +706,7 @@ fn check_restore_test(cx: &mut Ctx<'_>, env: &Environment) {
         if scratch.len() > 63 {
             cx.push(
                 Diagnostic::error(
-                    "restore-test-namespace-too-long",
+                    Code::RestoreTestNamespaceTooLong,
                     format!(
                         "the restore test would restore `{ns}` into `{scratch}`, longer than the 63 characters of a namespace name"
                     ),
@@ -735,7 +735,7 @@ fn check_restore_test(cx: &mut Ctx<'_>, env: &Environment) {
     };
     if let Some((pointer, message, help)) = reason {
         cx.push(
-            Diagnostic::warning("restore-test-not-rendered", message)
+            Diagnostic::warning(Code::RestoreTestNotRendered, message)
                 .at(cx.at(pointer), "not scheduled")
                 .help(help),
         );
@@ -748,7 +748,7 @@ fn check_alerts(cx: &mut Ctx<'_>, env: &Environment) {
     if env.monitoring.alert_on_failure && !env.gitops.metrics && env.backup.enabled {
         cx.push(
             Diagnostic::warning(
-                "alerts-without-metrics",
+                Code::AlertsWithoutMetrics,
                 "`monitoring.alertOnFailure` is on but Velero's metrics are off: no alert rules are rendered, and backup failures go unnoticed",
             )
             .at(cx.at("/gitops/metrics"), "metrics off")
@@ -767,7 +767,7 @@ pub fn secrets_in_values(loaded: &LoadedEnvironment) -> Vec<Diagnostic> {
         {
             out.push(
                 Diagnostic::error(
-                    "inline-secret",
+                    Code::InlineSecret,
                     format!("`{}` looks like a credential", dotted(pointer)),
                 )
                 .at(loaded.provenance.value_location(pointer), "value hidden")

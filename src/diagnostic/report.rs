@@ -316,7 +316,7 @@ pub fn json(diagnostics: &[Diagnostic], sources: &Sources) -> String {
                     (file.path.as_str(), line, column, end_line, end_column)
                 });
                 JsonDiagnostic {
-                    code: &d.code,
+                    code: d.code.as_str(),
                     severity: d.severity,
                     message: &d.message,
                     environment: d.environment.as_deref(),
@@ -365,7 +365,7 @@ pub fn github(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         }
         let title = match &d.environment {
             Some(env) => format!("{} ({env})", d.code),
-            None => d.code.clone(),
+            None => d.code.to_string(),
         };
         properties.push(format!("title={}", escape_property(&title)));
         let mut message = d.message.clone();
@@ -451,7 +451,12 @@ mod tests {
                 } else {
                     Severity::Warning
                 };
-                Diagnostic::new(severity, "unknown-key", format!("k{i:04}")).at(at, "here")
+                Diagnostic::new(
+                    severity,
+                    crate::diagnostic::Code::UnknownKey,
+                    format!("k{i:04}"),
+                )
+                .at(at, "here")
             })
             .collect();
         crate::diagnostic::cap(&mut diagnostics, &sources, 50);
@@ -475,16 +480,19 @@ mod tests {
             "backup:\n  retension: 720h\n",
         ));
         assert_eq!(id, SourceId(0));
-        let d = Diagnostic::error("unknown-key", "unknown key `retension` in `backup`")
-            .at(
-                Some(Location {
-                    source: id,
-                    span: Span::new(10, 19),
-                }),
-                "not a known key",
-            )
-            .help("did you mean `retention`?")
-            .in_environment("prod");
+        let d = Diagnostic::error(
+            crate::diagnostic::Code::UnknownKey,
+            "unknown key `retension` in `backup`",
+        )
+        .at(
+            Some(Location {
+                source: id,
+                span: Span::new(10, 19),
+            }),
+            "not a known key",
+        )
+        .help("did you mean `retention`?")
+        .in_environment("prod");
         (vec![d], sources)
     }
 
