@@ -2,9 +2,14 @@
 //! in the user's files it applies, how to fix it and, for regulatory rules, the citation.
 
 pub mod code;
-pub mod report;
+pub mod format;
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod markdown;
 
 pub use code::Code;
+pub use format::{Format, render};
 
 use crate::source::{Location, Sources};
 use serde::Serialize;
@@ -345,5 +350,32 @@ impl Tally {
             Severity::Warning => self.warnings += 1,
             Severity::Note => self.notes += 1,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::source::{SourceFile, SourceId, Span};
+
+    /// One located finding in one file, for the renderers' tests.
+    pub(crate) fn sample() -> (Vec<Diagnostic>, Sources) {
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new(
+            "environments/prod.yaml",
+            "backup:\n  retension: 720h\n",
+        ));
+        assert_eq!(id, SourceId(0));
+        let d = Diagnostic::error(Code::UnknownKey, "unknown key `retension` in `backup`")
+            .at(
+                Some(Location {
+                    source: id,
+                    span: Span::new(10, 19),
+                }),
+                "not a known key",
+            )
+            .help("did you mean `retention`?")
+            .in_environment("prod");
+        (vec![d], sources)
     }
 }
