@@ -323,15 +323,15 @@ impl Profiles {
         d.in_environment(loaded.name.clone())
     }
 
-    /// Drop semantic findings (`checks.rs`) that a profile finding in `found` already reports
+    /// Drop semantic findings (`checks`) that a profile finding in `found` already reports
     /// with a citation (`x-rule.replaces`).
     pub fn drop_replaced(&self, semantic: &mut Vec<Diagnostic>, found: &[Diagnostic]) {
-        let replaced: BTreeSet<&str> = found
+        let replaced: Vec<&Code> = found
             .iter()
             .filter_map(|d| self.catalog.rule(d.code.as_str()))
-            .flat_map(|(_, r)| r.meta.replaces.iter().map(String::as_str))
+            .flat_map(|(_, r)| r.meta.replaces.iter())
             .collect();
-        semantic.retain(|d| !replaced.contains(d.code.as_str()));
+        semantic.retain(|d| !replaced.contains(&&d.code));
     }
 
     fn diagnostic(

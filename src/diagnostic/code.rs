@@ -1,7 +1,7 @@
 //! The one list of diagnostic codes: every code ck8s-gen emits, its kebab-case name and a
 //! one-line description, plus the place a regulatory rule's id (catalogue data) takes.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// What a finding is. The names are the variants in kebab case (`Code::UnknownKey` is
 /// `unknown-key`); the doc comment on each variant is its description (the README's table of
@@ -182,6 +182,11 @@ impl Code {
     pub fn all() -> impl Iterator<Item = Code> {
         <Code as strum::IntoEnumIterator>::iter().filter(|c| !matches!(c, Code::Rule(_)))
     }
+
+    /// The code ck8s-gen emits under `name` (`unknown-key`), if there is one.
+    pub fn named(name: &str) -> Option<Code> {
+        Code::all().find(|c| c.as_str() == name)
+    }
 }
 
 impl std::fmt::Display for Code {
@@ -193,6 +198,17 @@ impl std::fmt::Display for Code {
 impl Serialize for Code {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Data that names a code (the catalogue's `replaces`) names one ck8s-gen emits: a typo fails
+/// loading rather than matching nothing.
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Code::named(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{name}` is not a diagnostic code of ck8s-gen"))
+        })
     }
 }
 
@@ -293,5 +309,14 @@ mod tests {
             "\"gitops-repository-url-missing\""
         );
         assert_eq!(serde_json::to_string(&rule).unwrap(), "\"ISO-05\"");
+        for code in Code::all() {
+            assert_eq!(Code::named(code.as_str()), Some(code));
+        }
+        assert_eq!(
+            serde_json::from_str::<Code>("\"invalid-cron\"").unwrap(),
+            Code::InvalidCron
+        );
+        assert!(serde_json::from_str::<Code>("\"invalid-crom\"").is_err());
+        assert!(serde_json::from_str::<Code>("\"ISO-05\"").is_err());
     }
 }
