@@ -62,7 +62,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Str
                 first = first.element(annotate_snippets::Origin::path(file.path.as_str()));
             }
         }
-        let mut report = vec![first];
+        let mut groups = vec![first];
         for extra in d.secondary.iter().filter(|s| {
             d.primary
                 .as_ref()
@@ -71,7 +71,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Str
             let file = sources.get(extra.location.source);
             let span = clamp(extra.location.span, &file.text);
             let (text, line, offset) = window(file, std::slice::from_ref(&span));
-            report.push(
+            groups.push(
                 Group::with_title(Level::NOTE.secondary_title(extra.message.as_str())).element(
                     Snippet::source(text)
                         .line_start(line)
@@ -93,12 +93,12 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Str
             if let Some(quote) = &citation.quote {
                 text.push_str(&format!(": \"{quote}\""));
             }
-            report.push(Group::with_title(
+            groups.push(Group::with_title(
                 Level::NOTE.with_name("cites").secondary_title(text),
             ));
         }
         if let Some(accepted) = &d.accepted {
-            report.push(Group::with_title(
+            groups.push(Group::with_title(
                 Level::NOTE.with_name("deviation").secondary_title(format!(
                     "accepted by {}: {}",
                     accepted.owner, accepted.reason
@@ -106,16 +106,16 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Str
             ));
         }
         if d.effect == crate::diagnostic::Effect::Overdue && d.is_failure() {
-            report.push(Group::with_title(Level::NOTE.with_name("overdue").secondary_title(
+            groups.push(Group::with_title(Level::NOTE.with_name("overdue").secondary_title(
                 "this finding came with the date: it fails `validate` and `report`, never `render`, `argocd generate` or `restore`",
             )));
         }
         if let Some(help) = &d.help {
-            report.push(Group::with_title(
+            groups.push(Group::with_title(
                 Level::HELP.secondary_title(help.as_str()),
             ));
         }
-        out.push_str(&renderer.render(&report));
+        out.push_str(&renderer.render(&groups));
         out.push_str("\n\n");
     }
     out.push_str(&crate::diagnostic::format::summary(diagnostics));

@@ -6,7 +6,7 @@ use crate::source::Sources;
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonDocument<'a> {
     version: u32,
     summary: Tally,
     diagnostics: Vec<JsonDiagnostic<'a>>,
@@ -43,7 +43,7 @@ struct JsonDiagnostic<'a> {
 
 /// One JSON document: `{"version": 1, "summary": {...}, "diagnostics": [...]}`.
 pub fn render(diagnostics: &[Diagnostic], sources: &Sources) -> String {
-    let report = JsonReport {
+    let document = JsonDocument {
         version: 1,
         summary: Tally::of(diagnostics),
         diagnostics: diagnostics
@@ -73,8 +73,8 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             })
             .collect(),
     };
-    let mut text =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
