@@ -1,6 +1,6 @@
 //! The command line: flags and subcommands (clap derive). Doc comments are the help text.
 
-use crate::diagnostic::report::Format;
+use crate::diagnostic::Format;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

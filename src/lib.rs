@@ -18,7 +18,8 @@
 //! 10. `environment`: discovering, decoding and layering environment files; the typed model.
 //! 11. `assets`: the schemas, defaults and templates embedded in the binary.
 //! 12. `yaml`: the only YAML reader and writer.
-//! 13. `diagnostic`: the one finding model and its renderers (human, JSON, GitHub).
+//! 13. `diagnostic`: the one finding model, its `Code` enum, one renderer per output format
+//!     (human, JSON, GitHub, Markdown).
 //! 14. `secrets`: spotting credentials, and the one redaction step every printer uses.
 //! 15. `source`: files, spans and the safe file-system layer.
 //! 16. `velero`: Go durations, robfig cron schedules and dates, as Velero reads them.

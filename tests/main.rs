@@ -4,6 +4,7 @@
 
 mod support;
 
+mod architecture;
 mod argocd;
 mod bad_input;
 mod blast_radius;

@@ -9,8 +9,8 @@
 use crate::support;
 
 use ck8s_gen::assets::Assets;
-use ck8s_gen::diagnostic::report;
 use ck8s_gen::diagnostic::{Diagnostic, Severity};
+use ck8s_gen::diagnostic::{github, human, json};
 use ck8s_gen::environment::load::Input;
 use ck8s_gen::render::{self, Options};
 use ck8s_gen::validate::{Outcome, Validator};
@@ -189,9 +189,9 @@ fn check_located(outcome: &Outcome) -> Result<(), TestCaseError> {
             );
         }
     }
-    report::human(&outcome.diagnostics, &outcome.sources, true);
-    report::json(&outcome.diagnostics, &outcome.sources);
-    report::github(&outcome.diagnostics, &outcome.sources);
+    human::render(&outcome.diagnostics, &outcome.sources, true);
+    json::render(&outcome.diagnostics, &outcome.sources);
+    github::render(&outcome.diagnostics, &outcome.sources);
     Ok(())
 }
 
@@ -239,7 +239,7 @@ fn a_random_edit_never_panics_and_every_error_is_located() {
 
 /// The findings as the user sees them, file positions included.
 fn findings(outcome: &Outcome) -> String {
-    report::json(&outcome.diagnostics, &outcome.sources)
+    json::render(&outcome.diagnostics, &outcome.sources)
 }
 
 #[test]
@@ -363,7 +363,7 @@ fn unlocated(outcome: &Outcome) -> Vec<(Severity, String, Option<String>, String
         .map(|d| {
             (
                 d.severity,
-                d.code.clone(),
+                d.code.to_string(),
                 d.environment.clone(),
                 d.message.clone(),
             )

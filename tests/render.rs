@@ -33,7 +33,7 @@ fn render_dir(dir: &Path) -> Bundle {
     assert!(
         !outcome.has_failures(),
         "{}",
-        ck8s_gen::diagnostic::report::human(&outcome.diagnostics, &outcome.sources, false)
+        ck8s_gen::diagnostic::human::render(&outcome.diagnostics, &outcome.sources, false)
     );
     render::render(
         &outcome,

@@ -7,9 +7,9 @@
 
 use crate::support;
 use ck8s_gen::assets::Assets;
+use ck8s_gen::diagnostic::{self, Format};
 use ck8s_gen::diff::snapshot::{EnvironmentSnapshot, Finding};
 use ck8s_gen::diff::{self, ObjectKey, Snapshot};
-use ck8s_gen::diagnostic::report::{self, Format};
 use ck8s_gen::validate::{self, Outcome, Request};
 
 /// The `regulatory-profiles` golden case's input, validated in-process: its findings cover
@@ -37,7 +37,7 @@ fn findings() -> Outcome {
 
 fn diagnostics(format: Format) -> String {
     let outcome = findings();
-    report::render(format, &outcome.diagnostics, &outcome.sources, false)
+    diagnostic::render(format, &outcome.diagnostics, &outcome.sources, false)
 }
 
 #[test]

@@ -8,7 +8,7 @@ const TODAY_N: i64 = 20_782;
 
 use ck8s_gen::assets::Assets;
 use ck8s_gen::environment::load::Input;
-use ck8s_gen::diagnostic::report;
+use ck8s_gen::diagnostic::{github, human, json};
 use ck8s_gen::validate::Validator;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(file.text.is_char_boundary(span.end), "{d:?}");
         }
     }
-    let _ = report::human(&outcome.diagnostics, &outcome.sources, false);
-    let _ = report::json(&outcome.diagnostics, &outcome.sources);
-    let _ = report::github(&outcome.diagnostics, &outcome.sources);
+    let _ = human::render(&outcome.diagnostics, &outcome.sources, false);
+    let _ = json::render(&outcome.diagnostics, &outcome.sources);
+    let _ = github::render(&outcome.diagnostics, &outcome.sources);
 });

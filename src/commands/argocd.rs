@@ -5,7 +5,7 @@ use crate::ExitStatus;
 use crate::argocd::{self, Selection};
 use crate::assets::ENVIRONMENT_SCHEMA;
 use crate::cli::{ArgocdCommand, Global};
-use crate::diagnostic::report::{self, Format};
+use crate::diagnostic::{self, Format};
 use crate::render::{self, Options};
 use crate::validate::{self, Outcome, Request};
 use std::path::PathBuf;
@@ -92,7 +92,7 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         })
         .cloned()
         .collect();
-    let text = report::render(Format::Human, &relevant, &outcome.sources, false);
+    let text = diagnostic::render(Format::Human, &relevant, &outcome.sources, false);
     let blocked = outcome
         .environments
         .iter()
@@ -110,7 +110,7 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
             })
             .cloned()
             .collect();
-        err(&report::render(
+        err(&diagnostic::render(
             Format::Human,
             &blocking,
             &outcome.sources,

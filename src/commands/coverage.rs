@@ -26,7 +26,7 @@ pub fn run(global: &Global, environments: &[String], json: bool) -> ExitStatus {
         Ok(all) => all,
         Err(e) => return fail(e),
     };
-    if json || global.format == crate::diagnostic::report::Format::Json {
+    if json || global.format == crate::diagnostic::Format::Json {
         out(&coverage::to_json(&all))
     } else {
         out(&all

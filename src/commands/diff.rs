@@ -5,7 +5,7 @@ use super::{assets, err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::assets::{Assets, ENVIRONMENT_SCHEMA};
 use crate::cli::Global;
-use crate::diagnostic::report::Format;
+use crate::diagnostic::Format;
 use crate::diff::{self, Snapshot, snapshot::Files};
 use crate::render::{self, Input};
 use crate::validate::{self, Outcome, Request};

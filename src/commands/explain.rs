@@ -30,7 +30,7 @@ pub fn run(global: &Global, key: &str, json: bool) -> ExitStatus {
         return fail(format!("the environment file has no key `{key}`{hint}"));
     };
     explanation.rules = crate::compliance::rules_for_key(&assets, &explain::pointer_of(key));
-    if json || global.format == crate::diagnostic::report::Format::Json {
+    if json || global.format == crate::diagnostic::Format::Json {
         out(&explain::to_json(&explanation))
     } else {
         out(&explain::to_text(&explanation))

@@ -174,7 +174,7 @@ pub(crate) fn assets(global: &crate::cli::Global) -> Result<crate::assets::Asset
 /// when nothing else should happen (findings with errors, or a failure to run).
 /// The findings of a validation in the format asked for with `--format`.
 pub(crate) fn findings(global: &crate::cli::Global, outcome: &crate::validate::Outcome) -> String {
-    crate::diagnostic::report::render(
+    crate::diagnostic::render(
         global.format,
         &outcome.diagnostics,
         &outcome.sources,

@@ -6,7 +6,7 @@ use crate::assets::Assets;
 use crate::cli::{Global, RegulationsCommand};
 use crate::compliance::catalog::Catalog;
 use crate::compliance::regulations;
-use crate::diagnostic::report::Format;
+use crate::diagnostic::Format;
 
 pub fn run(global: &Global, command: &RegulationsCommand) -> ExitStatus {
     let catalog = match Assets::with_overrides(global.schemas.as_deref(), None)

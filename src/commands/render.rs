@@ -4,7 +4,7 @@
 use super::{assets, err, fail, findings, out};
 use crate::ExitStatus;
 use crate::cli::Global;
-use crate::diagnostic::report::Format;
+use crate::diagnostic::Format;
 use crate::environment::load::Provenance;
 use crate::render::{self, Options};
 use crate::tree::{self, Scope};

@@ -4,7 +4,7 @@
 use super::{err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::cli::{ExistingResourcePolicy, Global};
-use crate::diagnostic::report;
+use crate::diagnostic;
 use crate::restore::{self, ExistingPolicy, RestoreError, Source};
 
 pub struct Flags<'a> {
@@ -64,7 +64,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         .cloned()
         .collect();
     if !findings.is_empty() {
-        err(&report::render(
+        err(&diagnostic::render(
             global.format,
             &findings,
             &planned.outcome.sources,

@@ -3,7 +3,7 @@
 use super::{assets, err, fail, findings, out};
 use crate::ExitStatus;
 use crate::cli::Global;
-use crate::diagnostic::report::Format;
+use crate::diagnostic::Format;
 use crate::validate::{self, Request};
 
 pub fn run(global: &Global, environments: &[String]) -> ExitStatus {

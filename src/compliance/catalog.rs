@@ -160,10 +160,10 @@ pub struct RuleMeta {
     /// The rules in tension (conflicts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
-    /// Codes of semantic checks (`checks.rs`) this rule's finding replaces, so the same
+    /// Codes of semantic checks (`checks`) this rule's finding replaces, so the same
     /// problem is not reported twice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub replaces: Vec<String>,
+    pub replaces: Vec<crate::diagnostic::Code>,
     /// Marks a rule whose mapping to the source is our reading (never an error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interpretation: Option<bool>,

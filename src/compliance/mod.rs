@@ -18,7 +18,7 @@ pub mod native;
 pub mod regulations;
 
 use crate::assets::{Assets, DEFAULTS};
-use crate::diagnostic::{Acceptance, Diagnostic, Effect, Label, Severity};
+use crate::diagnostic::{Acceptance, Code, Diagnostic, Effect, Label, Severity};
 use crate::environment::load::{DEFAULTS_SOURCE, LoadedEnvironment};
 use crate::environment::model::Environment;
 use crate::schema::dotted;
@@ -296,7 +296,7 @@ impl Profiles {
             .collect();
         let mut d = Diagnostic::new(
             meta.not_evidenced_level().severity(),
-            meta.id.clone(),
+            Code::Rule(meta.id.clone()),
             format!(
                 "not evidenced: {} would pass only on values nobody declared: {}",
                 meta.id,
@@ -323,15 +323,15 @@ impl Profiles {
         d.in_environment(loaded.name.clone())
     }
 
-    /// Drop semantic findings (`checks.rs`) that a profile finding in `found` already reports
+    /// Drop semantic findings (`checks`) that a profile finding in `found` already reports
     /// with a citation (`x-rule.replaces`).
     pub fn drop_replaced(&self, semantic: &mut Vec<Diagnostic>, found: &[Diagnostic]) {
-        let replaced: BTreeSet<&str> = found
+        let replaced: Vec<&Code> = found
             .iter()
-            .filter_map(|d| self.catalog.rule(&d.code))
-            .flat_map(|(_, r)| r.meta.replaces.iter().map(String::as_str))
+            .filter_map(|d| self.catalog.rule(d.code.as_str()))
+            .flat_map(|(_, r)| r.meta.replaces.iter())
             .collect();
-        semantic.retain(|d| !replaced.contains(d.code.as_str()));
+        semantic.retain(|d| !replaced.contains(&&d.code));
     }
 
     fn diagnostic(
@@ -349,7 +349,7 @@ impl Profiles {
         }
         let mut d = Diagnostic::new(
             meta.severity.severity(),
-            meta.id.clone(),
+            Code::Rule(meta.id.clone()),
             messages.join("; "),
         )
         .help(meta.fix.clone())
@@ -656,7 +656,7 @@ fn future_date_findings(
     future_dates(&fields, instance, today)
         .into_iter()
         .map(|f| {
-            Diagnostic::error("future-evidence-date", f.message)
+            Diagnostic::error(Code::FutureEvidenceDate, f.message)
                 .at(
                     loaded.provenance.value_location(&f.pointer),
                     "in the future",
@@ -776,7 +776,7 @@ fn unknown_profile(loaded: &LoadedEnvironment, i: usize, name: &str, names: &[&s
         help = format!("did you mean `{s}`? {help}");
     }
     Diagnostic::error(
-        "unknown-profile",
+        Code::UnknownProfile,
         format!("`{name}` is not a regulatory profile"),
     )
     .at(
@@ -841,7 +841,7 @@ pub fn apply_deviations(
         if !missing.is_empty() {
             extra.push(
                 Diagnostic::warning(
-                    "deviation-without-expiry",
+                    Code::DeviationWithoutExpiry,
                     format!(
                         "the deviation from {} is not a complete risk acceptance: it has no {}",
                         deviation.rule,
@@ -872,7 +872,7 @@ pub fn apply_deviations(
         {
             extra.push(
                 Diagnostic::error(
-                    "future-evidence-date",
+                    Code::FutureEvidenceDate,
                     format!(
                         "`deviations[{i}].approvedAt` is dated {}, after today ({}): evidence cannot be dated in the future",
                         crate::velero::dates::format_date(day),
@@ -894,7 +894,7 @@ pub fn apply_deviations(
         {
             extra.push(
                 Diagnostic::warning(
-                    "deviation-too-long",
+                    Code::DeviationTooLong,
                     format!(
                         "the deviation from {} runs {} days, from approval on {} to {}: more than the cap of {cap} days",
                         deviation.rule,
@@ -920,7 +920,7 @@ pub fn apply_deviations(
         {
             extra.push(
                 Diagnostic::warning(
-                    "deviation-expired",
+                    Code::DeviationExpired,
                     format!(
                         "the deviation from {} expired on {}",
                         deviation.rule,
@@ -959,14 +959,14 @@ pub fn apply_deviations(
             .any(|d| d.code == deviation.rule && d.severity == Severity::Error)
         {
             extra.push(
-                Diagnostic::error("deviation-not-allowed", format!("{} is an error-level rule; it cannot be accepted as a deviation", deviation.rule))
+                Diagnostic::error(Code::DeviationNotAllowed, format!("{} is an error-level rule; it cannot be accepted as a deviation", deviation.rule))
                     .at(at, "cannot accept an error")
                     .help("only warnings (SHOULD and interpretation rules) can be accepted; fix the setting instead"),
             );
         } else if !matched {
             extra.push(
                 Diagnostic::note(
-                    "unused-deviation",
+                    Code::UnusedDeviation,
                     format!("the deviation from {} matches no finding", deviation.rule),
                 )
                 .at(at, "nothing to accept")

@@ -4,8 +4,8 @@
 //! profile file, which also carries its metadata; here is only the check.
 
 use super::derived::Facts;
-use crate::checks::days_text;
 use crate::environment::model::{Environment, ObjectLock};
+use crate::text::days_text;
 use crate::velero::cron::parse_velero_cron;
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -1,7 +1,15 @@
 //! The one diagnostic model every check reports through: a code, a severity, a message, where
 //! in the user's files it applies, how to fix it and, for regulatory rules, the citation.
 
-pub mod report;
+pub mod code;
+pub mod format;
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod markdown;
+
+pub use code::Code;
+pub use format::{Format, render};
 
 use crate::source::{Location, Sources};
 use serde::Serialize;
@@ -88,8 +96,8 @@ pub struct Acceptance {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// A stable kebab-case code (`unknown-key`) or a rule id (`HSLF-07`).
-    pub code: String,
+    /// A code from [`Code`] (`unknown-key`) or a rule id (`HSLF-07`, as [`Code::Rule`]).
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// The environment the finding is about, when there is one.
@@ -107,9 +115,9 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
-            code: code.into(),
+            code,
             severity,
             message: message.into(),
             environment: None,
@@ -123,15 +131,15 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic::new(Severity::Error, code, message)
     }
 
-    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Diagnostic::new(Severity::Warning, code, message)
     }
 
-    pub fn note(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn note(code: Code, message: impl Into<String>) -> Self {
         Diagnostic::new(Severity::Note, code, message)
     }
 
@@ -203,7 +211,7 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, sources: &Sources) {
             position,
             d.environment.clone(),
             d.severity,
-            d.code.clone(),
+            d.code.as_str().to_owned(),
             d.message.clone(),
         )
     };
@@ -221,7 +229,7 @@ pub const MAX_PER_FILE_AND_CODE: usize = 50;
 /// outcome still fails when a dropped finding would have. Linear in the number of findings.
 pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
     use std::collections::HashMap;
-    type Key = (Option<crate::source::SourceId>, String);
+    type Key = (Option<crate::source::SourceId>, Code);
     let key = |d: &Diagnostic| -> Key {
         (
             d.primary.as_ref().map(|l| l.location.source),
@@ -256,8 +264,8 @@ pub fn cap(diagnostics: &mut Vec<Diagnostic>, sources: &Sources, limit: usize) {
         let last = *n == limit && total > limit;
         let summary = last.then(|| {
             let more = total - limit;
-            let what = match d.code.as_str() {
-                "unknown-key" => "unknown keys".to_owned(),
+            let what = match &d.code {
+                Code::UnknownKey => "unknown keys".to_owned(),
                 code => format!("`{code}` findings"),
             };
             let place =
@@ -342,5 +350,32 @@ impl Tally {
             Severity::Warning => self.warnings += 1,
             Severity::Note => self.notes += 1,
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::source::{SourceFile, SourceId, Span};
+
+    /// One located finding in one file, for the renderers' tests.
+    pub(crate) fn sample() -> (Vec<Diagnostic>, Sources) {
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new(
+            "environments/prod.yaml",
+            "backup:\n  retension: 720h\n",
+        ));
+        assert_eq!(id, SourceId(0));
+        let d = Diagnostic::error(Code::UnknownKey, "unknown key `retension` in `backup`")
+            .at(
+                Some(Location {
+                    source: id,
+                    span: Span::new(10, 19),
+                }),
+                "not a known key",
+            )
+            .help("did you mean `retention`?")
+            .in_environment("prod");
+        (vec![d], sources)
     }
 }

@@ -128,7 +128,7 @@ impl Snapshot {
                 .findings
                 .insert(Finding {
                     severity,
-                    code: d.code.clone(),
+                    code: d.code.to_string(),
                     message: d.message.clone(),
                 });
         }

@@ -2,7 +2,7 @@
 //! UTF-8), and layering built-in defaults ← `common.yaml` ← the environment file while
 //! remembering which file and span every effective value came from.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::pointer;
 use crate::source::{Location, SourceFile, SourceId, Sources, Span};
 use crate::yaml::{self, Document};
@@ -387,13 +387,13 @@ impl Input {
 pub fn decode(bytes: &[u8], display: &str) -> Result<String, Box<Diagnostic>> {
     if bytes.len() > yaml::MAX_FILE_BYTES {
         return Err(Box::new(Diagnostic::error(
-            "file-too-large",
+            Code::FileTooLarge,
             format!("`{display}` is larger than {} KiB", yaml::MAX_FILE_BYTES / 1024),
         )
         .help("an environment file is a few KiB of YAML; check that the right file is in the environment directory")));
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(Box::new(Diagnostic::error("binary-file", format!("`{display}` is a binary file (NUL byte at offset {at})"))
+        return Err(Box::new(Diagnostic::error(Code::BinaryFile, format!("`{display}` is a binary file (NUL byte at offset {at})"))
             .help("environment files are UTF-8 YAML text; move other files out of the environment directory")));
     }
     match std::str::from_utf8(bytes) {
@@ -423,7 +423,7 @@ pub fn decode(bytes: &[u8], display: &str) -> Result<String, Box<Diagnostic>> {
             let line = prefix.matches('\n').count() + 1;
             let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             Err(Box::new(Diagnostic::error(
-                "invalid-utf8",
+                Code::InvalidUtf8,
                 format!("`{display}` is not valid UTF-8 (first invalid byte at line {line}, column {column})"),
             )
             .help("save the file as UTF-8")))
@@ -664,8 +664,8 @@ fn add_source(workspace: &mut Workspace, input: Input) -> Option<SourceId> {
         Ok(text) => text,
         Err(diagnostic) => {
             // Keep what can be shown of a non-UTF-8 file so the snippet points at the bad byte.
-            let (text, offset) = match diagnostic.code.as_str() {
-                "invalid-utf8" => {
+            let (text, offset) = match diagnostic.code {
+                Code::InvalidUtf8 => {
                     let valid =
                         std::str::from_utf8(&input.bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
                     (
@@ -706,7 +706,7 @@ fn parse_layer(sources: &Sources, id: SourceId, kind: &str) -> Result<Layer, Box
     if !document.value.is_object() {
         return Err(Box::new(
             Diagnostic::error(
-                "not-a-mapping",
+                Code::NotAMapping,
                 format!("`{display}` must be a YAML mapping with `apiVersion` and `kind`"),
             )
             .at(
@@ -736,7 +736,7 @@ fn parse_layer(sources: &Sources, id: SourceId, kind: &str) -> Result<Layer, Box
         };
         return Err(Box::new(
             Diagnostic::error(
-                "wrong-kind",
+                Code::WrongKind,
                 format!(
                     "`{display}` has `kind: {}`, expected `{kind}`",
                     found_kind.unwrap_or_default()

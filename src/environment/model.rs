@@ -319,6 +319,20 @@ pub enum AtRest {
     GcpKms,
 }
 
+impl AtRest {
+    /// The name in the environment file (`sse-kms`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AtRest::None => "none",
+            AtRest::ProviderManaged => "provider-managed",
+            AtRest::SseS3 => "sse-s3",
+            AtRest::SseKms => "sse-kms",
+            AtRest::SseC => "sse-c",
+            AtRest::GcpKms => "gcp-kms",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Encryption {

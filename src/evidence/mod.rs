@@ -541,7 +541,7 @@ fn environment(
         let finding = mine
             .iter()
             .find(|d| d.code == meta.id)
-            .map(|d| finding(d, sources, expires(&d.code)));
+            .map(|d| finding(d, sources, expires(d.code.as_str())));
         rules.push(RuleEvidence {
             id: meta.id.clone(),
             profile: result.profile.clone(),
@@ -598,7 +598,7 @@ fn environment(
     let findings = mine
         .iter()
         .filter(|d| !rule_ids.contains(&d.code.as_str()))
-        .map(|d| finding(d, sources, expires(&d.code)))
+        .map(|d| finding(d, sources, expires(d.code.as_str())))
         .collect();
     let text = |pointer: &str| {
         loaded
@@ -646,7 +646,7 @@ fn environment(
 
 fn finding(d: &Diagnostic, sources: &Sources, expires: Option<String>) -> Finding {
     Finding {
-        code: d.code.clone(),
+        code: d.code.to_string(),
         severity: d.severity,
         message: d.message.clone(),
         at: d.primary.as_ref().map(|l| Source::of(sources, l.location)),

@@ -4,7 +4,7 @@
 pub mod chart;
 pub mod explain;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::environment::load::LoadedEnvironment;
 use crate::secrets;
 use crate::text::suggest::did_you_mean;
@@ -147,7 +147,7 @@ impl EnvironmentSchema {
                             && !secrets::is_secret_key(key)
                         {
                             return Diagnostic::error(
-                                "unknown-key",
+                                Code::UnknownKey,
                                 format!(
                                     "unknown key `{key}`{}",
                                     if here.is_empty() {
@@ -161,7 +161,7 @@ impl EnvironmentSchema {
                         }
                         if secrets::is_secret_key(key) {
                             return Diagnostic::error(
-                                "inline-secret",
+                                Code::InlineSecret,
                                 format!(
                                     "`{}` puts a credential in the environment file",
                                     dotted(&child)
@@ -195,7 +195,7 @@ impl EnvironmentSchema {
                         }
                         let _ = value;
                         Diagnostic::error(
-                            "unknown-key",
+                            Code::UnknownKey,
                             format!(
                                 "unknown key `{key}`{}",
                                 if here.is_empty() {
@@ -216,7 +216,7 @@ impl EnvironmentSchema {
                 let (_, description) = self.annotations_at(&format!("{pointer}/{name}"));
                 vec![
                     Diagnostic::error(
-                        "missing-key",
+                        Code::MissingKey,
                         format!(
                             "missing required key `{}`",
                             dotted(&format!("{pointer}/{name}"))
@@ -254,7 +254,7 @@ impl EnvironmentSchema {
                 }
                 vec![
                     Diagnostic::error(
-                        "wrong-type",
+                        Code::WrongType,
                         format!("`{here}` must be a {expected}, found {found}"),
                     )
                     .at(value_at, format!("expected a {expected}"))
@@ -285,14 +285,14 @@ impl EnvironmentSchema {
                     help = format!("did you mean `{s}`? {help}");
                 }
                 vec![
-                    Diagnostic::error("invalid-value", format!("`{here}` cannot be `{given}`"))
+                    Diagnostic::error(Code::InvalidValue, format!("`{here}` cannot be `{given}`"))
                         .at(value_at, "not an allowed value")
                         .help(help),
                 ]
             }
             ValidationErrorKind::Constant { expected_value } => vec![
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "`{here}` must be `{}`",
                         expected_value.as_str().unwrap_or_default()
@@ -307,7 +307,7 @@ impl EnvironmentSchema {
             ],
             ValidationErrorKind::Format { format } if format == "date" => vec![
                 Diagnostic::error(
-                    "invalid-date",
+                    Code::InvalidDate,
                     format!(
                         "`{here}` is not a date: `{}`",
                         instance.as_str().unwrap_or_default()
@@ -347,7 +347,7 @@ impl EnvironmentSchema {
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 let mut d =
-                    Diagnostic::error("invalid-value", message).at(value_at, "invalid value");
+                    Diagnostic::error(Code::InvalidValue, message).at(value_at, "invalid value");
                 if !description.is_empty() {
                     d = d.help(description.to_owned());
                 }

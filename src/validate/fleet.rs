@@ -2,7 +2,7 @@
 //! management environment.
 
 use super::Checked;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::environment::model::Role;
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ pub fn fleet(
         if let Some(first) = names.get(c.loaded.name.as_str()) {
             out.push(
                 Diagnostic::error(
-                    "duplicate-environment",
+                    Code::DuplicateEnvironment,
                     format!("two environments are named `{}`", c.loaded.name),
                 )
                 .at(
@@ -46,7 +46,7 @@ pub fn fleet(
         );
         if let Some(first) = locations.insert(key.clone(), c) {
             out.push(
-                Diagnostic::error("duplicate-bucket-prefix", format!("`{}` and `{}` write to the same bucket `{}` under the same prefix `{}`", first.loaded.name, c.loaded.name, key.1, key.2))
+                Diagnostic::error(Code::DuplicateBucketPrefix, format!("`{}` and `{}` write to the same bucket `{}` under the same prefix `{}`", first.loaded.name, c.loaded.name, key.1, key.2))
                     .at(c.loaded.provenance.value_location("/storage/bucket"), "same bucket and prefix")
                     .also(first.loaded.provenance.value_location("/storage/bucket"), "also used here")
                     .in_environment(&c.loaded.name)
@@ -91,7 +91,7 @@ pub fn fleet(
                 }
                 out.push(
                     Diagnostic::error(
-                        "unknown-management-environment",
+                        Code::UnknownManagementEnvironment,
                         format!("off-site replication is managed by `{manager}`, but {problem}"),
                     )
                     .at(

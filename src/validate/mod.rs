@@ -6,7 +6,7 @@ mod fleet;
 
 use crate::assets::{Assets, DEFAULTS, ENVIRONMENT_SCHEMA};
 use crate::checks;
-use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::environment::load::{self, Input, LoadError, LoadRequest, LoadedEnvironment, Workspace};
 use crate::environment::model::Environment;
 use crate::schema::{EnvironmentSchema, SchemaError};
@@ -402,7 +402,7 @@ fn check_one(
             }
             Err(e) => found.push(
                 Diagnostic::error(
-                    "internal-model-mismatch",
+                    Code::InternalModelMismatch,
                     format!("the schema accepted this environment but the model did not: {e}"),
                 )
                 .at(loaded.provenance.value_location(""), "this environment")

@@ -5,7 +5,7 @@
 
 mod quick;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Location, SourceFile, SourceId, Span};
 use serde::Serialize;
 use serde_json::Value;
@@ -92,7 +92,7 @@ pub fn parse_document(file: &SourceFile, id: SourceId) -> Result<Document, Box<D
         })
     {
         return Err(Box::new(
-            Diagnostic::error("empty-file", format!("`{}` is empty", file.path))
+            Diagnostic::error(Code::EmptyFile, format!("`{}` is empty", file.path))
                 .at(Some(Location { source: id, span: Span::new(0, 0) }), "no YAML document here")
                 .help("an environment file starts with `apiVersion: ck8s-gen/v1` and `kind: Environment`; `ck8s-gen init NAME` writes one"),
         ));
@@ -103,7 +103,7 @@ pub fn parse_document(file: &SourceFile, id: SourceId) -> Result<Document, Box<D
     };
     let spans = index_spans(file).map_err(|(span, message)| {
         Box::new(
-            Diagnostic::error("invalid-yaml", message)
+            Diagnostic::error(Code::InvalidYaml, message)
                 .at(Some(Location { source: id, span }), "here"),
         )
     })?;
@@ -133,25 +133,31 @@ fn yaml_error(file: &SourceFile, id: SourceId, error: &serde_saphyr::Error) -> D
     let lower = message.to_lowercase();
     let (code, help) = if lower.contains("duplicate") {
         (
-            "duplicate-key",
+            Code::DuplicateKey,
             "each key may appear once per mapping; remove or merge the repeated key",
         )
     } else if lower.contains("budget") || lower.contains("alias") || lower.contains("recursion") {
         (
-            "yaml-too-complex",
+            Code::YamlTooComplex,
             "the document exceeds ck8s-gen's limits on nodes, aliases or nesting depth; environment files need no anchors or deep nesting",
         )
     } else if lower.contains("tab") {
-        ("invalid-yaml", "YAML indentation must use spaces, not tabs")
+        (
+            Code::InvalidYaml,
+            "YAML indentation must use spaces, not tabs",
+        )
     } else if lower.contains("document") && lower.contains("multiple") {
         (
-            "invalid-yaml",
+            Code::InvalidYaml,
             "an environment file holds exactly one YAML document",
         )
     } else {
-        ("invalid-yaml", "fix the YAML syntax at the marked position")
+        (
+            Code::InvalidYaml,
+            "fix the YAML syntax at the marked position",
+        )
     };
-    let message = if code == "yaml-too-complex" {
+    let message = if code == Code::YamlTooComplex {
         format!("YAML document is too large or too deeply nested: {message}")
     } else {
         message
@@ -406,7 +412,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_errors_with_a_line() {
         let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(err.code, "duplicate-key");
+        assert_eq!(err.code, Code::DuplicateKey);
         assert!(err.primary.is_some());
     }
 
@@ -424,7 +430,7 @@ mod tests {
             ));
         }
         let err = parse(&text).unwrap_err();
-        assert_eq!(err.code, "yaml-too-complex");
+        assert_eq!(err.code, Code::YamlTooComplex);
     }
 
     #[test]
@@ -441,8 +447,8 @@ mod tests {
 
     #[test]
     fn empty_and_comment_only_files_are_reported() {
-        assert_eq!(parse("").unwrap_err().code, "empty-file");
-        assert_eq!(parse("# nothing\n---\n").unwrap_err().code, "empty-file");
+        assert_eq!(parse("").unwrap_err().code, Code::EmptyFile);
+        assert_eq!(parse("# nothing\n---\n").unwrap_err().code, Code::EmptyFile);
     }
 
     #[test]
