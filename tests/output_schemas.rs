@@ -71,6 +71,19 @@ fn validate_output_matches_its_schema() {
     let v = assert_valid("validate", &failing.stdout);
     assert!(v["summary"]["errors"].as_u64().unwrap() > 0);
     assert!(v["diagnostics"][0]["line"].is_u64(), "{v:#}");
+    // Accepted deviations: their keys are camelCase too, and described by the schema.
+    let case = repo().join("tests/cases/regulatory-profiles");
+    let accepted = ck8s_gen(&case, &["validate", "--format", "json"]);
+    let v = assert_valid("validate", &accepted.stdout);
+    assert_camel_case("validate", &v);
+    let acceptance = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|d| d.get("accepted"))
+        .unwrap_or_else(|| panic!("no accepted deviation in {v:#}"));
+    assert!(acceptance["owner"].is_string(), "{acceptance:#}");
+    assert!(acceptance.get("approvedBy").is_some(), "{acceptance:#}");
 }
 
 #[test]

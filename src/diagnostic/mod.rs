@@ -83,8 +83,10 @@ pub struct Citation {
     pub interpretation: bool,
 }
 
-/// A warning the environment accepted as a documented deviation.
+/// A warning the environment accepted as a documented deviation (camelCase in JSON, like
+/// every other key of the machine-readable outputs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Acceptance {
     pub reason: String,
     pub owner: String,
