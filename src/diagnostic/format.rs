@@ -108,3 +108,48 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
         parts.join(", ")
     }
 }
+
+/// The "cites" note: the reference, whether it is our interpretation, and the quoted text.
+pub(crate) fn citation_text(citation: &crate::diagnostic::Citation) -> String {
+    let mut text = citation.reference.clone();
+    if citation.interpretation {
+        text.push_str(" (interpretation)");
+    }
+    if let Some(quote) = &citation.quote {
+        text.push_str(&format!(": \"{quote}\""));
+    }
+    text
+}
+
+/// The "deviation" note of an accepted finding.
+pub(crate) fn acceptance_text(accepted: &crate::diagnostic::Acceptance) -> String {
+    format!("accepted by {}: {}", accepted.owner, accepted.reason)
+}
+
+/// The "overdue" note of a failing finding that came with the date.
+pub(crate) const OVERDUE_TEXT: &str = "this finding came with the date: it fails `validate` and `report`, never `render`, `argocd generate` or `restore`";
+
+/// What the one-line formats (GitHub, Markdown) add under a finding's message, as
+/// (name, text): every other place it points at, the citation, the deviation, overdue.
+pub(crate) fn notes(d: &Diagnostic, sources: &Sources) -> Vec<(&'static str, String)> {
+    let mut notes: Vec<(&'static str, String)> = d
+        .secondary
+        .iter()
+        .map(|l| {
+            (
+                "also",
+                format!("{}: {}", sources.describe(l.location), l.message),
+            )
+        })
+        .collect();
+    if let Some(citation) = &d.citation {
+        notes.push(("cites", citation_text(citation)));
+    }
+    if let Some(accepted) = &d.accepted {
+        notes.push(("deviation", acceptance_text(accepted)));
+    }
+    if d.effect == crate::diagnostic::Effect::Overdue && d.is_failure() {
+        notes.push(("overdue", OVERDUE_TEXT.to_owned()));
+    }
+    notes
+}

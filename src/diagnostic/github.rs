@@ -33,8 +33,8 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         };
         properties.push(format!("title={}", escape_property(&title)));
         let mut message = d.message.clone();
-        if let Some(citation) = &d.citation {
-            message.push_str(&format!("\n{}", citation.reference));
+        for (name, text) in crate::diagnostic::format::notes(d, sources) {
+            message.push_str(&format!("\n{name}: {text}"));
         }
         if let Some(help) = &d.help {
             message.push_str(&format!("\nhelp: {help}"));

@@ -1,7 +1,7 @@
 //! The human format: one block per finding with a snippet of the file it points at, coloured on
 //! a terminal, then the count line.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Severity, format};
 use crate::source::Sources;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
@@ -81,34 +81,25 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources, color: bool) -> Str
             );
         }
         if let Some(citation) = &d.citation {
-            let mut text = format!(
-                "{}{}",
-                citation.reference,
-                if citation.interpretation {
-                    " (interpretation)"
-                } else {
-                    ""
-                }
-            );
-            if let Some(quote) = &citation.quote {
-                text.push_str(&format!(": \"{quote}\""));
-            }
             groups.push(Group::with_title(
-                Level::NOTE.with_name("cites").secondary_title(text),
+                Level::NOTE
+                    .with_name("cites")
+                    .secondary_title(format::citation_text(citation)),
             ));
         }
         if let Some(accepted) = &d.accepted {
             groups.push(Group::with_title(
-                Level::NOTE.with_name("deviation").secondary_title(format!(
-                    "accepted by {}: {}",
-                    accepted.owner, accepted.reason
-                )),
+                Level::NOTE
+                    .with_name("deviation")
+                    .secondary_title(format::acceptance_text(accepted)),
             ));
         }
         if d.effect == crate::diagnostic::Effect::Overdue && d.is_failure() {
-            groups.push(Group::with_title(Level::NOTE.with_name("overdue").secondary_title(
-                "this finding came with the date: it fails `validate` and `report`, never `render`, `argocd generate` or `restore`",
-            )));
+            groups.push(Group::with_title(
+                Level::NOTE
+                    .with_name("overdue")
+                    .secondary_title(format::OVERDUE_TEXT),
+            ));
         }
         if let Some(help) = &d.help {
             groups.push(Group::with_title(

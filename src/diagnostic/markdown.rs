@@ -25,8 +25,8 @@ pub fn render(diagnostics: &[Diagnostic], sources: &Sources) -> String {
             format!("`{}`", sources.describe(l.location))
         });
         let mut text = d.message.clone();
-        if let Some(c) = &d.citation {
-            text.push_str(&format!(" ({})", c.reference));
+        for (name, note) in crate::diagnostic::format::notes(d, sources) {
+            text.push_str(&format!("<br>{name}: {note}"));
         }
         if let Some(h) = &d.help {
             text.push_str(&format!("<br>*{h}*"));
