@@ -209,11 +209,7 @@ fn check_schedules(cx: &mut Ctx<'_>, env: &Environment) {
 
 /// `1 day`, `30 days`.
 pub fn days_text(days: i64) -> String {
-    if days == 1 {
-        "1 day".to_owned()
-    } else {
-        format!("{days} days")
-    }
+    crate::text::count(days, "day")
 }
 
 fn check_retention(cx: &mut Ctx<'_>, env: &Environment) {

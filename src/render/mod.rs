@@ -30,7 +30,7 @@ pub mod restore_test;
 pub mod templates;
 
 use crate::assets::Assets;
-use crate::environment::model::Environment;
+use crate::environment::model::{Engine, Environment};
 use crate::validate::Outcome;
 use context::{EnvView, base_labels};
 use minijinja::value::Serde;
@@ -472,7 +472,7 @@ fn environment_pieces(
     let values_value = Value::from(Serde(&values));
     let ctx = context! {env => env_value.clone(), values => values_value.clone()};
     match view.gitops.engine {
-        "flux" => {
+        Engine::Flux => {
             let source = if view.gitops.flux.source_kind == "OCIRepository" {
                 names::OCI_REPOSITORY
             } else {
@@ -499,7 +499,7 @@ fn environment_pieces(
                 )?,
             ));
         }
-        _ => {
+        Engine::Argocd => {
             let name = format!("{env}-velero");
             out.push(piece(
                 env,
@@ -593,7 +593,7 @@ pub fn restore_test_objects(
 fn manifest_wrapper(templates: &Templates, view: &EnvView) -> Result<Piece, RenderError> {
     let env = view.name.as_str();
     let o = match view.gitops.engine {
-        "flux" => {
+        Engine::Flux => {
             let k = json!({
                 "name": KUSTOMIZATION_MANIFESTS,
                 "path": format!("./{}", view.gitops.manifests_path),
@@ -606,18 +606,13 @@ fn manifest_wrapper(templates: &Templates, view: &EnvView) -> Result<Piece, Rend
                 &context! {env => Value::from(Serde(view)), kustomization => Value::from(Serde(&k))},
             )?
         }
-        _ => canonical(
+        Engine::Argocd => canonical(
             templates,
             names::APP_MANIFESTS,
             &context! {env => Value::from(Serde(view)), name => format!("{env}-velero-manifests")},
         )?,
     };
-    let dir = if view.gitops.engine == "flux" {
-        "flux"
-    } else {
-        "argocd"
-    };
-    Ok(piece(env, dir, o))
+    Ok(piece(env, view.gitops.engine.as_str(), o))
 }
 
 /// rclone CronJobs (and their Namespace) in the trees of the managing environments.
@@ -709,7 +704,10 @@ fn fleet_pieces(templates: &Templates, with_apps: &[&EnvView]) -> Result<Vec<Pie
     // Two ApplicationSets per Argo CD namespace at most: one over the committed rendered tree,
     // one over environments that Argo CD renders itself with the ck8s-gen plugin.
     let mut by_namespace: BTreeMap<(String, bool), Vec<&EnvView>> = BTreeMap::new();
-    for view in with_apps.iter().filter(|v| v.gitops.engine == "argocd") {
+    for view in with_apps
+        .iter()
+        .filter(|v| v.gitops.engine == Engine::Argocd)
+    {
         by_namespace
             .entry((
                 view.gitops.argocd.namespace.clone(),
