@@ -85,8 +85,12 @@ pub mod names {
 pub enum RenderError {
     #[error("{0}")]
     Template(#[from] TemplateError),
-    #[error("template `{template}` produced an invalid object: {message}")]
-    Object { template: String, message: String },
+    #[error("template `{template}` produced an invalid object: {source}")]
+    Object {
+        template: String,
+        #[source]
+        source: objects::ObjectError,
+    },
     #[error(transparent)]
     Context(#[from] context::ContextError),
     #[error("the environments have validation errors; nothing is rendered")]
@@ -202,7 +206,7 @@ struct Piece {
 /// made, so a fleet's typed objects never all sit in memory at once.
 struct Emitted {
     id: objects::ObjectId,
-    yaml: Result<String, String>,
+    yaml: Result<String, crate::yaml::WriteError>,
 }
 
 fn emit(object: Canonical) -> Emitted {
@@ -309,9 +313,9 @@ pub(crate) fn object(
     context: &impl Serialize,
 ) -> Result<Object, RenderError> {
     let text = templates.render(name, context)?;
-    Object::parse(&text).map_err(|message| RenderError::Object {
+    Object::parse(&text).map_err(|source| RenderError::Object {
         template: name.to_owned(),
-        message,
+        source,
     })
 }
 
@@ -322,9 +326,9 @@ pub(crate) fn canonical(
     context: &impl Serialize,
 ) -> Result<Canonical, RenderError> {
     let text = templates.render(name, context)?;
-    Object::check(&text).map_err(|message| RenderError::Object {
+    Object::check(&text).map_err(|source| RenderError::Object {
         template: name.to_owned(),
-        message,
+        source,
     })
 }
 
@@ -349,12 +353,12 @@ pub fn chart_values(
     view: &EnvView,
 ) -> Result<serde_json::Value, RenderError> {
     let text = templates.render(names::VALUES, &context! {env => Value::from(Serde(view))})?;
-    let invalid = |message: String| RenderError::Object {
+    let invalid = |source: objects::ObjectError| RenderError::Object {
         template: names::VALUES.to_owned(),
-        message,
+        source,
     };
-    let mut value =
-        crate::yaml::read_template_output(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
+    let mut value = crate::yaml::read_template_output(&text)
+        .map_err(|e| invalid(objects::ObjectError::NotYaml(e)))?;
     let chart = crate::schema::chart::Chart::embedded();
     let first = |problems: Vec<crate::schema::chart::ValueProblem>| {
         problems.into_iter().next().map(|p| {
@@ -368,10 +372,10 @@ pub fn chart_values(
     // Every key the template wrote is a value of the chart; the keys ck8s-gen relies on are
     // there with their types.
     if let Some(problem) = first(chart.check(&value)) {
-        return Err(invalid(problem));
+        return Err(invalid(objects::ObjectError::Chart(problem)));
     }
     serde_json::from_value::<VeleroValues>(value.clone())
-        .map_err(|e| invalid(format!("not the values ck8s-gen relies on: {e}")))?;
+        .map_err(|e| invalid(objects::ObjectError::Values(e)))?;
     // The pass-through (checked with file and line by `validate`) goes over them.
     if let Some(extra) = view
         .velero
@@ -382,7 +386,7 @@ pub fn chart_values(
         if let Some(problem) = first(chart.check(&value)) {
             return Err(RenderError::Object {
                 template: "gitops.chartValues".to_owned(),
-                message: problem,
+                source: objects::ObjectError::Chart(problem),
             });
         }
     }
@@ -424,9 +428,9 @@ pub fn schedules(
         .map(|o| {
             objects::typed::<objects::velero::Schedule>(&o.value)
                 .map(|s| *s)
-                .map_err(|message| RenderError::Object {
+                .map_err(|source| RenderError::Object {
                     template: names::SCHEDULE.to_owned(),
-                    message,
+                    source,
                 })
         })
         .collect()
@@ -805,9 +809,9 @@ fn file(group: Vec<Piece>, headers: &Headers<'_>) -> Result<RenderedFile, Render
         if i > 0 {
             text.push_str("---\n");
         }
-        let yaml = p.object.yaml.map_err(|message| RenderError::Object {
+        let yaml = p.object.yaml.map_err(|e| RenderError::Object {
             template: path.clone(),
-            message,
+            source: e.into(),
         })?;
         let start = text.len();
         text.push_str(&yaml);

@@ -91,7 +91,7 @@ pub struct Plan {
 
 impl Plan {
     /// The objects as one `---`-separated YAML stream.
-    pub fn stream(&self) -> Result<String, String> {
+    pub fn stream(&self) -> Result<String, crate::yaml::WriteError> {
         let mut out = String::new();
         for o in &self.objects {
             out.push_str("---\n");
