@@ -118,11 +118,28 @@ pub fn plugin_yaml(environment_title: &str, environment_help: &str) -> String {
     text
 }
 
+/// Why the plugin cannot choose, or print, an environment.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginError {
+    #[error(transparent)]
+    Read(#[from] crate::yaml::ReadError),
+    #[error(transparent)]
+    Write(#[from] crate::yaml::WriteError),
+    #[error("ARGOCD_APP_PARAMETERS is not JSON: {0}")]
+    Parameters(#[source] serde_json::Error),
+    /// A Flux environment, no environment chosen, a directory outside the repository.
+    #[error("{0}")]
+    Refused(String),
+}
+
 /// The objects Argo CD applies for `environment` when it renders with the plugin: the chart
 /// Application (sync wave 0) and the plain manifests (wave 1, dry run skipped until the Velero
 /// CRDs exist). Flux entry points and the Application that would read `rendered/` from Git are
 /// left out: with the plugin nothing is committed.
-pub fn plugin_stream(bundle: &crate::render::Bundle, environment: &str) -> Result<String, String> {
+pub fn plugin_stream(
+    bundle: &crate::render::Bundle,
+    environment: &str,
+) -> Result<String, PluginError> {
     let mut out = String::new();
     for object in bundle
         .objects
@@ -164,13 +181,15 @@ pub fn plugin_stream(bundle: &crate::render::Bundle, environment: &str) -> Resul
 
 /// The plugin renders only environments Argo CD deploys (`gitops.engine: argocd`): for a Flux
 /// environment it would hand Argo CD a Flux HelmRelease instead of the chart Application.
-pub fn check_engine(environment: &crate::environment::model::Environment) -> Result<(), String> {
+pub fn check_engine(
+    environment: &crate::environment::model::Environment,
+) -> Result<(), PluginError> {
     match environment.gitops.engine {
         crate::environment::model::Engine::Argocd => Ok(()),
-        crate::environment::model::Engine::Flux => Err(format!(
+        crate::environment::model::Engine::Flux => Err(PluginError::Refused(format!(
             "`{}` is deployed by Flux (`gitops.engine: flux`), not by Argo CD: the plugin refuses to render it (nothing was printed, so Argo CD prunes nothing). Point the Application at an environment with `gitops.engine: argocd`, or set `gitops.engine: argocd` for this one",
             environment.metadata.name
-        )),
+        ))),
     }
 }
 
@@ -187,7 +206,7 @@ pub struct Selection {
 /// `ARGOCD_ENV_ENVIRONMENT` (plugin `env`), the `environment` parameter
 /// (`ARGOCD_APP_PARAMETERS` JSON or `PARAM_ENVIRONMENT`), then the Application name
 /// (`ARGOCD_APP_NAME`, without a `<namespace>_` prefix).
-pub fn select(vars: &BTreeMap<String, String>) -> Result<Selection, String> {
+pub fn select(vars: &BTreeMap<String, String>) -> Result<Selection, PluginError> {
     let get = |k: &str| {
         vars.get(k)
             .map(|v| v.trim().to_owned())
@@ -211,12 +230,12 @@ pub fn select(vars: &BTreeMap<String, String>) -> Result<Selection, String> {
         let name = app.rsplit('_').next().unwrap_or(&app).to_owned();
         (name, "the Application name (ARGOCD_APP_NAME)")
     } else {
-        return Err("no environment chosen: set the plugin env `ENVIRONMENT` (ARGOCD_ENV_ENVIRONMENT) or the `environment` parameter in the Application".to_owned());
+        return Err(PluginError::Refused("no environment chosen: set the plugin env `ENVIRONMENT` (ARGOCD_ENV_ENVIRONMENT) or the `environment` parameter in the Application".to_owned()));
     };
     if dir.split('/').any(|c| c == "..") || dir.starts_with('/') {
-        return Err(format!(
+        return Err(PluginError::Refused(format!(
             "the environment directory `{dir}` must stay inside the repository"
-        ));
+        )));
     }
     Ok(Selection {
         environment,
@@ -226,12 +245,11 @@ pub fn select(vars: &BTreeMap<String, String>) -> Result<Selection, String> {
 }
 
 /// `ARGOCD_APP_PARAMETERS` is a JSON array of `{name, string|array|map}`; keep the strings.
-fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, String> {
+fn parse_parameters(json: &str) -> Result<BTreeMap<String, String>, PluginError> {
     if json == "null" {
         return Ok(BTreeMap::new());
     }
-    let value: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| format!("ARGOCD_APP_PARAMETERS is not JSON: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(json).map_err(PluginError::Parameters)?;
     let mut out = BTreeMap::new();
     for item in value.as_array().into_iter().flatten() {
         if let (Some(name), Some(string)) = (

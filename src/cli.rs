@@ -1,6 +1,9 @@
 //! The command line: flags and subcommands (clap derive). Doc comments are the help text.
 
 use crate::diagnostic::Format;
+use crate::environment::init::Provider;
+use crate::environment::model::{Engine, Role};
+use crate::restore::ExistingPolicy;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -84,11 +87,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  ck8s-gen validate\n  ck8s-gen validate prod-se-health --format json\n  ck8s-gen validate --format github   # annotations in a GitHub Actions job"
     )]
-    Validate {
-        /// Environment names or files (default: every environment in --dir).
-        #[arg(value_name = "ENV")]
-        environments: Vec<String>,
-    },
+    Validate(ValidateArgs),
     /// Validate, then render the Velero, Flux and Argo CD manifests of every environment.
     ///
     /// Rendering reads the whole environment directory (a management environment holds the
@@ -97,20 +96,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  ck8s-gen render                          write ./rendered\n  ck8s-gen render --check                  exit 1 if ./rendered is stale (CI)\n  ck8s-gen render prod-se-health --stdout  print one environment as a YAML stream"
     )]
-    Render {
-        /// Environment names (default: every environment in --dir).
-        #[arg(value_name = "ENV")]
-        environments: Vec<String>,
-        /// Output directory.
-        #[arg(long, default_value = "rendered", value_name = "DIR")]
-        out: PathBuf,
-        /// Write nothing; exit 1 listing every stale, missing or extra file in --out.
-        #[arg(long, conflicts_with = "stdout")]
-        check: bool,
-        /// Print one multi-document YAML stream to stdout instead of writing files.
-        #[arg(long)]
-        stdout: bool,
-    },
+    Render(RenderArgs),
     /// Print the configuration to apply on an environment's off-site bucket (JSON).
     ///
     /// Versioning, the object-lock default retention and the lifecycle rule expiring non-current
@@ -119,11 +105,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  ck8s-gen offsite-bucket prod-se-health | jq .lifecycle > lifecycle.json\n  aws s3api put-bucket-lifecycle-configuration --bucket prod-se-health-velero-offsite --lifecycle-configuration file://lifecycle.json"
     )]
-    OffsiteBucket {
-        /// The environment whose off-site copy it is (name, file stem or file).
-        #[arg(value_name = "ENV")]
-        environment: String,
-    },
+    OffsiteBucket(OffsiteBucketArgs),
     /// Print a Velero Restore (or the off-site disaster-recovery plan) for an environment.
     ///
     /// The objects go to stdout as a YAML stream, the checklist (what to delete first, pausing
@@ -133,48 +115,12 @@ pub enum Command {
         group(ArgGroup::new("source").required(true).args(["from_schedule", "backup", "from_offsite"])),
         after_help = "Examples:\n  ck8s-gen restore prod-se-health --from-schedule daily | kubectl create -f -\n  ck8s-gen restore prod-se-health --backup velero-daily-backup-20261124000000 --namespace shop --to-namespace shop=shop-restored\n  ck8s-gen restore prod-se-health --from-offsite   # disaster recovery: apply in the management cluster"
     )]
-    Restore {
-        /// The environment whose backups are restored (name, file stem or file).
-        #[arg(value_name = "ENV")]
-        environment: String,
-        /// Restore the latest completed backup of a Schedule: `daily`, a tier name, or the full
-        /// Schedule name (`velero-daily-backup`).
-        #[arg(long, value_name = "NAME")]
-        from_schedule: Option<String>,
-        /// Restore one backup, by name (`velero backup get`).
-        #[arg(long, value_name = "NAME")]
-        backup: Option<String>,
-        /// Disaster recovery from the off-site copy: a read-only BackupStorageLocation when it is
-        /// not encrypted, or the Job copying it back (decrypting) with replication paused.
-        #[arg(long, conflicts_with_all = ["namespaces", "to_namespace", "existing_resource_policy", "name"])]
-        from_offsite: bool,
-        /// With --from-offsite: recover the copy as it was at this time (RFC 3339, e.g.
-        /// `2026-11-24T03:00:00Z`), from the object versions of the off-site bucket: the way
-        /// back when a wipe or tampering reached the copy.
-        #[arg(long, value_name = "TIME", requires = "from_offsite")]
-        at: Option<String>,
-        /// Restore only this namespace (repeat for more; default: everything in the backup).
-        #[arg(long = "namespace", value_name = "NS")]
-        namespaces: Vec<String>,
-        /// Restore namespace OLD as NEW (repeat for more).
-        #[arg(long, value_name = "OLD=NEW")]
-        to_namespace: Vec<String>,
-        /// What to do with objects that already exist: `none` skips them (the default: nothing
-        /// is overwritten), `update` patches them to their backed-up state.
-        #[arg(long, value_enum, value_name = "POLICY")]
-        existing_resource_policy: Option<ExistingResourcePolicy>,
-        /// Name of the Restore (default: `<env>-<source>-<hash of the request>`).
-        #[arg(long, value_name = "NAME")]
-        name: Option<String>,
-    },
+    Restore(RestoreArgs),
     /// List the regulatory profiles, or explain a profile or a rule with its citation.
     #[command(
         after_help = "Examples:\n  ck8s-gen regulations list\n  ck8s-gen regulations explain hslf-fs-2016-40\n  ck8s-gen regulations explain HSLF-07\n  ck8s-gen regulations explain GDPR-02 --format json"
     )]
-    Regulations {
-        #[command(subcommand)]
-        command: RegulationsCommand,
-    },
+    Regulations(RegulationsArgs),
     /// Show what a change does to the rendered manifests and to compliance.
     ///
     /// Renders the environments at a git revision (read with `git archive`, the working tree is
@@ -186,25 +132,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  ck8s-gen diff --base origin/main\n  ck8s-gen diff --base origin/main --format markdown --exit-zero > comment.md\n  ck8s-gen diff --against rendered            # compare with the committed tree"
     )]
-    Diff {
-        /// Compare with the environments at this git revision (branch, tag or commit).
-        #[arg(
-            long,
-            value_name = "REV",
-            conflicts_with = "against",
-            required_unless_present = "against"
-        )]
-        base: Option<String>,
-        /// Compare with a rendered tree on disk (e.g. the committed `rendered/`).
-        #[arg(long, value_name = "DIR")]
-        against: Option<PathBuf>,
-        /// Limit the diff to these environments.
-        #[arg(value_name = "ENV")]
-        environments: Vec<String>,
-        /// Exit 0 even when there are changes (for comment jobs).
-        #[arg(long)]
-        exit_zero: bool,
-    },
+    Diff(DiffArgs),
     /// Run as an Argo CD Config Management Plugin, or print its plugin.yaml.
     #[command(
         subcommand,
@@ -217,51 +145,17 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  ck8s-gen explain backup.retention.ttl\n  ck8s-gen explain storage            # lists the keys under `storage`\n  ck8s-gen explain backup.tiers[].ttl"
     )]
-    Explain {
-        /// A dotted key, e.g. `backup.retention.ttl`; `[]` steps into a list.
-        key: String,
-        /// Print JSON instead of text (same as `--format json`).
-        #[arg(long)]
-        json: bool,
-    },
+    Explain(ExplainArgs),
     /// Write a new, valid, commented environment file.
     #[command(
         after_help = "Examples:\n  ck8s-gen init prod-no --provider safespring --role workload\n  ck8s-gen init mgmt --provider azure --role management --engine argocd --compliance gdpr-art-17"
     )]
-    Init {
-        /// Name of the environment (a DNS label, at most 40 characters).
-        name: String,
-        /// Infrastructure provider.
-        #[arg(long, value_parser = ["aws", "azure", "baremetal", "citycloud", "elastx", "exoscale", "gcp", "openstack", "safespring", "upcloud", "other"])]
-        provider: String,
-        /// Cluster role.
-        #[arg(long, value_parser = ["workload", "management"], default_value = "workload")]
-        role: String,
-        /// GitOps engine.
-        #[arg(long, value_parser = ["flux", "argocd"], default_value = "flux")]
-        engine: String,
-        /// Regulatory profiles (repeat or comma-separate).
-        #[arg(long, value_delimiter = ',')]
-        compliance: Vec<String>,
-        /// Print the file instead of writing `<dir>/<name>.yaml`.
-        #[arg(long)]
-        stdout: bool,
-        /// Overwrite an existing file.
-        #[arg(long)]
-        force: bool,
-    },
+    Init(InitArgs),
     /// Show what is in the backups: namespaces, resources and volumes included or left out, and why.
     #[command(
         after_help = "Examples:\n  ck8s-gen coverage prod-se-health\n  ck8s-gen coverage --json"
     )]
-    Coverage {
-        /// Environment names or files (default: every environment).
-        #[arg(value_name = "ENV")]
-        environments: Vec<String>,
-        /// Print JSON instead of Markdown text (same as `--format json`).
-        #[arg(long)]
-        json: bool,
-    },
+    Coverage(CoverageArgs),
     /// Write the compliance evidence report for auditors: every rule per environment, the fleet
     /// side by side, backup coverage, and a header to reproduce it.
     ///
@@ -275,17 +169,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  ck8s-gen report                               Markdown on stdout\n  ck8s-gen report --as html --out evidence.html  one self-contained, printable page\n  ck8s-gen report prod-se-health --out prod.json  format from the extension\n  CK8S_GEN_TODAY=2026-11-25 ck8s-gen report --as json   reproduce a report of that day"
     )]
-    Report {
-        /// Environment names or files (default: every environment in --dir).
-        #[arg(value_name = "ENV")]
-        environments: Vec<String>,
-        /// Report format [default: from the --out extension (.html, .json, .md), else markdown].
-        #[arg(long = "as", value_enum, value_name = "FORMAT")]
-        report_format: Option<ReportFormat>,
-        /// Write the report to FILE (atomically) instead of stdout.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
+    Report(ReportArgs),
     /// Print the JSON Schema for editors (yaml-language-server, VS Code): one file as a layer.
     ///
     /// An environment file (`kind: Environment`) or `common.yaml` (`kind: Defaults`) is checked
@@ -295,38 +179,202 @@ pub enum Command {
     #[command(after_help = "Examples:
   ck8s-gen schema > schemas/editor.schema.json
   ck8s-gen schema --effective")]
-    Schema {
-        /// Print the schema of the effective environment instead (every required key).
-        #[arg(long)]
-        effective: bool,
-    },
+    Schema(SchemaArgs),
     /// Print shell completions.
     #[command(
         after_help = "Examples:\n  ck8s-gen completions bash > /etc/bash_completion.d/ck8s-gen\n  ck8s-gen completions zsh > \"${fpath[1]}/_ck8s-gen\""
     )]
-    Completions {
-        /// The shell.
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Print the man page (roff), or a subcommand's page, or write every page to a directory.
     #[command(
         after_help = "Examples:\n  ck8s-gen man > /usr/local/share/man/man1/ck8s-gen.1\n  ck8s-gen man render | man -l -\n  ck8s-gen man argocd generate\n  ck8s-gen man --out-dir /usr/local/share/man/man1   # ck8s-gen.1 and one page per subcommand"
     )]
-    Man {
-        /// The subcommand whose page to print, e.g. `render` or `argocd generate`.
-        #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
-        subcommand: Vec<String>,
-        /// Write `ck8s-gen.1` and a page for every subcommand (`ck8s-gen-render.1`, …) to DIR.
-        #[arg(long, value_name = "DIR")]
-        out_dir: Option<PathBuf>,
-    },
+    Man(ManArgs),
 }
 
-/// `existingResourcePolicy` of a Velero Restore.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ExistingResourcePolicy {
-    None,
-    Update,
+// `ck8s-gen validate` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Environment names or files (default: every environment in --dir).
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+}
+
+// `ck8s-gen render` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Environment names (default: every environment in --dir).
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Output directory.
+    #[arg(long, default_value = "rendered", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write nothing; exit 1 listing every stale, missing or extra file in --out.
+    #[arg(long, conflicts_with = "stdout")]
+    pub check: bool,
+    /// Print one multi-document YAML stream to stdout instead of writing files.
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+// `ck8s-gen offsite-bucket` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct OffsiteBucketArgs {
+    /// The environment whose off-site copy it is (name, file stem or file).
+    #[arg(value_name = "ENV")]
+    pub environment: String,
+}
+
+// `ck8s-gen restore` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The environment whose backups are restored (name, file stem or file).
+    #[arg(value_name = "ENV")]
+    pub environment: String,
+    /// Restore the latest completed backup of a Schedule: `daily`, a tier name, or the full
+    /// Schedule name (`velero-daily-backup`).
+    #[arg(long, value_name = "NAME")]
+    pub from_schedule: Option<String>,
+    /// Restore one backup, by name (`velero backup get`).
+    #[arg(long, value_name = "NAME")]
+    pub backup: Option<String>,
+    /// Disaster recovery from the off-site copy: a read-only BackupStorageLocation when it is
+    /// not encrypted, or the Job copying it back (decrypting) with replication paused.
+    #[arg(long, conflicts_with_all = ["namespaces", "to_namespace", "existing_resource_policy", "name"])]
+    pub from_offsite: bool,
+    /// With --from-offsite: recover the copy as it was at this time (RFC 3339, e.g.
+    /// `2026-11-24T03:00:00Z`), from the object versions of the off-site bucket: the way
+    /// back when a wipe or tampering reached the copy.
+    #[arg(long, value_name = "TIME", requires = "from_offsite")]
+    pub at: Option<String>,
+    /// Restore only this namespace (repeat for more; default: everything in the backup).
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Restore namespace OLD as NEW (repeat for more).
+    #[arg(long, value_name = "OLD=NEW")]
+    pub to_namespace: Vec<String>,
+    /// What to do with objects that already exist: `none` skips them (the default: nothing
+    /// is overwritten), `update` patches them to their backed-up state.
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub existing_resource_policy: Option<ExistingPolicy>,
+    /// Name of the Restore (default: `<env>-<source>-<hash of the request>`).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+// `ck8s-gen regulations` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct RegulationsArgs {
+    #[command(subcommand)]
+    pub command: RegulationsCommand,
+}
+
+// `ck8s-gen diff` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Compare with the environments at this git revision (branch, tag or commit).
+    #[arg(
+        long,
+        value_name = "REV",
+        conflicts_with = "against",
+        required_unless_present = "against"
+    )]
+    pub base: Option<String>,
+    /// Compare with a rendered tree on disk (e.g. the committed `rendered/`).
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// Limit the diff to these environments.
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Exit 0 even when there are changes (for comment jobs).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+// `ck8s-gen explain` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A dotted key, e.g. `backup.retention.ttl`; `[]` steps into a list.
+    pub key: String,
+    /// Print JSON instead of text (same as `--format json`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+// `ck8s-gen init` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Name of the environment (a DNS label, at most 40 characters).
+    pub name: String,
+    /// Infrastructure provider.
+    #[arg(long, value_enum)]
+    pub provider: Provider,
+    /// Cluster role.
+    #[arg(long, value_enum, default_value_t = Role::Workload)]
+    pub role: Role,
+    /// GitOps engine.
+    #[arg(long, value_enum, default_value_t = Engine::Flux)]
+    pub engine: Engine,
+    /// Regulatory profiles (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    pub compliance: Vec<String>,
+    /// Print the file instead of writing `<dir>/<name>.yaml`.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+// `ck8s-gen coverage` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Environment names or files (default: every environment).
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Print JSON instead of Markdown text (same as `--format json`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+// `ck8s-gen report` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Environment names or files (default: every environment in --dir).
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<String>,
+    /// Report format [default: from the --out extension (.html, .json, .md), else markdown].
+    #[arg(long = "as", value_enum, value_name = "FORMAT")]
+    pub report_format: Option<ReportFormat>,
+    /// Write the report to FILE (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+// `ck8s-gen schema` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of the effective environment instead (every required key).
+    #[arg(long)]
+    pub effective: bool,
+}
+
+// `ck8s-gen completions` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+// `ck8s-gen man` (a `//` comment: a doc comment would become its help text).
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print, e.g. `render` or `argocd generate`.
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "out_dir")]
+    pub subcommand: Vec<String>,
+    /// Write `ck8s-gen.1` and a page for every subcommand (`ck8s-gen-render.1`, …) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Format of the evidence report (`report --as`).

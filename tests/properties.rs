@@ -505,7 +505,7 @@ fn any_string_survives_our_writer_and_reader() {
     runner
         .run(&tricky_string(), |s| {
             let value = serde_json::json!({"key": s, "list": [s], s.clone(): 1});
-            let text = yaml::to_yaml(&value).map_err(TestCaseError::fail)?;
+            let text = yaml::to_yaml(&value).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let back =
                 yaml::documents(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
             prop_assert_eq!(back, vec![value], "{}", text);

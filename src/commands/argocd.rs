@@ -1,6 +1,6 @@
 //! `ck8s-gen argocd plugin|init|generate`: the Argo CD Config Management Plugin.
 
-use super::{assets, err, fail, out};
+use super::{Error, assets, err, fail, out};
 use crate::ExitStatus;
 use crate::argocd::{self, Selection};
 use crate::assets::ENVIRONMENT_SCHEMA;
@@ -10,36 +10,31 @@ use crate::render::{self, Options};
 use crate::validate::{self, Outcome, Request};
 use std::path::PathBuf;
 
-pub fn run(global: &Global, command: &ArgocdCommand) -> ExitStatus {
+pub fn run(global: &Global, command: &ArgocdCommand, today: i64) -> Result<ExitStatus, Error> {
     match command {
         ArgocdCommand::Plugin => plugin(global),
-        ArgocdCommand::Init => match prepare(global) {
-            Ok((selection, _)) => {
-                err(&format!("ck8s-gen: `{}` is valid\n", selection.environment));
-                ExitStatus::Success
-            }
-            Err(status) => status,
-        },
-        ArgocdCommand::Generate => generate(global),
+        ArgocdCommand::Init => {
+            let (selection, _) = prepare(global, today)?;
+            err(&format!("ck8s-gen: `{}` is valid\n", selection.environment));
+            Ok(ExitStatus::Success)
+        }
+        ArgocdCommand::Generate => generate(global, today),
     }
 }
 
-fn plugin(global: &Global) -> ExitStatus {
-    let assets = match assets(global) {
-        Ok(a) => a,
-        Err(status) => return status,
-    };
-    let (title, help) = match crate::schema::EnvironmentSchema::compile(
+fn plugin(global: &Global) -> Result<ExitStatus, Error> {
+    let assets = assets(global)?;
+    let (title, help) = crate::schema::EnvironmentSchema::compile(
         assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"),
-    ) {
-        Ok(schema) => schema.annotations_at("/metadata/name"),
-        Err(e) => return fail(e),
-    };
-    out(&argocd::plugin_yaml(&title, &help))
+    )
+    .map_err(fail)?
+    .annotations_at("/metadata/name");
+    out(&argocd::plugin_yaml(&title, &help))?;
+    Ok(ExitStatus::Success)
 }
 
 /// Choose and validate the environment. Findings go to stderr; any error stops the run.
-fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
+fn prepare(global: &Global, today: i64) -> Result<(Selection, Outcome), Error> {
     let vars = std::env::vars().collect();
     let selection = argocd::select(&vars).map_err(fail)?;
     let dir = if global.dir.as_path() == std::path::Path::new("environments") {
@@ -52,7 +47,7 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
         dir: &dir,
         only: &[],
         assets: &assets,
-        today: super::today(),
+        today,
     };
     let outcome = match narrow(&request, &selection.environment) {
         Some(outcome) => outcome,
@@ -110,16 +105,11 @@ fn prepare(global: &Global) -> Result<(Selection, Outcome), ExitStatus> {
             })
             .cloned()
             .collect();
-        err(&diagnostic::render(
-            Format::Human,
-            &blocking,
-            &outcome.sources,
-            false,
-        ));
-        err(
+        let mut text = diagnostic::render(Format::Human, &blocking, &outcome.sources, false);
+        text.push_str(
             "error: ck8s-gen refuses to render: fix the validation errors above (nothing was printed, so Argo CD prunes nothing)\n",
         );
-        return Err(ExitStatus::Failure);
+        return Err(Error::Failure(text));
     }
     if !relevant.is_empty() {
         err(&text);
@@ -210,35 +200,25 @@ fn may_name(path: &std::path::Path, name: &str) -> bool {
     }
 }
 
-fn generate(global: &Global) -> ExitStatus {
-    let (selection, outcome) = match prepare(global) {
-        Ok(ok) => ok,
-        Err(status) => return status,
-    };
-    let assets = match assets(global) {
-        Ok(a) => a,
-        Err(status) => return status,
-    };
-    let bundle = match render::render(
+fn generate(global: &Global, today: i64) -> Result<ExitStatus, Error> {
+    let (selection, outcome) = prepare(global, today)?;
+    let assets = assets(global)?;
+    let bundle = render::render(
         &outcome,
         &assets,
         &Options {
             source_label: selection.dir.clone(),
         },
-    ) {
-        Ok(b) => b,
-        Err(e) => return fail(e),
-    };
-    let stream = match argocd::plugin_stream(&bundle, &selection.environment) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
+    )
+    .map_err(fail)?;
+    let stream = argocd::plugin_stream(&bundle, &selection.environment).map_err(fail)?;
     if stream.trim().is_empty() {
         // An empty stream with auto-prune would delete every resource of the Application.
-        return fail(format!(
+        return Err(fail(format!(
             "`{}` renders no objects; refusing to print an empty stream",
             selection.environment
-        ));
+        )));
     }
-    out(&stream)
+    out(&stream)?;
+    Ok(ExitStatus::Success)
 }

@@ -1,10 +1,10 @@
 //! `ck8s-gen diff`: compare the fleet at a git revision (or a rendered tree) with the working
 //! tree, and print the changes as text, Markdown or JSON.
 
-use super::{assets, err, fail, out, use_color};
+use super::{Error, assets, err, fail, out, use_color};
 use crate::ExitStatus;
 use crate::assets::{Assets, ENVIRONMENT_SCHEMA};
-use crate::cli::Global;
+use crate::cli::{DiffArgs, Global};
 use crate::diagnostic::Format;
 use crate::diff::{self, Snapshot, snapshot::Files};
 use crate::render::{self, Input};
@@ -12,57 +12,40 @@ use crate::validate::{self, Outcome, Request};
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub struct Flags<'a> {
-    pub base: Option<&'a str>,
-    pub against: Option<&'a Path>,
-    pub environments: &'a [String],
-    pub exit_zero: bool,
-}
-
-pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
-    let assets = match assets(global) {
-        Ok(a) => a,
-        Err(status) => return status,
-    };
-    let sensitive = match crate::schema::EnvironmentSchema::compile(
+pub fn run(global: &Global, args: &DiffArgs, today: i64) -> Result<ExitStatus, Error> {
+    let assets = assets(global)?;
+    let sensitive = crate::schema::EnvironmentSchema::compile(
         assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"),
-    ) {
-        Ok(schema) => crate::schema::explain::sensitive_keys(&schema),
-        Err(e) => return fail(e),
-    };
-    let head = match snapshot_of(&global.dir, "working tree", &assets, &sensitive) {
-        Ok(s) => s,
-        Err(status) => return status,
-    };
-    let (base, head) = match (flags.base, flags.against) {
+    )
+    .map(|schema| crate::schema::explain::sensitive_keys(&schema))
+    .map_err(fail)?;
+    let head = snapshot_of(&global.dir, "working tree", &assets, &sensitive, today)?;
+    let (base, head) = match (args.base.as_deref(), args.against.as_deref()) {
         (Some(revision), _) => {
-            let tmp = match tempfile::tempdir() {
-                Ok(t) => t,
-                Err(e) => return fail(format!("cannot create a temporary directory: {e}")),
-            };
-            let base = match diff::snapshot::extract_revision(revision, &global.dir, tmp.path()) {
-                Ok(Some(dir)) => match snapshot_of(&dir, revision, &assets, &sensitive) {
-                    Ok(s) => s,
-                    Err(status) => return status,
-                },
-                Ok(None) => Snapshot {
+            let tmp = tempfile::tempdir()
+                .map_err(|e| fail(format!("cannot create a temporary directory: {e}")))?;
+            let base = match diff::snapshot::extract_revision(revision, &global.dir, tmp.path())
+                .map_err(fail)?
+            {
+                Some(dir) => snapshot_of(&dir, revision, &assets, &sensitive, today)?,
+                None => Snapshot {
                     label: revision.to_owned(),
                     ..Snapshot::default()
                 },
-                Err(e) => return fail(e),
             };
             (base, head)
         }
-        (None, Some(dir)) => match Snapshot::from_rendered_dir(&dir.display().to_string(), dir) {
+        (None, Some(dir)) => {
+            let base =
+                Snapshot::from_rendered_dir(&dir.display().to_string(), dir).map_err(fail)?;
             // A rendered tree has no settings or findings: compare objects only.
-            Ok(base) => (base, objects_only(head)),
-            Err(e) => return fail(e),
-        },
-        (None, None) => return fail("give --base REV or --against DIR"),
+            (base, objects_only(head))
+        }
+        (None, None) => return Err(fail("give --base REV or --against DIR")),
     };
     let (base, head) = (
-        only(base, flags.environments),
-        only(head, flags.environments),
+        only(base, &args.environments),
+        only(head, &args.environments),
     );
     let report = diff::compare(&base, &head);
     // `--color always` colours a pipe too; `auto` only a terminal.
@@ -84,14 +67,12 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     } else {
         crate::secrets::redact::neutralize(&text).into_owned()
     };
-    if out(&text) == ExitStatus::Error {
-        return ExitStatus::Error;
-    }
-    if report.is_empty() || flags.exit_zero {
+    out(&text)?;
+    Ok(if report.is_empty() || args.exit_zero {
         ExitStatus::Success
     } else {
         ExitStatus::Failure
-    }
+    })
 }
 
 /// Validate and render the environments in `dir`. Invalid environments still contribute their
@@ -101,12 +82,13 @@ fn snapshot_of(
     label: &str,
     assets: &Assets,
     sensitive: &BTreeSet<String>,
-) -> Result<Snapshot, ExitStatus> {
+    today: i64,
+) -> Result<Snapshot, Error> {
     let outcome: Outcome = validate::validate(&Request {
         dir,
         only: &[],
         assets,
-        today: super::today(),
+        today,
     })
     .map_err(|e| fail(format!("{label}: {e}")))?;
     // Every environment the schema accepted is rendered, even with regulatory findings, so a

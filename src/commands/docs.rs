@@ -1,17 +1,17 @@
 //! `ck8s-gen completions` and `ck8s-gen man [SUBCOMMAND…] [--out-dir DIR]`: generated from the
 //! clap definition at run time.
 
-use super::{err, fail, out};
+use super::{Error, err, fail, out};
 use crate::ExitStatus;
-use crate::cli::Cli;
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
 use clap::CommandFactory;
-use std::path::Path;
 
-pub fn completions(shell: clap_complete::Shell) -> ExitStatus {
+pub fn completions(args: &CompletionsArgs) -> Result<ExitStatus, Error> {
     let mut command = Cli::command();
     let mut buffer = Vec::new();
-    clap_complete::generate(shell, &mut command, "ck8s-gen", &mut buffer);
-    out(&String::from_utf8_lossy(&buffer))
+    clap_complete::generate(args.shell, &mut command, "ck8s-gen", &mut buffer);
+    out(&String::from_utf8_lossy(&buffer))?;
+    Ok(ExitStatus::Success)
 }
 
 /// The command tree as the man pages see it: built, so every subcommand is named
@@ -22,11 +22,11 @@ fn man_tree() -> clap::Command {
     command
 }
 
-pub fn man(path: &[String], out_dir: Option<&Path>) -> ExitStatus {
-    if let Some(dir) = out_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            return fail(format!("cannot create `{}`: {e}", dir.display()));
-        }
+pub fn man(args: &ManArgs) -> Result<ExitStatus, Error> {
+    let path = &args.subcommand;
+    if let Some(dir) = args.out_dir.as_deref() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| fail(format!("cannot create `{}`: {e}", dir.display())))?;
         return match clap_mangen::generate_to(Cli::command(), dir) {
             Ok(()) => {
                 let count = std::fs::read_dir(dir)
@@ -40,12 +40,12 @@ pub fn man(path: &[String], out_dir: Option<&Path>) -> ExitStatus {
                     "wrote {count} man pages to {} (ck8s-gen.1 and one per subcommand)\n",
                     dir.display()
                 ));
-                ExitStatus::Success
+                Ok(ExitStatus::Success)
             }
-            Err(e) => fail(format!(
+            Err(e) => Err(fail(format!(
                 "cannot write the man pages to `{}`: {e}",
                 dir.display()
-            )),
+            ))),
         };
     }
     let mut command = man_tree();
@@ -58,17 +58,18 @@ pub fn man(path: &[String], out_dir: Option<&Path>) -> ExitStatus {
             let hint = crate::text::suggest::did_you_mean(name, known.iter().map(String::as_str))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            return fail(format!(
+            return Err(fail(format!(
                 "no subcommand `{}`{hint} (known: {})",
                 path[..=depth].join(" "),
                 known.join(", ")
-            ));
+            )));
         };
         command = sub;
     }
     let mut buffer = Vec::new();
-    if let Err(e) = clap_mangen::Man::new(command).render(&mut buffer) {
-        return fail(e);
-    }
-    out(&String::from_utf8_lossy(&buffer))
+    clap_mangen::Man::new(command)
+        .render(&mut buffer)
+        .map_err(fail)?;
+    out(&String::from_utf8_lossy(&buffer))?;
+    Ok(ExitStatus::Success)
 }

@@ -1,22 +1,17 @@
 //! `ck8s-gen explain KEY`.
 
-use super::{assets, fail, out};
+use super::{Error, assets, fail, out};
 use crate::ExitStatus;
 use crate::assets::{DEFAULTS, ENVIRONMENT_SCHEMA};
-use crate::cli::Global;
+use crate::cli::{ExplainArgs, Global};
 use crate::schema::EnvironmentSchema;
 use crate::schema::explain;
 
-pub fn run(global: &Global, key: &str, json: bool) -> ExitStatus {
-    let assets = match assets(global) {
-        Ok(a) => a,
-        Err(status) => return status,
-    };
-    let schema = match EnvironmentSchema::compile(assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"))
-    {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
+pub fn run(global: &Global, args: &ExplainArgs) -> Result<ExitStatus, Error> {
+    let key = args.key.as_str();
+    let assets = assets(global)?;
+    let schema = EnvironmentSchema::compile(assets.schema(ENVIRONMENT_SCHEMA).unwrap_or("{}"))
+        .map_err(fail)?;
     let defaults = assets
         .schema(DEFAULTS)
         .and_then(|t| crate::yaml::documents(t).ok())
@@ -27,12 +22,15 @@ pub fn run(global: &Global, key: &str, json: bool) -> ExitStatus {
         let hint = crate::text::suggest::did_you_mean(key, keys.iter().map(String::as_str))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        return fail(format!("the environment file has no key `{key}`{hint}"));
+        return Err(fail(format!(
+            "the environment file has no key `{key}`{hint}"
+        )));
     };
     explanation.rules = crate::compliance::rules_for_key(&assets, &explain::pointer_of(key));
-    if json || global.format == crate::diagnostic::Format::Json {
-        out(&explain::to_json(&explanation))
+    if args.json || global.format == crate::diagnostic::Format::Json {
+        out(&explain::to_json(&explanation))?;
     } else {
-        out(&explain::to_text(&explanation))
+        out(&explain::to_text(&explanation))?;
     }
+    Ok(ExitStatus::Success)
 }

@@ -19,99 +19,56 @@ use crate::ExitStatus;
 use crate::cli::{Cli, ColorChoice, Command};
 use std::io::{IsTerminal, Write};
 
+/// Why a command stopped. The one printer is [`run`]: every failure goes through it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command could not do its job: printed as `error: <message>`, exit status 2.
+    #[error(transparent)]
+    Fatal(Box<dyn std::error::Error + Send + Sync>),
+    /// Findings stop the command: the text (complete lines, or nothing when they are printed
+    /// already) goes to stderr as it is, exit status 1.
+    #[error("{0}")]
+    Failure(String),
+}
+
+/// A failure that stops the run with exit status 2 (printed as `error: <message>`).
+pub(crate) fn fail(message: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
+    Error::Fatal(message.into())
+}
+
+/// Run the command line and print its failure, if any: the only place that does.
 pub fn run(cli: Cli) -> ExitStatus {
+    match dispatch(&cli) {
+        Ok(status) => status,
+        Err(Error::Fatal(e)) => {
+            err(&format!("error: {e}\n"));
+            ExitStatus::Error
+        }
+        Err(Error::Failure(text)) => {
+            err(&text);
+            ExitStatus::Failure
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> Result<ExitStatus, Error> {
     let global = &cli.global;
     match &cli.command {
-        Command::Validate { environments } => validate::run(global, environments),
-        Command::Render {
-            environments,
-            out,
-            check,
-            stdout,
-        } => render::run(
-            global,
-            &render::Flags {
-                environments,
-                out,
-                check: *check,
-                stdout: *stdout,
-            },
-        ),
-        Command::Restore {
-            environment,
-            from_schedule,
-            backup,
-            from_offsite,
-            at,
-            namespaces,
-            to_namespace,
-            existing_resource_policy,
-            name,
-        } => restore::run(
-            global,
-            &restore::Flags {
-                environment,
-                from_schedule: from_schedule.as_deref(),
-                backup: backup.as_deref(),
-                from_offsite: *from_offsite,
-                at: at.as_deref(),
-                namespaces,
-                to_namespace,
-                existing_resource_policy: *existing_resource_policy,
-                name: name.as_deref(),
-            },
-        ),
-        Command::OffsiteBucket { environment } => offsite_bucket::run(global, environment),
-        Command::Regulations { command } => regulations::run(global, command),
-        Command::Diff {
-            base,
-            against,
-            environments,
-            exit_zero,
-        } => diff::run(
-            global,
-            &diff::Flags {
-                base: base.as_deref(),
-                against: against.as_deref(),
-                environments,
-                exit_zero: *exit_zero,
-            },
-        ),
-        Command::Argocd(command) => argocd::run(global, command),
+        Command::Validate(args) => validate::run(global, args, today()),
+        Command::Render(args) => render::run(global, args, today()),
+        Command::Restore(args) => restore::run(global, args, today()),
+        Command::OffsiteBucket(args) => offsite_bucket::run(global, args, today()),
+        Command::Regulations(args) => regulations::run(global, args),
+        Command::Diff(args) => diff::run(global, args, today()),
+        Command::Argocd(command) => argocd::run(global, command, today()),
         Command::Defaults => defaults::run(global),
-        Command::Explain { key, json } => explain::run(global, key, *json),
-        Command::Init {
-            name,
-            provider,
-            role,
-            engine,
-            compliance,
-            stdout,
-            force,
-        } => init::run(
-            global,
-            &init::Args {
-                name,
-                provider,
-                role,
-                engine,
-                compliance,
-                stdout: *stdout,
-                force: *force,
-            },
-        ),
-        Command::Coverage { environments, json } => coverage::run(global, environments, *json),
-        Command::Report {
-            environments,
-            report_format,
-            out,
-        } => report::run(global, environments, *report_format, out.as_deref()),
-        Command::Schema { effective } => defaults::schema(global, *effective),
-        Command::Completions { shell } => docs::completions(*shell),
-        Command::Man {
-            subcommand,
-            out_dir,
-        } => docs::man(subcommand, out_dir.as_deref()),
+        Command::Explain(args) => explain::run(global, args),
+        Command::Init(args) => init::run(global, args),
+        Command::Coverage(args) => coverage::run(global, args, today()),
+        Command::Report(args) => report::run(global, args, today()),
+        Command::Schema(args) => defaults::schema(global, args),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
     }
 }
 
@@ -139,20 +96,16 @@ pub(crate) fn use_color(choice: ColorChoice) -> bool {
 
 /// Write to stdout; a closed pipe (`| head`) is not an error. Credentials are masked
 /// (`crate::secrets::redact`): every printer ends here or in [`err`].
-#[allow(clippy::print_stderr)]
-pub(crate) fn out(text: &str) -> ExitStatus {
+pub(crate) fn out(text: &str) -> Result<(), Error> {
     let text = crate::secrets::redact::redact(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        Ok(()) => ExitStatus::Success,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
-        Err(e) => {
-            eprintln!("error: cannot write to stdout: {e}");
-            ExitStatus::Error
-        }
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(fail(format!("cannot write to stdout: {e}"))),
     }
 }
 
@@ -165,13 +118,11 @@ pub(crate) fn err(text: &str) {
 }
 
 /// Load the assets (embedded, or overridden with `--schemas` / `--templates`).
-pub(crate) fn assets(global: &crate::cli::Global) -> Result<crate::assets::Assets, ExitStatus> {
+pub(crate) fn assets(global: &crate::cli::Global) -> Result<crate::assets::Assets, Error> {
     crate::assets::Assets::with_overrides(global.schemas.as_deref(), global.templates.as_deref())
         .map_err(fail)
 }
 
-/// Validate and print findings like `validate` does; `Err` carries the exit status to return
-/// when nothing else should happen (findings with errors, or a failure to run).
 /// The findings of a validation in the format asked for with `--format`.
 pub(crate) fn findings(global: &crate::cli::Global, outcome: &crate::validate::Outcome) -> String {
     crate::diagnostic::render(
@@ -182,34 +133,31 @@ pub(crate) fn findings(global: &crate::cli::Global, outcome: &crate::validate::O
     )
 }
 
+/// Validate and print findings like `validate` does (to stderr); `Err` when nothing else
+/// should happen (findings with errors, or a failure to run).
 pub(crate) fn validated(
     global: &crate::cli::Global,
     assets: &crate::assets::Assets,
     environments: &[String],
-) -> Result<crate::validate::Outcome, ExitStatus> {
+    today: i64,
+) -> Result<crate::validate::Outcome, Error> {
     let outcome = crate::validate::validate(&crate::validate::Request {
         dir: &global.dir,
         only: environments,
         assets,
-        today: today(),
+        today,
     })
     .map_err(fail)?;
     let has_findings = outcome
         .diagnostics
         .iter()
         .any(|d| d.severity != crate::diagnostic::Severity::Note || d.accepted.is_some());
-    if outcome.has_failures() || has_findings {
-        // Stdout carries the command's data: findings go to stderr in every format.
+    // Stdout carries the command's data: findings go to stderr in every format.
+    if outcome.has_failures() {
+        return Err(Error::Failure(findings(global, &outcome)));
+    }
+    if has_findings {
         err(&findings(global, &outcome));
     }
-    if outcome.has_failures() {
-        return Err(ExitStatus::Failure);
-    }
     Ok(outcome)
-}
-
-/// Print an error that stops the run and return exit status 2.
-pub(crate) fn fail(message: impl std::fmt::Display) -> ExitStatus {
-    err(&format!("error: {message}\n"));
-    ExitStatus::Error
 }

@@ -1,27 +1,22 @@
 //! `ck8s-gen regulations list` and `ck8s-gen regulations explain ID|RULE`.
 
-use super::{fail, out};
+use super::{Error, fail, out};
 use crate::ExitStatus;
 use crate::assets::Assets;
-use crate::cli::{Global, RegulationsCommand};
+use crate::cli::{Global, RegulationsArgs, RegulationsCommand};
 use crate::compliance::catalog::Catalog;
 use crate::compliance::regulations;
 use crate::diagnostic::Format;
 
-pub fn run(global: &Global, command: &RegulationsCommand) -> ExitStatus {
-    let catalog = match Assets::with_overrides(global.schemas.as_deref(), None)
-        .map_err(|e| e.to_string())
-        .and_then(|assets| Catalog::load(&assets))
-    {
-        Ok(catalog) => catalog,
-        Err(e) => return fail(e),
-    };
+pub fn run(global: &Global, args: &RegulationsArgs) -> Result<ExitStatus, Error> {
+    let assets = Assets::with_overrides(global.schemas.as_deref(), None).map_err(fail)?;
+    let catalog = Catalog::load(&assets).map_err(fail)?;
     let as_json = global.format == Format::Json;
-    match command {
-        RegulationsCommand::List => out(&regulations::list(&catalog, as_json)),
-        RegulationsCommand::Explain { id } => match regulations::explain(&catalog, id, as_json) {
-            Ok(text) => out(&text),
-            Err(message) => fail(message),
-        },
+    match &args.command {
+        RegulationsCommand::List => out(&regulations::list(&catalog, as_json))?,
+        RegulationsCommand::Explain { id } => {
+            out(&regulations::explain(&catalog, id, as_json).map_err(fail)?)?;
+        }
     }
+    Ok(ExitStatus::Success)
 }

@@ -1,49 +1,35 @@
 //! `ck8s-gen render`: validate every environment, then write (or check, or print) the rendered
 //! manifests.
 
-use super::{assets, err, fail, findings, out};
+use super::{Error, assets, err, fail, findings, out};
 use crate::ExitStatus;
-use crate::cli::Global;
+use crate::cli::{Global, RenderArgs};
 use crate::diagnostic::Format;
 use crate::environment::load::Provenance;
 use crate::render::{self, Options};
+use crate::text::count as plural;
 use crate::tree::{self, Scope};
 use crate::validate::{self, Outcome, Request};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub struct Flags<'a> {
-    pub environments: &'a [String],
-    pub out: &'a PathBuf,
-    pub check: bool,
-    pub stdout: bool,
-}
-
-pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
-    let assets = match assets(global) {
-        Ok(assets) => assets,
-        Err(status) => return status,
-    };
+pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus, Error> {
+    let assets = assets(global)?;
     // The whole directory: one environment's output can depend on another's.
-    let mut outcome = match validate::validate(&Request {
+    let mut outcome = validate::validate(&Request {
         dir: &global.dir,
         only: &[],
         assets: &assets,
-        today: super::today(),
-    }) {
-        Ok(outcome) => outcome,
-        Err(e) => return fail(e),
-    };
+        today,
+    })
+    .map_err(fail)?;
     let text = findings(global, &outcome);
     // Findings go to stderr whenever stdout carries the manifests.
-    if global.format == Format::Human || flags.stdout {
+    if global.format == Format::Human || args.stdout {
         err(&text);
-    } else if out(&text) == ExitStatus::Error {
-        return ExitStatus::Error;
+    } else {
+        out(&text)?;
     }
-    let selected = match select(&outcome, flags.environments, &global.dir) {
-        Ok(selected) => selected,
-        Err(message) => return fail(message),
-    };
+    let selected = select(&outcome, &args.environments, &global.dir)?;
     // An error blocks only the environments whose output depends on it: they (and the
     // fleet's ApplicationSets when an Argo CD environment is blocked) are kept as they are,
     // everything else is rendered; the exit status still reports the errors.
@@ -56,7 +42,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         .into_iter()
         .partition(|name| !blocked.contains(name));
     let blocking = outcome.has_blocking();
-    let left = if flags.environments.is_empty() {
+    let left = if args.environments.is_empty() {
         &kept
     } else {
         &refused
@@ -77,9 +63,8 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     } else {
         ExitStatus::Success
     };
-    if !flags.environments.is_empty() && selected.is_empty() {
-        err(&not_rendered);
-        return ExitStatus::Failure;
+    if !args.environments.is_empty() && selected.is_empty() {
+        return Err(Error::Failure(not_rendered));
     }
     // Rendering needs neither the report nor where each value came from: free them first
     // (a large fleet's provenance is tens of megabytes).
@@ -92,7 +77,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     let options = Options {
         source_label: source_label(&global.dir),
     };
-    let scope = if flags.environments.is_empty() {
+    let scope = if args.environments.is_empty() {
         if kept.is_empty() {
             Scope::All
         } else {
@@ -101,36 +86,29 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
     } else {
         Scope::Environments(selected.clone())
     };
-    let inputs = match render::inputs(&outcome, &options) {
-        Ok(inputs) => inputs,
-        Err(e) => return fail(e),
-    };
-    let count = if flags.environments.is_empty() {
+    let inputs = render::inputs(&outcome, &options).map_err(fail)?;
+    let count = if args.environments.is_empty() {
         inputs.len()
     } else {
         selected.len()
     };
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let dir = flags.out.as_path();
-    if !flags.stdout {
+    let dir = args.out.as_path();
+    if !args.stdout {
         let rendered: Vec<&crate::environment::model::Environment> = inputs
             .iter()
             .map(|i| i.environment)
-            .filter(|e| flags.environments.is_empty() || selected.contains(&e.metadata.name))
+            .filter(|e| args.environments.is_empty() || selected.contains(&e.metadata.name))
             .collect();
         for warning in rendered_path_warnings(dir, &rendered) {
             err(&warning);
         }
     }
 
-    if flags.stdout {
-        let bundle = match render::render_inputs(&inputs, &assets) {
-            Ok(bundle) => bundle,
-            Err(e) => return fail(e),
-        };
+    if args.stdout {
+        let bundle = render::render_inputs(&inputs, &assets).map_err(fail)?;
         // A blocked fleet (an Argo CD environment is blocked) leaves the ApplicationSets out:
         // printed without the blocked environment, they would drop its Application.
-        let only = if !flags.environments.is_empty() {
+        let only = if !args.environments.is_empty() {
             selected
         } else if outcome.fleet_blocked {
             bundle.environments.clone()
@@ -139,101 +117,83 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         };
         let stream = bundle.stream(&only);
         if stream.is_empty() {
-            err(&not_rendered);
-            err("error: nothing to print: the selected environments render no objects\n");
-            return ExitStatus::Failure;
+            return Err(Error::Failure(format!(
+                "{not_rendered}error: nothing to print: the selected environments render no objects\n"
+            )));
         }
         err(&not_rendered);
-        return match out(&stream) {
-            ExitStatus::Success => status,
-            other => other,
-        };
+        out(&stream)?;
+        return Ok(status);
     }
     // Each file is compared or staged as soon as it is rendered: the fleet's output is never
     // held in memory as a whole.
-    if flags.check {
-        let checker = match tree::Checker::new(dir, &scope) {
-            Ok(checker) => checker,
-            Err(e) => return fail(e),
-        };
-        if let Err(e) = render::render_each(&inputs, &assets, &|file| {
+    if args.check {
+        let checker = tree::Checker::new(dir, &scope).map_err(fail)?;
+        render::render_each(&inputs, &assets, &|file| {
             checker.compare(&file.path, &file.bytes);
-        }) {
-            return fail(e);
-        }
-        return match checker.finish() {
-            Ok((problems, files)) if problems.is_empty() => {
-                err(&format!(
-                    "`{}` is up to date ({} of {})\n",
-                    dir.display(),
-                    plural(files, "file"),
-                    plural(count, "environment")
-                ));
-                err(&not_rendered);
-                status
+        })
+        .map_err(fail)?;
+        let (problems, files) = checker.finish().map_err(fail)?;
+        return if problems.is_empty() {
+            err(&format!(
+                "`{}` is up to date ({} of {})\n",
+                dir.display(),
+                plural(files, "file"),
+                plural(count, "environment")
+            ));
+            err(&not_rendered);
+            Ok(status)
+        } else {
+            let mut text = String::new();
+            for problem in &problems {
+                text.push_str(&format!("{}: {problem}\n", dir.display()));
             }
-            Ok((problems, _)) => {
-                let mut text = String::new();
-                for problem in &problems {
-                    text.push_str(&format!("{}: {problem}\n", dir.display()));
-                }
-                text.push_str(&format!(
+            text.push_str(&format!(
                     "error: `{}` is not what `ck8s-gen render` produces ({}); run `ck8s-gen render` and commit the result\n",
                     dir.display(),
                     plural(problems.len(), "problem")
                 ));
-                err(&text);
-                err(&not_rendered);
-                ExitStatus::Failure
-            }
-            Err(e) => fail(e),
+            text.push_str(&not_rendered);
+            Err(Error::Failure(text))
         };
     }
-    let writer = match tree::Writer::new(dir, &scope) {
-        Ok(writer) => writer,
-        Err(e) => return fail(e),
-    };
+    let writer = tree::Writer::new(dir, &scope).map_err(fail)?;
     // A render error leaves the directory as it was: the writer is dropped unfinished.
-    if let Err(e) = render::render_each(&inputs, &assets, &|file| {
+    render::render_each(&inputs, &assets, &|file| {
         writer.stage(&file.path, &file.bytes);
-    }) {
-        return fail(e);
+    })
+    .map_err(fail)?;
+    let report = writer.finish().map_err(fail)?;
+    for path in &report.cleaned {
+        err(&format!(
+            "note: removed `{path}`, left behind by an interrupted run\n"
+        ));
     }
-    match writer.finish() {
-        Ok(report) => {
-            for path in &report.cleaned {
-                err(&format!(
-                    "note: removed `{path}`, left behind by an interrupted run\n"
-                ));
-            }
-            for path in &report.kept {
-                err(&format!(
-                    "warning: kept `{}`: listed in the manifest, but it does not start with ck8s-gen's header, so ck8s-gen did not write it; it is no longer listed as ck8s-gen's (delete it yourself if it is not needed)\n",
-                    dir.join(path).display()
-                ));
-            }
-            for path in &report.unowned {
-                err(&format!(
-                    "warning: `{}` was not written by ck8s-gen but sits in a directory the GitOps engine applies\n",
-                    dir.join(path).display()
-                ));
-            }
-            err(&format!(
-                "rendered {}: {} changed, {} unchanged, {} removed\n",
-                plural(count, "environment"),
-                plural(report.changed.len(), "file"),
-                report.unchanged,
-                report.removed.len()
-            ));
-            err(&not_rendered);
-            status
-        }
-        Err(e) => fail(e),
+    for path in &report.kept {
+        err(&format!(
+            "warning: kept `{}`: listed in the manifest, but it does not start with ck8s-gen's header, so ck8s-gen did not write it; it is no longer listed as ck8s-gen's (delete it yourself if it is not needed)\n",
+            dir.join(path).display()
+        ));
     }
+    for path in &report.unowned {
+        err(&format!(
+            "warning: `{}` was not written by ck8s-gen but sits in a directory the GitOps engine applies\n",
+            dir.join(path).display()
+        ));
+    }
+    err(&format!(
+        "rendered {}: {} changed, {} unchanged, {} removed\n",
+        plural(count, "environment"),
+        plural(report.changed.len(), "file"),
+        report.unchanged,
+        report.removed.len()
+    ));
+    err(&not_rendered);
+    Ok(status)
 }
 
 /// The environment names the arguments refer to (by name, file stem or file path).
-fn select(outcome: &Outcome, wanted: &[String], dir: &Path) -> Result<Vec<String>, String> {
+fn select(outcome: &Outcome, wanted: &[String], dir: &Path) -> Result<Vec<String>, Error> {
     let mut names = Vec::new();
     for want in wanted {
         let found = outcome.environments.iter().find(|c| {
@@ -248,10 +208,10 @@ fn select(outcome: &Outcome, wanted: &[String], dir: &Path) -> Result<Vec<String
             Some(c) if !names.contains(&c.loaded.name) => names.push(c.loaded.name.clone()),
             Some(_) => {}
             None => {
-                return Err(format!(
+                return Err(fail(format!(
                     "no environment named `{want}` in `{}`",
                     dir.display()
-                ));
+                )));
             }
         }
     }

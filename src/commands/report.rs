@@ -1,71 +1,52 @@
 //! `ck8s-gen report [ENV…] [--as markdown|html|json] [--out FILE]`: the compliance evidence
 //! report. The only impure parts live here: the git commit and the output file.
 
-use super::{err, fail, out};
+use super::{Error, err, fail, out};
 use crate::ExitStatus;
-use crate::cli::{Global, ReportFormat};
+use crate::cli::{Global, ReportArgs, ReportFormat};
 use crate::compliance::catalog::Catalog;
 use crate::evidence::{self, Inputs, Verdict};
 use std::path::Path;
 use std::process::Command;
 
-pub fn run(
-    global: &Global,
-    environments: &[String],
-    format: Option<ReportFormat>,
-    out_file: Option<&Path>,
-) -> ExitStatus {
-    let format = format
+pub fn run(global: &Global, args: &ReportArgs, today: i64) -> Result<ExitStatus, Error> {
+    let out_file = args.out.as_deref();
+    let format = args
+        .report_format
         .or_else(|| out_file.and_then(ReportFormat::from_path))
         .unwrap_or(ReportFormat::Markdown);
-    let assets = match super::assets(global) {
-        Ok(a) => a,
-        Err(status) => return status,
-    };
-    let catalog = match Catalog::load(&assets) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let outcome = match crate::validate::validate(&crate::validate::Request {
+    let assets = super::assets(global)?;
+    let catalog = Catalog::load(&assets).map_err(fail)?;
+    let outcome = crate::validate::validate(&crate::validate::Request {
         dir: &global.dir,
-        only: environments,
+        only: &args.environments,
         assets: &assets,
-        today: super::today(),
-    }) {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
+        today,
+    })
+    .map_err(fail)?;
     let evidence = evidence::build(
         &outcome,
         &Inputs {
             catalog: &catalog,
             assets: &assets,
             commit: commit(&global.dir),
-            today: super::today(),
+            today,
             directory: global.dir.to_string_lossy().into_owned(),
         },
     );
     let text = match format {
         ReportFormat::Markdown => evidence::markdown::render(&evidence),
         ReportFormat::Json => evidence::to_json(&evidence),
-        ReportFormat::Html => match evidence::html::render(&evidence) {
-            Ok(text) => text,
-            Err(e) => return fail(format!("cannot render the HTML report: {e}")),
-        },
+        ReportFormat::Html => evidence::html::render(&evidence)
+            .map_err(|e| fail(format!("cannot render the HTML report: {e}")))?,
     };
     // Masked and neutralized for the file too (stdout goes through `out`, which masks).
     let text =
         crate::secrets::redact::neutralize(&crate::secrets::redact::redact(&text)).into_owned();
     let out_file = out_file.filter(|p| p.as_os_str() != "-");
-    let written = match out_file {
-        None => out(&text),
-        Some(path) => match crate::source::safefs::write_file(path, text.as_bytes()) {
-            Ok(()) => ExitStatus::Success,
-            Err(e) => return fail(e),
-        },
-    };
-    if written == ExitStatus::Error {
-        return written;
+    match out_file {
+        None => out(&text)?,
+        Some(path) => crate::source::safefs::write_file(path, text.as_bytes()).map_err(fail)?,
     }
     let s = &evidence.summary;
     let verdict = match s.verdict {
@@ -75,15 +56,14 @@ pub fn run(
     };
     let target = out_file.map_or_else(String::new, |p| format!(" to {}", p.display()));
     err(&format!(
-        "report{target}: {} environment{}, {verdict}\n",
-        s.environments,
-        if s.environments == 1 { "" } else { "s" },
+        "report{target}: {}, {verdict}\n",
+        crate::text::count(s.environments, "environment"),
     ));
-    if outcome.has_failures() {
+    Ok(if outcome.has_failures() {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
-    }
+    })
 }
 
 /// The commit to record: `CK8S_GEN_COMMIT` when set (empty: none), else `git rev-parse HEAD`

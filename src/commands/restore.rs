@@ -1,55 +1,36 @@
 //! `ck8s-gen restore`: print a Velero Restore (or the off-site recovery plan) to stdout and the
 //! checklist to stderr.
 
-use super::{err, fail, out, use_color};
+use super::{Error, err, fail, out, use_color};
 use crate::ExitStatus;
-use crate::cli::{ExistingResourcePolicy, Global};
+use crate::cli::{Global, RestoreArgs};
 use crate::diagnostic;
-use crate::restore::{self, ExistingPolicy, RestoreError, Source};
+use crate::restore::{self, Source};
 
-pub struct Flags<'a> {
-    pub environment: &'a str,
-    pub from_schedule: Option<&'a str>,
-    pub backup: Option<&'a str>,
-    pub from_offsite: bool,
-    pub at: Option<&'a str>,
-    pub namespaces: &'a [String],
-    pub to_namespace: &'a [String],
-    pub existing_resource_policy: Option<ExistingResourcePolicy>,
-    pub name: Option<&'a str>,
-}
-
-pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
-    let assets = match super::assets(global) {
-        Ok(assets) => assets,
-        Err(status) => return status,
-    };
+pub fn run(global: &Global, args: &RestoreArgs, today: i64) -> Result<ExitStatus, Error> {
+    let assets = super::assets(global)?;
     // clap requires exactly one of the three.
-    let source = match (flags.from_schedule, flags.backup, flags.from_offsite) {
-        (Some(s), _, _) => Source::Schedule(s.to_owned()),
-        (_, Some(b), _) => Source::Backup(b.to_owned()),
+    let source = match (&args.from_schedule, &args.backup, args.from_offsite) {
+        (Some(s), _, _) => Source::Schedule(s.clone()),
+        (_, Some(b), _) => Source::Backup(b.clone()),
         (_, _, true) => Source::Offsite,
-        (None, None, false) => return fail("give --from-schedule, --backup or --from-offsite"),
+        (None, None, false) => {
+            return Err(fail("give --from-schedule, --backup or --from-offsite"));
+        }
     };
-    let planned = match restore::plan(&restore::Request {
+    let planned = restore::plan(&restore::Request {
         dir: &global.dir,
         assets: &assets,
-        environment: flags.environment,
+        environment: &args.environment,
         source,
-        namespaces: flags.namespaces,
-        mappings: flags.to_namespace,
-        policy: match flags.existing_resource_policy {
-            Some(ExistingResourcePolicy::Update) => ExistingPolicy::Update,
-            _ => ExistingPolicy::None,
-        },
-        name: flags.name,
-        at: flags.at,
-        today: super::today(),
-    }) {
-        Ok(planned) => planned,
-        Err(RestoreError::Usage(message)) => return fail(message),
-        Err(e) => return fail(e),
-    };
+        namespaces: &args.namespaces,
+        mappings: &args.to_namespace,
+        policy: args.existing_resource_policy.unwrap_or_default(),
+        name: args.name.as_deref(),
+        at: args.at.as_deref(),
+        today,
+    })
+    .map_err(fail)?;
     // Findings about the environments this restore involves (others are not our business).
     let findings: Vec<_> = planned
         .outcome
@@ -72,11 +53,10 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         ));
     }
     let Some(plan) = planned.plan else {
-        err(&format!(
+        return Err(Error::Failure(format!(
             "error: `{}` has validation errors that make the restore objects wrong: fix them before restoring from it\n",
             planned.involved[0]
-        ));
-        return ExitStatus::Failure;
+        )));
     };
     let ignored: Vec<&str> = findings
         .iter()
@@ -94,13 +74,11 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
             ignored.join(", ")
         ));
     }
-    let stream = match plan.stream() {
-        Ok(stream) => stream,
-        Err(e) => return fail(e),
-    };
+    let stream = plan.stream().map_err(fail)?;
     for warning in &plan.warnings {
         err(&format!("warning: {warning}\n"));
     }
     err(&plan.checklist);
-    out(&stream)
+    out(&stream)?;
+    Ok(ExitStatus::Success)
 }

@@ -1,39 +1,28 @@
 //! `ck8s-gen validate`: structural, semantic and regulatory checks of environments.
 
-use super::{assets, err, fail, findings, out};
+use super::{Error, assets, err, fail, findings, out};
 use crate::ExitStatus;
-use crate::cli::Global;
+use crate::cli::{Global, ValidateArgs};
 use crate::diagnostic::Format;
 use crate::validate::{self, Request};
 
-pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
-    let assets = match assets(global) {
-        Ok(assets) => assets,
-        Err(status) => return status,
-    };
-    let outcome = match validate::validate(&Request {
+pub fn run(global: &Global, args: &ValidateArgs, today: i64) -> Result<ExitStatus, Error> {
+    let assets = assets(global)?;
+    let outcome = validate::validate(&Request {
         dir: &global.dir,
-        only: environments,
+        only: &args.environments,
         assets: &assets,
-        today: super::today(),
-    }) {
-        Ok(outcome) => outcome,
-        Err(e) => return fail(e),
-    };
+        today,
+    })
+    .map_err(fail)?;
     let text = findings(global, &outcome);
-    let printed = match global.format {
-        Format::Human => {
-            err(&text);
-            ExitStatus::Success
-        }
-        Format::Json | Format::Github | Format::Markdown => out(&text),
-    };
-    if printed == ExitStatus::Error {
-        return printed;
+    match global.format {
+        Format::Human => err(&text),
+        Format::Json | Format::Github | Format::Markdown => out(&text)?,
     }
-    if outcome.has_failures() {
+    Ok(if outcome.has_failures() {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
-    }
+    })
 }

@@ -262,9 +262,34 @@ pub struct Catalog {
     pub profiles: Vec<Profile>,
 }
 
+/// Why the regulatory profiles cannot be loaded (a broken `regulations/*.json`).
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}: {source}")]
+    Json {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{file}: {what}: {source}")]
+    Meta {
+        file: String,
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An inconsistency, as a sentence naming the file and rule.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn invalid(message: String) -> CatalogError {
+    CatalogError::Invalid(message)
+}
+
 impl Catalog {
     /// Read and check every `regulations/*.json` among the assets.
-    pub fn load(assets: &Assets) -> Result<Catalog, String> {
+    pub fn load(assets: &Assets) -> Result<Catalog, CatalogError> {
         let mut profiles = Vec::new();
         for (name, text) in assets.schemas_under(FOLDER) {
             if !name.ends_with(".json") {
@@ -278,18 +303,20 @@ impl Catalog {
         Ok(catalog)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), CatalogError> {
         let mut ids = BTreeSet::new();
         let mut names = BTreeSet::new();
         for p in &self.profiles {
             for name in std::iter::once(&p.meta.id).chain(&p.meta.aliases) {
                 if !names.insert(name.as_str()) {
-                    return Err(format!("profile id or alias `{name}` is used twice"));
+                    return Err(invalid(format!(
+                        "profile id or alias `{name}` is used twice"
+                    )));
                 }
             }
             for r in &p.rules {
                 if !ids.insert(r.meta.id.as_str()) {
-                    return Err(format!("rule id `{}` is used twice", r.meta.id));
+                    return Err(invalid(format!("rule id `{}` is used twice", r.meta.id)));
                 }
             }
         }
@@ -298,7 +325,9 @@ impl Catalog {
                 let m = &r.meta;
                 let at = format!("{} rule {}", p.file, m.id);
                 if !valid_rule_id(&m.id) {
-                    return Err(format!("{at}: rule ids are upper-case words joined by `-`"));
+                    return Err(invalid(format!(
+                        "{at}: rule ids are upper-case words joined by `-`"
+                    )));
                 }
                 let consistent = match m.strength {
                     Strength::Hard => m.severity == Level::Error,
@@ -306,23 +335,23 @@ impl Catalog {
                     Strength::Interp => m.severity != Level::Error,
                 };
                 if !consistent {
-                    return Err(format!(
+                    return Err(invalid(format!(
                         "{at}: a {} rule cannot have severity {}",
                         m.strength.as_str(),
                         m.severity.as_str()
-                    ));
+                    )));
                 }
                 if m.is_interpretation() && m.severity == Level::Error {
-                    return Err(format!(
+                    return Err(invalid(format!(
                         "{at}: an interpretation is never an error (make it a warning)"
-                    ));
+                    )));
                 }
                 if m.not_evidenced_level() < m.severity
                     || (m.is_interpretation() && m.not_evidenced_level() == Level::Error)
                 {
-                    return Err(format!(
+                    return Err(invalid(format!(
                         "{at}: `notEvidenced` cannot be more severe than the rule"
-                    ));
+                    )));
                 }
                 let referenced = m
                     .superseded_by
@@ -331,16 +360,16 @@ impl Catalog {
                     .chain(m.supersedes.iter().map(|s| &s.rule));
                 for other in referenced {
                     if !ids.contains(other.as_str()) {
-                        return Err(format!("{at}: refers to unknown rule `{other}`"));
+                        return Err(invalid(format!("{at}: refers to unknown rule `{other}`")));
                     }
                 }
                 if let Some(native) = &m.native
                     && !super::native::NAMES.contains(&native.as_str())
                 {
-                    return Err(format!("{at}: unknown native check `{native}`"));
+                    return Err(invalid(format!("{at}: unknown native check `{native}`")));
                 }
                 if m.native.is_none() && !has_assertions(&r.schema) {
-                    return Err(format!("{at}: the rule checks nothing"));
+                    return Err(invalid(format!("{at}: the rule checks nothing")));
                 }
                 for pointer in m
                     .fields
@@ -350,7 +379,7 @@ impl Catalog {
                     .chain(std::iter::once(&m.locate))
                 {
                     if !pointer.starts_with('/') {
-                        return Err(format!("{at}: `{pointer}` is not a JSON pointer"));
+                        return Err(invalid(format!("{at}: `{pointer}` is not a JSON pointer")));
                     }
                 }
             }
@@ -410,37 +439,48 @@ fn has_assertions(schema: &Value) -> bool {
         .is_some_and(|o| o.keys().any(|k| k != "if" && !k.starts_with("x-")))
 }
 
-fn parse_profile(file: &str, text: &str) -> Result<Profile, String> {
-    let raw: Value = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+fn parse_profile(file: &str, text: &str) -> Result<Profile, CatalogError> {
+    let raw: Value = serde_json::from_str(text).map_err(|source| CatalogError::Json {
+        file: file.to_owned(),
+        source,
+    })?;
     let meta: ProfileMeta = serde_json::from_value(
         raw.get("x-profile")
             .cloned()
-            .ok_or_else(|| format!("{file}: no `x-profile`"))?,
+            .ok_or_else(|| invalid(format!("{file}: no `x-profile`")))?,
     )
-    .map_err(|e| format!("{file}: x-profile: {e}"))?;
+    .map_err(|source| CatalogError::Meta {
+        file: file.to_owned(),
+        what: "x-profile".to_owned(),
+        source,
+    })?;
     let expected = format!("{FOLDER}{}.json", meta.id);
     if file != expected {
-        return Err(format!(
+        return Err(invalid(format!(
             "{file}: profile `{}` must be in `{expected}`",
             meta.id
-        ));
+        )));
     }
     let entries = raw
         .get("allOf")
         .and_then(Value::as_array)
-        .ok_or_else(|| format!("{file}: no `allOf` list of rules"))?;
+        .ok_or_else(|| invalid(format!("{file}: no `allOf` list of rules")))?;
     let mut rules = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let mut schema = entry
             .as_object()
             .cloned()
-            .ok_or_else(|| format!("{file}: allOf/{i} is not an object"))?;
+            .ok_or_else(|| invalid(format!("{file}: allOf/{i} is not an object")))?;
         let meta: RuleMeta = serde_json::from_value(
             schema
                 .remove("x-rule")
-                .ok_or_else(|| format!("{file}: allOf/{i} has no `x-rule`"))?,
+                .ok_or_else(|| invalid(format!("{file}: allOf/{i} has no `x-rule`")))?,
         )
-        .map_err(|e| format!("{file}: allOf/{i}: x-rule: {e}"))?;
+        .map_err(|source| CatalogError::Meta {
+            file: file.to_owned(),
+            what: format!("allOf/{i}: x-rule"),
+            source,
+        })?;
         rules.push(Rule {
             meta,
             schema: Value::Object(schema),

@@ -103,13 +103,30 @@ pub struct Profiles {
     curated: Vec<String>,
 }
 
+/// Why the regulatory profiles cannot be used: a broken catalogue or a rule schema that does
+/// not compile.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfilesError {
+    #[error(transparent)]
+    Catalog(#[from] catalog::CatalogError),
+    #[error("{what}: {source}")]
+    Schema {
+        what: String,
+        #[source]
+        source: Box<jsonschema::ValidationError<'static>>,
+    },
+}
+
 impl Profiles {
-    pub fn load(assets: &Assets) -> Result<Profiles, String> {
+    pub fn load(assets: &Assets) -> Result<Profiles, ProfilesError> {
         let catalog = Catalog::load(assets)?;
         let compile = |schema: &Value, what: &str| {
             jsonschema::draft202012::options()
                 .build(schema)
-                .map_err(|e| format!("{what}: {e}"))
+                .map_err(|source| ProfilesError::Schema {
+                    what: what.to_owned(),
+                    source: Box::new(source),
+                })
         };
         let mut compiled = Vec::new();
         for p in &catalog.profiles {
@@ -1065,8 +1082,10 @@ mod tests {
             })
             .to_string()
         };
-        let load =
-            |text: String| Catalog::load(&with_profile("regulations/test-profile.json", text));
+        let load = |text: String| {
+            Catalog::load(&with_profile("regulations/test-profile.json", text))
+                .map_err(|e| e.to_string())
+        };
         assert!(load(rule("TEST-01", "hard", "error")).is_ok());
         let hard_warning = load(rule("TEST-01", "hard", "warning")).unwrap_err();
         assert!(
@@ -1087,7 +1106,7 @@ mod tests {
             "regulations/other.json",
             rule("TEST-01", "hard", "error"),
         ));
-        assert!(wrong_file.unwrap_err().contains("must be in"));
+        assert!(wrong_file.unwrap_err().to_string().contains("must be in"));
     }
 
     #[test]
@@ -1147,7 +1166,9 @@ mod tests {
         }
         let profile = regulations::explain(&catalog, "iso-27001-2022-a.8.13", false).unwrap();
         assert!(profile.contains("ISO-01") && profile.contains("ISO-10"));
-        let err = regulations::explain(&catalog, "GDPR-2", false).unwrap_err();
+        let err = regulations::explain(&catalog, "GDPR-2", false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("did you mean"), "{err}");
         let json: Value =
             serde_json::from_str(&regulations::explain(&catalog, "X-02", true).unwrap()).unwrap();

@@ -72,9 +72,14 @@ pub fn list(catalog: &Catalog, as_json: bool) -> String {
     out
 }
 
+/// A name that is neither a profile nor a rule (the message has a suggestion).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UnknownName(String);
+
 /// A profile (by id or alias) with its rules, or one rule in full. `Err` when `name` is
 /// neither, with a suggestion.
-pub fn explain(catalog: &Catalog, name: &str, as_json: bool) -> Result<String, String> {
+pub fn explain(catalog: &Catalog, name: &str, as_json: bool) -> Result<String, UnknownName> {
     if let Some(profile) = catalog.profile(name) {
         return Ok(if as_json {
             pretty(&profile_json(profile))
@@ -101,7 +106,7 @@ pub fn explain(catalog: &Catalog, name: &str, as_json: bool) -> Result<String, S
         message.push_str(&format!("; did you mean `{s}`?"));
     }
     message.push_str(" (see `ck8s-gen regulations list`)");
-    Err(message)
+    Err(UnknownName(message))
 }
 
 fn pretty(value: &Value) -> String {

@@ -52,12 +52,8 @@ pub fn headline(report: &DiffReport) -> String {
         let n = report.count(status);
         if n > 0 {
             parts.push(format!(
-                "{n} {} {}",
-                if n == 1 {
-                    "environment"
-                } else {
-                    "environments"
-                },
+                "{} {}",
+                crate::text::count(n, "environment"),
                 status_word(status)
             ));
         }
@@ -66,11 +62,7 @@ pub fn headline(report: &DiffReport) -> String {
         parts.push(format!(
             "{} fleet-wide {} changed",
             report.fleet.len(),
-            if report.fleet.len() == 1 {
-                "object"
-            } else {
-                "objects"
-            }
+            crate::text::plural(report.fleet.len(), "object")
         ));
     }
     parts.join(", ")
@@ -284,7 +276,7 @@ pub fn markdown(report: &DiffReport) -> String {
         let count = |k: ObjectChangeKind| c.objects.iter().filter(|o| o.kind == k).count();
         head.push_str(&format!(
             "| {} | {} | {} | {} | +{} ~{} -{} |\n",
-            escape_cell(&group.environments.join(", ")),
+            crate::text::markdown_cell(&group.environments.join(", ")),
             status_word(c.status),
             c.settings.len(),
             if c.findings.is_empty() {
@@ -321,7 +313,7 @@ pub fn markdown(report: &DiffReport) -> String {
     if omitted > 0 {
         out.push_str(&format!(
             "\n> **Truncated:** the details of {omitted} more {} do not fit in one comment. Run `ck8s-gen diff --base {}` locally for the full diff.\n",
-            if omitted == 1 { "group" } else { "groups" },
+            crate::text::plural(omitted, "group"),
             report.base
         ));
     }
@@ -381,10 +373,6 @@ fn markdown_section(group: &ChangeGroup) -> String {
     }
     s.push_str("\n</details>\n");
     s
-}
-
-fn escape_cell(s: &str) -> String {
-    s.replace('|', "\\|")
 }
 
 fn escape_html(s: &str) -> String {

@@ -81,8 +81,12 @@ pub enum SnapshotError {
     Git(String),
     #[error("cannot read `{path}`: {message}")]
     Io { path: String, message: String },
-    #[error("`{path}` is not valid YAML: {message}")]
-    Yaml { path: String, message: String },
+    #[error("`{path}` is not valid YAML: {source}")]
+    Yaml {
+        path: String,
+        #[source]
+        source: crate::yaml::ReadError,
+    },
 }
 
 impl Snapshot {
@@ -158,11 +162,10 @@ impl Snapshot {
                 continue;
             }
             let group = path.split('/').next().unwrap_or_default().to_owned();
-            let documents =
-                crate::yaml::documents(text).map_err(|message| SnapshotError::Yaml {
-                    path: path.clone(),
-                    message,
-                })?;
+            let documents = crate::yaml::documents(text).map_err(|source| SnapshotError::Yaml {
+                path: path.clone(),
+                source,
+            })?;
             for mut document in documents {
                 let Some(key) = object_key(&document) else {
                     continue;

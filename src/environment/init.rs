@@ -1,16 +1,50 @@
 //! `init NAME`: a new, valid, commented environment file to start from.
 
+use crate::environment::model::{Engine, Role};
+
 /// What the new environment should look like.
 #[derive(Clone, Debug)]
 pub struct InitOptions<'a> {
     pub name: &'a str,
-    /// `workload` or `management`.
-    pub role: &'a str,
-    /// Infrastructure provider, e.g. `safespring`, `aws`, `azure`, `gcp`.
-    pub provider: &'a str,
-    /// `flux` or `argocd`.
-    pub engine: &'a str,
+    pub role: Role,
+    pub provider: Provider,
+    pub engine: Engine,
     pub compliance: &'a [String],
+}
+
+/// The infrastructure providers `init --provider` has a preset for (`cluster.provider`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Provider {
+    Aws,
+    Azure,
+    Baremetal,
+    Citycloud,
+    Elastx,
+    Exoscale,
+    Gcp,
+    Openstack,
+    Safespring,
+    Upcloud,
+    Other,
+}
+
+impl Provider {
+    /// The spelling in the environment file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Azure => "azure",
+            Provider::Baremetal => "baremetal",
+            Provider::Citycloud => "citycloud",
+            Provider::Elastx => "elastx",
+            Provider::Exoscale => "exoscale",
+            Provider::Gcp => "gcp",
+            Provider::Openstack => "openstack",
+            Provider::Safespring => "safespring",
+            Provider::Upcloud => "upcloud",
+            Provider::Other => "other",
+        }
+    }
 }
 
 struct Preset {
@@ -22,65 +56,65 @@ struct Preset {
     path_style: bool,
 }
 
-fn preset(provider: &str) -> Preset {
+fn preset(provider: Provider) -> Preset {
     match provider {
-        "safespring" => Preset {
+        Provider::Safespring => Preset {
             storage: "s3",
             region: "sto1",
             country: Some("SE"),
             endpoint: Some("https://s3.sto1.safedc.net"),
             path_style: true,
         },
-        "elastx" => Preset {
+        Provider::Elastx => Preset {
             storage: "s3",
             region: "se-sto",
             country: Some("SE"),
             endpoint: Some("https://swift.elastx.cloud"),
             path_style: true,
         },
-        "citycloud" => Preset {
+        Provider::Citycloud => Preset {
             storage: "s3",
             region: "sto2",
             country: Some("SE"),
             endpoint: Some("https://s3-sto2.citycloud.com"),
             path_style: true,
         },
-        "exoscale" => Preset {
+        Provider::Exoscale => Preset {
             storage: "s3",
             region: "ch-gva-2",
             country: Some("CH"),
             endpoint: Some("https://sos-ch-gva-2.exo.io"),
             path_style: false,
         },
-        "upcloud" => Preset {
+        Provider::Upcloud => Preset {
             storage: "s3",
             region: "europe-1",
             country: Some("FI"),
             endpoint: Some("https://europe-1.upcloudobjects.com"),
             path_style: true,
         },
-        "aws" => Preset {
+        Provider::Aws => Preset {
             storage: "s3",
             region: "eu-north-1",
             country: Some("SE"),
             endpoint: None,
             path_style: false,
         },
-        "azure" => Preset {
+        Provider::Azure => Preset {
             storage: "azure",
             region: "swedencentral",
             country: Some("SE"),
             endpoint: None,
             path_style: false,
         },
-        "gcp" => Preset {
+        Provider::Gcp => Preset {
             storage: "gcs",
             region: "europe-north1",
             country: Some("FI"),
             endpoint: None,
             path_style: false,
         },
-        _ => Preset {
+        Provider::Baremetal | Provider::Openstack | Provider::Other => Preset {
             storage: "s3",
             region: "region-1",
             country: None,
@@ -103,7 +137,7 @@ pub fn environment_text(o: &InitOptions<'_>) -> String {
     t.push_str("# Values not set here come from common.yaml, then from the built-in CK8S defaults (`ck8s-gen defaults`).\n");
     t.push_str("apiVersion: ck8s-gen/v1\nkind: Environment\nmetadata:\n");
     t.push_str(&format!("  name: {}\n", o.name));
-    t.push_str(&format!("cluster:\n  role: {}  # workload | management\n  provider: {}\n  region: {}\n  site: {}-a  # the data centre; off-site copies go elsewhere\n", o.role, o.provider, p.region, p.region));
+    t.push_str(&format!("cluster:\n  role: {}  # workload | management\n  provider: {}\n  region: {}\n  site: {}-a  # the data centre; off-site copies go elsewhere\n", o.role.as_str(), o.provider.as_str(), p.region, p.region));
     if o.compliance.is_empty() {
         t.push_str(
             "# compliance: [gdpr-art-17, iso-27001-a.12.3.1]  # see `ck8s-gen regulations list`\n",
@@ -159,7 +193,7 @@ pub fn environment_text(o: &InitOptions<'_>) -> String {
     t.push_str("replication:\n  offsite:\n    enabled: false  # set true with a destination at another site (and managedBy for workload clusters)\n");
     t.push_str(&format!(
         "gitops:\n  engine: {}  # flux | argocd\n",
-        o.engine
+        o.engine.as_str()
     ));
     t
 }
@@ -170,12 +204,18 @@ mod tests {
 
     #[test]
     fn the_text_is_yaml_with_the_schema_line() {
-        for provider in ["safespring", "aws", "azure", "gcp", "other"] {
+        for provider in [
+            Provider::Safespring,
+            Provider::Aws,
+            Provider::Azure,
+            Provider::Gcp,
+            Provider::Other,
+        ] {
             let text = environment_text(&InitOptions {
                 name: "dev-x",
-                role: "workload",
+                role: Role::Workload,
                 provider,
-                engine: "flux",
+                engine: Engine::Flux,
                 compliance: &[],
             });
             assert!(text.starts_with("# yaml-language-server: $schema="));

@@ -40,11 +40,22 @@ pub struct Metadata {
     pub labels: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `cluster.role` (and `init --role`): the same spelling in the file and on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Workload,
     Management,
+}
+
+impl Role {
+    /// The spelling in the environment file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Workload => "workload",
+            Role::Management => "management",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -574,11 +585,23 @@ pub struct Deviation {
     pub expires: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `gitops.engine` (and `init --engine`): the same spelling in the file, on the command line and
+/// in the templates' context.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
     Flux,
     Argocd,
+}
+
+impl Engine {
+    /// The spelling in the environment file (and the name of the engine's directory).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Flux => "flux",
+            Engine::Argocd => "argocd",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -288,10 +288,7 @@ pub fn coverage(env: &Environment, rendered: &[velero::Schedule]) -> Coverage {
     };
     Coverage {
         environment: env.metadata.name.clone(),
-        role: match env.cluster.role {
-            Role::Workload => "workload".into(),
-            Role::Management => "management".into(),
-        },
+        role: env.cluster.role.as_str().into(),
         enabled: env.backup.enabled,
         namespaces_included,
         namespaces_excluded,

@@ -8,8 +8,17 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 const TEMPLATE: &str = include_str!("report.html.j2");
 const NAME: &str = "report.html";
 
+/// Why the HTML report could not be rendered: a bug in the template.
+#[derive(Debug, thiserror::Error)]
+pub enum HtmlError {
+    #[error("{0}")]
+    Setup(#[source] minijinja::Error),
+    #[error("{NAME}: {0}")]
+    Template(#[source] minijinja::Error),
+}
+
 /// Render the report. An `Err` is a bug in the template (the tests render every shape).
-pub fn render(evidence: &Evidence) -> Result<String, String> {
+pub fn render(evidence: &Evidence) -> Result<String, HtmlError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -18,7 +27,7 @@ pub fn render(evidence: &Evidence) -> Result<String, String> {
         .trim_blocks(true)
         .lstrip_blocks(true)
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(HtmlError::Setup)?;
     env.set_syntax(syntax);
     env.add_filter("anchor", |name: String| super::markdown::anchor(&name));
     env.add_filter("quote_lang", |reference: String| quote_lang(&reference));
@@ -26,11 +35,11 @@ pub fn render(evidence: &Evidence) -> Result<String, String> {
         Value::from_safe_string(inline(&text))
     });
     env.add_template(NAME, TEMPLATE)
-        .map_err(|e| format!("{NAME}: {e}"))?;
-    let template = env.get_template(NAME).map_err(|e| e.to_string())?;
+        .map_err(HtmlError::Template)?;
+    let template = env.get_template(NAME).map_err(HtmlError::Setup)?;
     template
         .render(Value::from(minijinja::value::Serde(evidence)))
-        .map_err(|e| format!("{NAME}: {e}"))
+        .map_err(HtmlError::Template)
 }
 
 /// Prose with `code` spans (rule texts, messages, fixes): HTML-escaped first, then each pair

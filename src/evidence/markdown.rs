@@ -506,25 +506,9 @@ fn row(s: &mut String, cells: &[String]) {
     s.push('\n');
 }
 
-/// Text for a table cell: HTML and Markdown specials escaped, line breaks as `<br>`.
+/// Text for a table cell (see [`crate::text::markdown_cell`]).
 pub fn cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
-            '\\' | '`' | '*' | '_' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' => out.push_str("<br>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::markdown_cell(text)
 }
 
 /// Prose with `code` spans (rule texts, messages, fixes): each pair of backticks becomes a

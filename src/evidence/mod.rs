@@ -709,14 +709,6 @@ fn days_of(ttl: &str) -> Option<i64> {
         .map(|d| d.whole_days())
 }
 
-fn plural(n: i64, one: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
-
 /// The settings shown side by side for the fleet, read from the effective environment (so
 /// they show even when the schema rejected it).
 fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Vec<KeySetting> {
@@ -762,14 +754,14 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
             }
         }
         if !tiers.is_empty() {
-            s.push_str(&format!(" + {}", plural(tiers.len() as i64, "tier")));
+            s.push_str(&format!(" + {}", crate::text::count(tiers.len(), "tier")));
         }
         out.push(key("schedule", "Schedule", s, "/backup/schedule"));
     }
 
     let ttl = text("/backup/retention/ttl").unwrap_or("not set");
     let mut retention = match days_of(ttl) {
-        Some(days) => format!("{ttl} ({})", plural(days, "day")),
+        Some(days) => format!("{ttl} ({})", crate::text::count(days, "day")),
         None => ttl.to_owned(),
     };
     let longest = tiers
@@ -786,7 +778,10 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
     if let Some((days, ttl, name)) = longest
         && days_of(text("/backup/retention/ttl").unwrap_or_default()).is_none_or(|d| days > d)
     {
-        retention.push_str(&format!("; tier {name} {ttl} ({})", plural(days, "day")));
+        retention.push_str(&format!(
+            "; tier {name} {ttl} ({})",
+            crate::text::count(days, "day")
+        ));
     }
     out.push(key(
         "retention",
@@ -843,7 +838,7 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
         }
         let mode = text(&format!("{base}/mode")).unwrap_or("mode not set");
         Some(match get(&format!("{base}/days")).and_then(Value::as_i64) {
-            Some(days) => format!("{mode}, {}", plural(days, "day")),
+            Some(days) => format!("{mode}, {}", crate::text::count(days, "day")),
             None => mode.to_owned(),
         })
     };
@@ -865,7 +860,7 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
     out.push(key("objectLock", "Object lock", lock_text, lock_at));
 
     let frequency = match get("/restoreTest/frequencyDays").and_then(Value::as_i64) {
-        Some(days) => format!("every {}", plural(days, "day")),
+        Some(days) => format!("every {}", crate::text::count(days, "day")),
         None => "not set".to_owned(),
     };
     out.push(key(
@@ -876,7 +871,9 @@ fn key_settings(loaded: &LoadedEnvironment, sources: &Sources, today: i64) -> Ve
     ));
     let last = match text("/restoreTest/lastPerformed") {
         Some(date) => match crate::velero::dates::parse_date(date) {
-            Some(day) if day <= today => format!("{date} ({} ago)", plural(today - day, "day")),
+            Some(day) if day <= today => {
+                format!("{date} ({} ago)", crate::text::count(today - day, "day"))
+            }
             Some(_) => format!("{date} (in the future)"),
             None => date.to_owned(),
         },

@@ -125,7 +125,7 @@ pub struct SecretKeyView {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct GitOpsView {
-    pub engine: &'static str,
+    pub engine: Engine,
     pub release_name: String,
     pub chart: String,
     pub chart_version: String,
@@ -223,10 +223,7 @@ pub fn env_view(env: &Environment) -> Result<EnvView, ContextError> {
         None
     };
     Ok(EnvView {
-        role: match env.cluster.role {
-            Role::Workload => "workload",
-            Role::Management => "management",
-        },
+        role: env.cluster.role.as_str(),
         labels,
         gitops_labels,
         velero,
@@ -604,10 +601,7 @@ fn gitops_view(env: &Environment) -> Result<GitOpsView, ContextError> {
         });
     }
     Ok(GitOpsView {
-        engine: match g.engine {
-            Engine::Flux => "flux",
-            Engine::Argocd => "argocd",
-        },
+        engine: g.engine,
         release_name: g.release_name.clone(),
         chart: g.chart.name.clone(),
         chart_version: g.chart.version.clone(),

@@ -30,7 +30,7 @@ pub mod restore_test;
 pub mod templates;
 
 use crate::assets::Assets;
-use crate::environment::model::Environment;
+use crate::environment::model::{Engine, Environment};
 use crate::validate::Outcome;
 use context::{EnvView, base_labels};
 use minijinja::value::Serde;
@@ -85,8 +85,12 @@ pub mod names {
 pub enum RenderError {
     #[error("{0}")]
     Template(#[from] TemplateError),
-    #[error("template `{template}` produced an invalid object: {message}")]
-    Object { template: String, message: String },
+    #[error("template `{template}` produced an invalid object: {source}")]
+    Object {
+        template: String,
+        #[source]
+        source: objects::ObjectError,
+    },
     #[error(transparent)]
     Context(#[from] context::ContextError),
     #[error("the environments have validation errors; nothing is rendered")]
@@ -202,7 +206,7 @@ struct Piece {
 /// made, so a fleet's typed objects never all sit in memory at once.
 struct Emitted {
     id: objects::ObjectId,
-    yaml: Result<String, String>,
+    yaml: Result<String, crate::yaml::WriteError>,
 }
 
 fn emit(object: Canonical) -> Emitted {
@@ -309,9 +313,9 @@ pub(crate) fn object(
     context: &impl Serialize,
 ) -> Result<Object, RenderError> {
     let text = templates.render(name, context)?;
-    Object::parse(&text).map_err(|message| RenderError::Object {
+    Object::parse(&text).map_err(|source| RenderError::Object {
         template: name.to_owned(),
-        message,
+        source,
     })
 }
 
@@ -322,9 +326,9 @@ pub(crate) fn canonical(
     context: &impl Serialize,
 ) -> Result<Canonical, RenderError> {
     let text = templates.render(name, context)?;
-    Object::check(&text).map_err(|message| RenderError::Object {
+    Object::check(&text).map_err(|source| RenderError::Object {
         template: name.to_owned(),
-        message,
+        source,
     })
 }
 
@@ -349,12 +353,12 @@ pub fn chart_values(
     view: &EnvView,
 ) -> Result<serde_json::Value, RenderError> {
     let text = templates.render(names::VALUES, &context! {env => Value::from(Serde(view))})?;
-    let invalid = |message: String| RenderError::Object {
+    let invalid = |source: objects::ObjectError| RenderError::Object {
         template: names::VALUES.to_owned(),
-        message,
+        source,
     };
-    let mut value =
-        crate::yaml::read_template_output(&text).map_err(|e| invalid(format!("not YAML: {e}")))?;
+    let mut value = crate::yaml::read_template_output(&text)
+        .map_err(|e| invalid(objects::ObjectError::NotYaml(e)))?;
     let chart = crate::schema::chart::Chart::embedded();
     let first = |problems: Vec<crate::schema::chart::ValueProblem>| {
         problems.into_iter().next().map(|p| {
@@ -368,10 +372,10 @@ pub fn chart_values(
     // Every key the template wrote is a value of the chart; the keys ck8s-gen relies on are
     // there with their types.
     if let Some(problem) = first(chart.check(&value)) {
-        return Err(invalid(problem));
+        return Err(invalid(objects::ObjectError::Chart(problem)));
     }
     serde_json::from_value::<VeleroValues>(value.clone())
-        .map_err(|e| invalid(format!("not the values ck8s-gen relies on: {e}")))?;
+        .map_err(|e| invalid(objects::ObjectError::Values(e)))?;
     // The pass-through (checked with file and line by `validate`) goes over them.
     if let Some(extra) = view
         .velero
@@ -382,7 +386,7 @@ pub fn chart_values(
         if let Some(problem) = first(chart.check(&value)) {
             return Err(RenderError::Object {
                 template: "gitops.chartValues".to_owned(),
-                message: problem,
+                source: objects::ObjectError::Chart(problem),
             });
         }
     }
@@ -424,9 +428,9 @@ pub fn schedules(
         .map(|o| {
             objects::typed::<objects::velero::Schedule>(&o.value)
                 .map(|s| *s)
-                .map_err(|message| RenderError::Object {
+                .map_err(|source| RenderError::Object {
                     template: names::SCHEDULE.to_owned(),
-                    message,
+                    source,
                 })
         })
         .collect()
@@ -472,7 +476,7 @@ fn environment_pieces(
     let values_value = Value::from(Serde(&values));
     let ctx = context! {env => env_value.clone(), values => values_value.clone()};
     match view.gitops.engine {
-        "flux" => {
+        Engine::Flux => {
             let source = if view.gitops.flux.source_kind == "OCIRepository" {
                 names::OCI_REPOSITORY
             } else {
@@ -499,7 +503,7 @@ fn environment_pieces(
                 )?,
             ));
         }
-        _ => {
+        Engine::Argocd => {
             let name = format!("{env}-velero");
             out.push(piece(
                 env,
@@ -593,7 +597,7 @@ pub fn restore_test_objects(
 fn manifest_wrapper(templates: &Templates, view: &EnvView) -> Result<Piece, RenderError> {
     let env = view.name.as_str();
     let o = match view.gitops.engine {
-        "flux" => {
+        Engine::Flux => {
             let k = json!({
                 "name": KUSTOMIZATION_MANIFESTS,
                 "path": format!("./{}", view.gitops.manifests_path),
@@ -606,18 +610,13 @@ fn manifest_wrapper(templates: &Templates, view: &EnvView) -> Result<Piece, Rend
                 &context! {env => Value::from(Serde(view)), kustomization => Value::from(Serde(&k))},
             )?
         }
-        _ => canonical(
+        Engine::Argocd => canonical(
             templates,
             names::APP_MANIFESTS,
             &context! {env => Value::from(Serde(view)), name => format!("{env}-velero-manifests")},
         )?,
     };
-    let dir = if view.gitops.engine == "flux" {
-        "flux"
-    } else {
-        "argocd"
-    };
-    Ok(piece(env, dir, o))
+    Ok(piece(env, view.gitops.engine.as_str(), o))
 }
 
 /// rclone CronJobs (and their Namespace) in the trees of the managing environments.
@@ -709,7 +708,10 @@ fn fleet_pieces(templates: &Templates, with_apps: &[&EnvView]) -> Result<Vec<Pie
     // Two ApplicationSets per Argo CD namespace at most: one over the committed rendered tree,
     // one over environments that Argo CD renders itself with the ck8s-gen plugin.
     let mut by_namespace: BTreeMap<(String, bool), Vec<&EnvView>> = BTreeMap::new();
-    for view in with_apps.iter().filter(|v| v.gitops.engine == "argocd") {
+    for view in with_apps
+        .iter()
+        .filter(|v| v.gitops.engine == Engine::Argocd)
+    {
         by_namespace
             .entry((
                 view.gitops.argocd.namespace.clone(),
@@ -807,9 +809,9 @@ fn file(group: Vec<Piece>, headers: &Headers<'_>) -> Result<RenderedFile, Render
         if i > 0 {
             text.push_str("---\n");
         }
-        let yaml = p.object.yaml.map_err(|message| RenderError::Object {
+        let yaml = p.object.yaml.map_err(|e| RenderError::Object {
             template: path.clone(),
-            message,
+            source: e.into(),
         })?;
         let start = text.len();
         text.push_str(&yaml);

@@ -341,7 +341,7 @@ pub fn view(env: &Environment, view: &EnvView) -> Result<Option<RestoreTestView>
             ..RestoreSpec::default()
         },
     };
-    let restore_yaml = crate::yaml::to_canonical_yaml(&restore).map_err(fail)?;
+    let restore_yaml = crate::yaml::to_canonical_yaml(&restore).map_err(|e| fail(e.to_string()))?;
     let (schedule, time_zone) = test_schedule(&env.metadata.name, frequency, &env.backup.schedule);
     // The restore must finish within the recovery time objective: a test that cannot is a
     // failed test.

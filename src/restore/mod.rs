@@ -41,13 +41,14 @@ pub enum Source {
     Offsite,
 }
 
-/// `existingResourcePolicy` of the Restore.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// `existingResourcePolicy` of the Restore (and `restore --existing-resource-policy`). The
+/// variants carry `//` comments, not doc comments: those would become clap's value help.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExistingPolicy {
-    /// Skip what exists (Velero's default and CK8S's promise).
+    // Skip what exists (Velero's default and CK8S's promise).
     #[default]
     None,
-    /// Patch what exists to its backed-up state.
+    // Patch what exists to its backed-up state.
     Update,
 }
 
@@ -90,7 +91,7 @@ pub struct Plan {
 
 impl Plan {
     /// The objects as one `---`-separated YAML stream.
-    pub fn stream(&self) -> Result<String, String> {
+    pub fn stream(&self) -> Result<String, crate::yaml::WriteError> {
         let mut out = String::new();
         for o in &self.objects {
             out.push_str("---\n");
@@ -566,10 +567,7 @@ impl Steps {
 }
 
 fn role_name(env: &Environment) -> &'static str {
-    match env.cluster.role {
-        Role::Workload => "workload",
-        Role::Management => "management",
-    }
+    env.cluster.role.as_str()
 }
 
 /// The commands pausing (`true`) or resuming (`false`) `env`'s replication.

@@ -194,7 +194,8 @@ impl<'a> Validator<'a> {
             .ok_or(ValidateError::MissingAsset(DEFAULTS))?;
         Ok(Validator {
             schema: EnvironmentSchema::compile(schema_text)?,
-            profiles: crate::compliance::Profiles::load(assets).map_err(SchemaError)?,
+            profiles: crate::compliance::Profiles::load(assets)
+                .map_err(|e| SchemaError(e.to_string()))?,
             defaults,
         })
     }

@@ -319,26 +319,40 @@ fn emit_options() -> serde_saphyr::SerializerOptions {
     options
 }
 
+/// Why a value could not be written as YAML.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0}")]
+    Yaml(#[source] serde_saphyr::SerializeError),
+    #[error("{0}")]
+    Json(#[source] serde_json::Error),
+}
+
+/// Why YAML text could not be read (the message without the parser's source snippet).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.without_snippet())]
+pub struct ReadError(#[source] Box<serde_saphyr::Error>);
+
 /// Serialize one value as canonical YAML (no leading `---`).
-pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, String> {
-    serde_saphyr::to_string_with_options(value, emit_options()).map_err(|e| e.to_string())
+pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, WriteError> {
+    serde_saphyr::to_string_with_options(value, emit_options()).map_err(WriteError::Yaml)
 }
 
 /// Serialize a Kubernetes object canonically: every mapping's keys sorted (as `kubectl get -o
 /// yaml` prints them; for objects that puts `apiVersion`, `kind`, `metadata`, `spec` first),
 /// YAML-1.1-safe quoting, no `---`.
-pub fn to_canonical_yaml<T: Serialize>(value: &T) -> Result<String, String> {
-    let tree = serde_json::to_value(value).map_err(|e| e.to_string())?;
+pub fn to_canonical_yaml<T: Serialize>(value: &T) -> Result<String, WriteError> {
+    let tree = serde_json::to_value(value).map_err(WriteError::Json)?;
     to_yaml(&tree)
 }
 
 /// Parse YAML text produced by a template (trusted shape, but checked) into a typed value.
-pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+pub fn from_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ReadError> {
     let mut options = parse_options();
     if let Some(budget) = options.budget.as_mut() {
         budget.max_documents = 1;
     }
-    serde_saphyr::from_str_with_options(text, options).map_err(|e| e.without_snippet().to_string())
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| ReadError(Box::new(e)))
 }
 
 /// How many template outputs the quick reader left to the full parser in this process.
@@ -346,7 +360,7 @@ static TEMPLATE_FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::A
 
 /// Read one document a template produced: with the quick reader for the subset templates write
 /// (see `quick`), else with the full parser. Both give the same value for what both accept.
-pub fn read_template_output(text: &str) -> Result<Value, String> {
+pub fn read_template_output(text: &str) -> Result<Value, ReadError> {
     if let Some(value) = quick::read(text) {
         return Ok(value);
     }
@@ -366,13 +380,13 @@ pub fn read_template_output_quickly(text: &str) -> Option<Value> {
 }
 
 /// Every document of a multi-document stream (`---` separated), as JSON values.
-pub fn documents(text: &str) -> Result<Vec<Value>, String> {
+pub fn documents(text: &str) -> Result<Vec<Value>, ReadError> {
     let mut options = parse_options();
     if let Some(budget) = options.budget.as_mut() {
         budget.max_documents = 100_000;
     }
     let values: Vec<Value> = serde_saphyr::from_multiple_with_options(text, options)
-        .map_err(|e| e.without_snippet().to_string())?;
+        .map_err(|e| ReadError(Box::new(e)))?;
     Ok(values.into_iter().filter(|v| !v.is_null()).collect())
 }
 

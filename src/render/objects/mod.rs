@@ -94,28 +94,57 @@ pub const ADMISSION: &str = "admissionregistration.k8s.io/v1";
 /// The API version of the RBAC kinds.
 pub const RBAC: &str = "rbac.authorization.k8s.io/v1";
 
+/// Why a template's output is not an object ck8s-gen emits.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("not YAML: {0}")]
+    NotYaml(#[source] crate::yaml::ReadError),
+    #[error("the document has no string `{0}`")]
+    NoField(String),
+    #[error("ck8s-gen does not emit `{kind}` of `{api_version}`; known kinds: {known}")]
+    UnknownKind {
+        kind: String,
+        api_version: String,
+        known: String,
+    },
+    /// The value does not fit the kind's type.
+    #[error("{0}")]
+    Type(#[source] serde_json::Error),
+    /// The value does not survive the round trip through the type (where it first differs).
+    #[error("{0}")]
+    RoundTrip(String),
+    /// The values ck8s-gen writes for the velero chart are not what it relies on.
+    #[error("not the values ck8s-gen relies on: {0}")]
+    Values(#[source] serde_json::Error),
+    /// A key the chart does not have, or of the wrong type.
+    #[error("{0}")]
+    Chart(String),
+    #[error(transparent)]
+    Write(#[from] crate::yaml::WriteError),
+}
+
 impl Object {
     /// Parse one YAML document produced by a template into its typed object.
-    pub fn parse(text: &str) -> Result<Object, String> {
+    pub fn parse(text: &str) -> Result<Object, ObjectError> {
         Object::from_value(&read(text)?)
     }
 
     /// Parse one YAML document produced by a template and check it against its kind, keeping
     /// only its identity and value (which is what the typed object serializes to).
-    pub fn check(text: &str) -> Result<Canonical, String> {
+    pub fn check(text: &str) -> Result<Canonical, ObjectError> {
         let value = read(text)?;
         let id = Object::from_value(&value)?.id();
         Ok(Canonical { id, value })
     }
 
     /// Type a JSON value by its `apiVersion` and `kind`; the value must survive the round trip.
-    pub fn from_value(value: &Value) -> Result<Object, String> {
+    pub fn from_value(value: &Value) -> Result<Object, ObjectError> {
         let field = |name: &str| {
             value
                 .get(name)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| format!("the document has no string `{name}`"))
+                .ok_or_else(|| ObjectError::NoField(name.to_owned()))
         };
         let api_version = field("apiVersion")?;
         let kind = field("kind")?;
@@ -151,21 +180,22 @@ impl Object {
                 Object::ValidatingAdmissionPolicyBinding(typed(value)?)
             }
             _ => {
-                return Err(format!(
-                    "ck8s-gen does not emit `{kind}` of `{api_version}`; known kinds: {}",
-                    KINDS
+                return Err(ObjectError::UnknownKind {
+                    known: KINDS
                         .iter()
                         .map(|(a, k)| format!("{k} ({a})"))
                         .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                        .join(", "),
+                    kind,
+                    api_version,
+                });
             }
         };
         Ok(object)
     }
 
     /// The object as canonical YAML (every key sorted, YAML-1.1-safe quoting, no `---`).
-    pub fn to_yaml(&self) -> Result<String, String> {
+    pub fn to_yaml(&self) -> Result<String, crate::yaml::WriteError> {
         match self {
             Object::Schedule(o) => crate::yaml::to_canonical_yaml(o),
             Object::BackupStorageLocation(o) => crate::yaml::to_canonical_yaml(o),
@@ -244,8 +274,8 @@ impl Object {
     }
 }
 
-fn read(text: &str) -> Result<Value, String> {
-    crate::yaml::read_template_output(text).map_err(|e| format!("not YAML: {e}"))
+fn read(text: &str) -> Result<Value, ObjectError> {
+    crate::yaml::read_template_output(text).map_err(ObjectError::NotYaml)
 }
 
 /// An object checked against its kind, kept as the value its typed form serializes to.
@@ -257,7 +287,7 @@ pub struct Canonical {
 
 impl Canonical {
     /// The object as canonical YAML (every key sorted, YAML-1.1-safe quoting, no `---`).
-    pub fn to_yaml(&self) -> Result<String, String> {
+    pub fn to_yaml(&self) -> Result<String, crate::yaml::WriteError> {
         crate::yaml::to_yaml(&self.value)
     }
 }
@@ -265,15 +295,15 @@ impl Canonical {
 /// Deserialize `value` into `T` and require that serializing `T` gives `value` back: this
 /// catches unknown fields in types that ignore them (k8s-openapi), explicit `null`s, and
 /// values coerced on the way in. So `value` is exactly what the typed object serializes to.
-pub fn typed<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Box<T>, String> {
-    let object = T::deserialize(value).map_err(|e| e.to_string())?;
+pub fn typed<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Box<T>, ObjectError> {
+    let object = T::deserialize(value).map_err(ObjectError::Type)?;
     // Decided while serializing; only a difference builds the value to explain itself.
     if same::serializes_to(&object, value) {
         return Ok(Box::new(object));
     }
-    let back = serde_json::to_value(&object).map_err(|e| e.to_string())?;
+    let back = serde_json::to_value(&object).map_err(ObjectError::Type)?;
     if let Some(problem) = first_difference(value, &back, &mut String::new()) {
-        return Err(problem);
+        return Err(ObjectError::RoundTrip(problem));
     }
     Ok(Box::new(object))
 }
@@ -363,11 +393,13 @@ mod tests {
         let err = Object::parse(
             "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: a}\nspec: {schedule: '@daily', template: {}, skipImmediately: false}\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("skipImmediately"), "{err}");
         let err =
             Object::parse("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, lables: {x: y}}\n")
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("/metadata/lables"), "{err}");
     }
 
@@ -376,18 +408,22 @@ mod tests {
         let err = Object::parse(
             "apiVersion: velero.io/v1\nkind: BackupStorageLocation\nmetadata: {name: a}\nspec: {provider: aws, objectStorage: {bucket: b}, config: {s3ForcePathStyle: true}}\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("string"), "{err}");
         let err = Object::parse(
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, namespace: null}\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("null"), "{err}");
     }
 
     #[test]
     fn unknown_kinds_are_errors() {
-        let err = Object::parse("apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n").unwrap_err();
+        let err = Object::parse("apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not emit"), "{err}");
     }
 

@@ -457,25 +457,36 @@ pub(super) fn value(token: &str, field: &Field) -> Result<u64, (String, Option<S
             });
             return (format!("{token:?} is not a number{names}"), fix);
         }
-        (reason, None)
+        (reason.to_string(), None)
     })
+}
+
+/// Why a cron token is not a non-negative number (the token quoted as Go would).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum NumberError {
+    #[error("a number is missing")]
+    Missing,
+    #[error("{0:?} is negative")]
+    Negative(String),
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
 }
 
 /// Go's `strconv.Atoi` restricted to non-negative values; huge values
 /// saturate (and are then out of range).
-pub(super) fn number(token: &str) -> Result<u64, String> {
+pub(super) fn number(token: &str) -> Result<u64, NumberError> {
     if token.is_empty() {
-        return Err("a number is missing".to_owned());
+        return Err(NumberError::Missing);
     }
     let digits = token.strip_prefix('+').unwrap_or(token);
     if let Some(negative) = digits.strip_prefix('-')
         && !negative.is_empty()
         && negative.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(format!("{token:?} is negative"));
+        return Err(NumberError::Negative(token.to_owned()));
     }
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{token:?} is not a number"));
+        return Err(NumberError::NotANumber(token.to_owned()));
     }
     Ok(digits.bytes().fold(0u64, |n, b| {
         n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
