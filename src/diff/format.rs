@@ -1,7 +1,7 @@
 //! Renderers for a [`DiffReport`]: terminal text (optionally coloured), Markdown for a
 //! pull-request comment (kept under GitHub's comment limit), and JSON.
 
-use super::{ChangeGroup, DiffReport, EnvironmentStatus, ObjectChangeKind};
+use super::{ChangeGroup, DiffReport, EnvironmentStatus, ObjectChange, ObjectChangeKind};
 use anstyle::{AnsiColor, Style};
 
 /// GitHub rejects comments longer than 65,536 characters; stay below with room for a note.
@@ -300,10 +300,12 @@ pub fn markdown(report: &DiffReport) -> String {
     }
     let mut body = String::new();
     let mut omitted = 0;
-    for (i, group) in report.groups.iter().enumerate() {
-        let section = markdown_section(group);
+    let fleet = (!report.fleet.is_empty()).then(|| markdown_fleet(&report.fleet));
+    let sections = report.groups.iter().map(markdown_section).chain(fleet);
+    let total = report.groups.len() + usize::from(!report.fleet.is_empty());
+    for (i, section) in sections.enumerate() {
         if head.len() + body.len() + section.len() + 400 > MARKDOWN_LIMIT {
-            omitted = report.groups.len() - i;
+            omitted = total - i;
             break;
         }
         body.push_str(&section);
@@ -355,21 +357,44 @@ fn markdown_section(group: &ChangeGroup) -> String {
     if let Some(note) = &c.note {
         s.push_str(&format!("> {note}\n\n"));
     }
-    if !c.objects.is_empty() {
-        s.push_str("**Objects**\n\n");
-        for o in &c.objects {
-            let word = match o.kind {
-                ObjectChangeKind::Added => "added",
-                ObjectChangeKind::Removed => "removed",
-                ObjectChangeKind::Changed => "changed",
-            };
-            s.push_str(&format!("- {word} `{}`\n", o.object));
-        }
-        s.push_str("\n```diff\n");
-        for o in &c.objects {
-            s.push_str(&o.diff.replace("```", "`\u{200b}``"));
-        }
-        s.push_str("```\n");
+    markdown_objects(&mut s, &c.objects);
+    close_details(s)
+}
+
+/// The fleet-wide objects (`_fleet/`: the Argo CD ApplicationSets) as one collapsible section.
+fn markdown_fleet(objects: &[ObjectChange]) -> String {
+    let mut s =
+        "\n<details><summary><b>fleet-wide objects</b> (_fleet/, not an environment)</summary>\n\n"
+            .to_owned();
+    markdown_objects(&mut s, objects);
+    close_details(s)
+}
+
+/// The list of changed objects and their diff.
+fn markdown_objects(s: &mut String, objects: &[ObjectChange]) {
+    if objects.is_empty() {
+        return;
+    }
+    s.push_str("**Objects**\n\n");
+    for o in objects {
+        let word = match o.kind {
+            ObjectChangeKind::Added => "added",
+            ObjectChangeKind::Removed => "removed",
+            ObjectChangeKind::Changed => "changed",
+        };
+        s.push_str(&format!("- {word} `{}`\n", o.object));
+    }
+    s.push_str("\n```diff\n");
+    for o in objects {
+        s.push_str(&o.diff.replace("```", "`\u{200b}``"));
+    }
+    s.push_str("```\n");
+}
+
+/// End a `<details>` section with exactly one blank line before `</details>`.
+fn close_details(mut s: String) -> String {
+    while s.ends_with("\n\n") {
+        s.pop();
     }
     s.push_str("\n</details>\n");
     s
