@@ -102,7 +102,7 @@ fn snapshot_of(
     assets: &Assets,
     sensitive: &BTreeSet<String>,
 ) -> Result<Snapshot, ExitStatus> {
-    let outcome: Outcome = validate::validate(&Request {
+    let outcome: Outcome = validate::validate_lean(&Request {
         dir,
         only: &[],
         assets,

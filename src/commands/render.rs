@@ -24,7 +24,7 @@ pub fn run(global: &Global, flags: &Flags<'_>) -> ExitStatus {
         Err(status) => return status,
     };
     // The whole directory: one environment's output can depend on another's.
-    let mut outcome = match validate::validate(&Request {
+    let mut outcome = match validate::validate_lean(&Request {
         dir: &global.dir,
         only: &[],
         assets: &assets,

@@ -11,7 +11,7 @@ pub fn run(global: &Global, environments: &[String]) -> ExitStatus {
         Ok(assets) => assets,
         Err(status) => return status,
     };
-    let outcome = match validate::validate(&Request {
+    let outcome = match validate::validate_lean(&Request {
         dir: &global.dir,
         only: environments,
         assets: &assets,

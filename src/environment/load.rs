@@ -83,6 +83,18 @@ impl Provenance {
         }
     }
 
+    /// Only what [`Provenance::value_location`] needs to answer for `pointers`, the same as
+    /// before: a few origins instead of one for every node.
+    pub fn only_for(&self, pointers: &[&str]) -> Provenance {
+        let mut slim = Provenance::default();
+        for pointer in pointers {
+            if let Some((p, origin)) = self.nearest(pointer) {
+                slim.origins.insert(p.to_owned(), origin);
+            }
+        }
+        slim
+    }
+
     /// The origin of `pointer`, or of its nearest ancestor that has one.
     pub fn nearest<'p>(&self, pointer: &'p str) -> Option<(&'p str, Origin)> {
         let mut p = pointer;
@@ -319,9 +331,26 @@ pub struct Workspace {
     pub environments: Vec<LoadedEnvironment>,
     /// Problems with the files themselves (unreadable YAML, binary, too large).
     pub diagnostics: Vec<Diagnostic>,
-    /// Names of the environments in the directory that were not loaded (when only some were
-    /// asked for), so links to them (`managedBy`) can still be checked.
-    pub unloaded_names: std::collections::BTreeSet<String>,
+    /// The environment files of the directory that were not loaded (when only some were
+    /// asked for), so links to them (`managedBy`) can still be checked: see
+    /// [`names_unloaded`]. Their names are read only when a link needs them, so
+    /// loading one environment never reads the whole directory.
+    pub unloaded: Vec<PathBuf>,
+}
+
+/// Whether an environment named `name` is among the `unloaded` files of a [`Workspace`]: a
+/// file named after it, or (read only when none is) a file whose `metadata.name` is `name`.
+pub fn names_unloaded(unloaded: &[PathBuf], name: &str) -> bool {
+    unloaded.iter().any(|p| stem_is(p, name))
+        || unloaded
+            .iter()
+            .any(|p| quick_name(p).as_deref() == Some(name))
+}
+
+/// Whether the file name of `path` without its extension is `name`.
+fn stem_is(path: &Path, name: &str) -> bool {
+    path.file_stem()
+        .is_some_and(|s| s.to_string_lossy() == name)
 }
 
 /// An error that stops the run before any environment is looked at (exit status 2).
@@ -495,10 +524,15 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
             chosen.push(as_path.to_path_buf());
             continue;
         }
-        let found = all.iter().find(|p| {
-            p.file_stem().is_some_and(|s| s.to_string_lossy() == *want)
-                || quick_name(p).as_deref() == Some(want.as_str())
-        });
+        // The file named after the environment, when its `metadata.name` agrees (or is not
+        // set): found without reading the other files, so choosing one environment costs the
+        // same in a directory of 10,000. Otherwise the first file by name or file name.
+        let found = match all.iter().find(|p| stem_is(p, want)) {
+            Some(p) if quick_name(p).is_none_or(|n| n == *want) => Some(p),
+            _ => all
+                .iter()
+                .find(|p| stem_is(p, want) || quick_name(p).as_deref() == Some(want.as_str())),
+        };
         match found {
             Some(path) => chosen.push(path.clone()),
             None if crate::source::safefs::kind(as_path)?.is_some() => {
@@ -567,14 +601,12 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut workspace = load_inputs(request.defaults, common, inputs);
     if !request.only.is_empty() {
-        for path in discover(request.dir, &[]).unwrap_or_default() {
-            if !files.contains(&path) {
-                workspace.unloaded_names.extend(quick_name(&path));
-                workspace
-                    .unloaded_names
-                    .extend(path.file_stem().map(|s| s.to_string_lossy().into_owned()));
-            }
-        }
+        let loaded: std::collections::HashSet<&PathBuf> = files.iter().collect();
+        workspace.unloaded = discover(request.dir, &[])
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|path| !loaded.contains(path))
+            .collect();
     }
     Ok(workspace)
 }

@@ -123,9 +123,23 @@ pub enum ValidateError {
     MissingAsset(&'static str),
 }
 
-/// Validate the environments of `request.dir` (or the ones it names).
+/// Validate the environments of `request.dir` (or the ones it names), keeping where every
+/// effective value came from (`report` cites it).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    let validator = Validator::new(request.assets)?;
+    validate_keeping(request, true)
+}
+
+/// Like [`validate`], but each environment keeps the origins of its values only where the fleet
+/// checks cite them ([`fleet::CITED`]) once its own checks are done: a fleet's provenance is
+/// most of its memory. For the commands that need only the findings and the values
+/// (`validate`, `render`, `diff`, the Argo CD plugin).
+pub fn validate_lean(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    validate_keeping(request, false)
+}
+
+fn validate_keeping(request: &Request<'_>, provenance: bool) -> Result<Outcome, ValidateError> {
+    let mut validator = Validator::new(request.assets)?;
+    validator.keep_provenance = provenance;
     if request.only.is_empty() {
         let workspace = load::load(&LoadRequest {
             dir: request.dir,
@@ -155,7 +169,9 @@ pub fn validate_files(
     request: &Request<'_>,
     files: &[std::path::PathBuf],
 ) -> Result<Outcome, ValidateError> {
-    check_files(&Validator::new(request.assets)?, request, files)
+    let mut validator = Validator::new(request.assets)?;
+    validator.keep_provenance = false;
+    check_files(&validator, request, files)
 }
 
 /// Load `files` of `request.dir` (with `common.yaml`) and check them together.
@@ -182,6 +198,9 @@ pub struct Validator<'a> {
     schema: EnvironmentSchema,
     profiles: crate::compliance::Profiles,
     defaults: &'a str,
+    /// Whether each environment keeps where all its values came from after its own checks
+    /// (otherwise only the origins the fleet checks cite: [`fleet::CITED`]).
+    keep_provenance: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -196,6 +215,7 @@ impl<'a> Validator<'a> {
             schema: EnvironmentSchema::compile(schema_text)?,
             profiles: crate::compliance::Profiles::load(assets).map_err(SchemaError)?,
             defaults,
+            keep_provenance: true,
         })
     }
 
@@ -213,7 +233,14 @@ impl<'a> Validator<'a> {
         let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
             .environments
             .into_par_iter()
-            .map(|loaded| check_one(&self.schema, &self.profiles, loaded, today))
+            .map(|loaded| {
+                let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
+                if !self.keep_provenance {
+                    // Its own checks are done: the fleet checks need only a few origins.
+                    checked.loaded.provenance = checked.loaded.provenance.only_for(fleet::CITED);
+                }
+                (checked, found)
+            })
             .collect();
         let mut environments = Vec::with_capacity(results.len());
         for (checked, found) in results {
@@ -227,7 +254,9 @@ impl<'a> Validator<'a> {
             (a.loaded.name.as_str(), &sources.get(a.loaded.file).path)
                 .cmp(&(b.loaded.name.as_str(), &sources.get(b.loaded.file).path))
         });
-        let fleet = fleet::fleet(&environments, &workspace.unloaded_names);
+        let fleet = fleet::fleet(&environments, &|name| {
+            load::names_unloaded(&workspace.unloaded, name)
+        });
         let failed: HashSet<&str> = fleet
             .iter()
             .filter(|d| d.is_failure())
