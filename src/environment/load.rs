@@ -461,6 +461,15 @@ pub fn decode(bytes: &[u8], display: &str) -> Result<String, Box<Diagnostic>> {
 
 /// Find the environment files to load, sorted by file name.
 pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> {
+    discover_listing(dir, only).map(|(chosen, _)| chosen)
+}
+
+/// [`discover`], and when `only` names some, every environment file of `dir` (sorted; empty
+/// when `dir` is not a directory): one listing of the directory for both.
+fn discover_listing(
+    dir: &Path,
+    only: &[String],
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), LoadError> {
     let display = dir.display().to_string();
     let mut all: Vec<PathBuf> = Vec::new();
     if dir.is_dir() {
@@ -508,12 +517,14 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
     } else if only.is_empty() {
         return Err(LoadError::MissingDirectory(display));
     }
-    all.sort();
+    // One directory: the order of the file names' bytes is the order of the paths, and much
+    // cheaper to sort by in a directory of 10,000.
+    all.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     if only.is_empty() {
         if all.is_empty() {
             return Err(LoadError::Empty(display));
         }
-        return Ok(all);
+        return Ok((all, Vec::new()));
     }
     let mut chosen = Vec::new();
     for want in only {
@@ -543,7 +554,7 @@ pub fn discover(dir: &Path, only: &[String]) -> Result<Vec<PathBuf>, LoadError> 
     }
     chosen.sort();
     chosen.dedup();
-    Ok(chosen)
+    Ok((chosen, all))
 }
 
 /// Every environment file of `dir` with its name (`metadata.name`, read cheaply, or the file
@@ -586,7 +597,19 @@ fn quick_name(path: &Path) -> Option<String> {
 
 /// Load and layer every requested environment from disk.
 pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
-    let files = discover(request.dir, request.only)?;
+    let (mut workspace, environments) = load_each(request, &|loaded| loaded)?;
+    workspace.environments = environments;
+    Ok(workspace)
+}
+
+/// Like [`load`], handing each environment to `each` as soon as it is layered (in parallel):
+/// the results come back in file order and the workspace holds no environment, so the
+/// caller decides what of each it keeps.
+pub fn load_each<T: Send>(
+    request: &LoadRequest<'_>,
+    each: &(dyn Fn(LoadedEnvironment) -> T + Sync),
+) -> Result<(Workspace, Vec<T>), LoadError> {
+    let (files, all) = discover_listing(request.dir, request.only)?;
     let common_path = request.dir.join(COMMON_FILE);
     let common = match crate::source::safefs::kind(&common_path)? {
         Some(_) => Some(Input::read(&common_path)?),
@@ -599,22 +622,34 @@ pub fn load(request: &LoadRequest<'_>) -> Result<Workspace, LoadError> {
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
-    let mut workspace = load_inputs(request.defaults, common, inputs);
+    let (mut workspace, environments) = load_inputs_each(request.defaults, common, inputs, each);
     if !request.only.is_empty() {
         let loaded: std::collections::HashSet<&PathBuf> = files.iter().collect();
-        workspace.unloaded = discover(request.dir, &[])
-            .unwrap_or_default()
+        workspace.unloaded = all
             .into_iter()
             .filter(|path| !loaded.contains(path))
             .collect();
     }
-    Ok(workspace)
+    Ok((workspace, environments))
 }
 
 /// Layer in-memory files: built-in `defaults` ← `common` ← each of `files`, in the given order.
 /// Problems with the files themselves become diagnostics in the workspace; nothing here panics
 /// or fails on any input.
 pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> Workspace {
+    let (mut workspace, environments) = load_inputs_each(defaults, common, files, &|loaded| loaded);
+    workspace.environments = environments;
+    workspace
+}
+
+/// [`load_inputs`], handing each environment to `each` as soon as it is layered (see
+/// [`load_each`]).
+pub fn load_inputs_each<T: Send>(
+    defaults: &str,
+    common: Option<Input>,
+    files: Vec<Input>,
+    each: &(dyn Fn(LoadedEnvironment) -> T + Sync),
+) -> (Workspace, Vec<T>) {
     let mut workspace = Workspace::default();
     let defaults_id = workspace
         .sources
@@ -623,7 +658,7 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
         Ok(document) => document,
         Err(diagnostic) => {
             workspace.diagnostics.push(*diagnostic);
-            return workspace;
+            return (workspace, Vec::new());
         }
     };
     let mut layers = vec![Layer {
@@ -652,7 +687,7 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
         })
         .collect();
     let sources = &workspace.sources;
-    let loaded: Vec<Result<LoadedEnvironment, Box<Diagnostic>>> = decoded
+    let loaded: Vec<Result<T, Box<Diagnostic>>> = decoded
         .into_par_iter()
         .map(|(id, stem)| {
             let layer = parse_layer(sources, id, "Environment")?;
@@ -663,21 +698,23 @@ pub fn load_inputs(defaults: &str, common: Option<Input>, files: Vec<Input>) -> 
                 .pointer("/metadata/name")
                 .and_then(Value::as_str)
                 .map_or(stem, str::to_owned);
-            Ok(LoadedEnvironment {
+            drop(layer);
+            Ok(each(LoadedEnvironment {
                 name,
-                file: layer.source,
+                file: id,
                 value,
                 provenance,
-            })
+            }))
         })
         .collect();
+    let mut environments = Vec::with_capacity(loaded.len());
     for result in loaded {
         match result {
-            Ok(environment) => workspace.environments.push(environment),
+            Ok(environment) => environments.push(environment),
             Err(diagnostic) => workspace.diagnostics.push(*diagnostic),
         }
     }
-    workspace
+    (workspace, environments)
 }
 
 /// `dir/prod.yaml` → `prod`.

@@ -141,12 +141,14 @@ fn validate_keeping(request: &Request<'_>, provenance: bool) -> Result<Outcome, 
     let mut validator = Validator::new(request.assets)?;
     validator.keep_provenance = provenance;
     if request.only.is_empty() {
-        let workspace = load::load(&LoadRequest {
-            dir: request.dir,
-            only: &[],
-            defaults: validator.defaults,
-        })?;
-        return Ok(validator.check(workspace, request.today));
+        return Ok(validator.load_and_check(
+            &LoadRequest {
+                dir: request.dir,
+                only: &[],
+                defaults: validator.defaults,
+            },
+            request.today,
+        )?);
     }
     // Some environments: the fleet checks that involve them (a shared bucket and prefix, a
     // `managedBy` naming a workload cluster) need the others, so the whole directory is
@@ -184,12 +186,14 @@ fn check_files(
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    let workspace = load::load(&LoadRequest {
-        dir: request.dir,
-        only: &paths,
-        defaults: validator.defaults,
-    })?;
-    Ok(validator.check(workspace, request.today))
+    Ok(validator.load_and_check(
+        &LoadRequest {
+            dir: request.dir,
+            only: &paths,
+            defaults: validator.defaults,
+        },
+        request.today,
+    )?)
 }
 
 /// Everything compiled once per process: the environment schema, the regulatory profiles and
@@ -228,20 +232,35 @@ impl<'a> Validator<'a> {
 
     /// Check loaded environments on day `today`: schema, model, semantic and fleet-wide
     /// rules, profiles.
-    pub fn check(&self, workspace: Workspace, today: i64) -> Outcome {
-        let mut diagnostics = workspace.diagnostics;
-        let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
-            .environments
+    pub fn check(&self, mut workspace: Workspace, today: i64) -> Outcome {
+        let results: Vec<(Checked, Vec<Diagnostic>)> = std::mem::take(&mut workspace.environments)
             .into_par_iter()
-            .map(|loaded| {
-                let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
-                if !self.keep_provenance {
-                    // Its own checks are done: the fleet checks need only a few origins.
-                    checked.loaded.provenance = checked.loaded.provenance.only_for(fleet::CITED);
-                }
-                (checked, found)
-            })
+            .map(|loaded| self.check_one(loaded, today))
             .collect();
+        self.finish(workspace, results)
+    }
+
+    /// Load from disk and check each environment as soon as it is layered: with
+    /// `keep_provenance` off, a fleet's full provenance is never held at once.
+    fn load_and_check(&self, request: &LoadRequest<'_>, today: i64) -> Result<Outcome, LoadError> {
+        let (workspace, results) =
+            load::load_each(request, &|loaded| self.check_one(loaded, today))?;
+        Ok(self.finish(workspace, results))
+    }
+
+    /// One environment's own checks; then, unless `keep_provenance`, only the origins the
+    /// fleet checks cite are kept.
+    fn check_one(&self, loaded: LoadedEnvironment, today: i64) -> (Checked, Vec<Diagnostic>) {
+        let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
+        if !self.keep_provenance {
+            checked.loaded.provenance = checked.loaded.provenance.only_for(fleet::CITED);
+        }
+        (checked, found)
+    }
+
+    /// The fleet checks over the checked environments, the blast radius, sorted findings.
+    fn finish(&self, workspace: Workspace, results: Vec<(Checked, Vec<Diagnostic>)>) -> Outcome {
+        let mut diagnostics = workspace.diagnostics;
         let mut environments = Vec::with_capacity(results.len());
         for (checked, found) in results {
             diagnostics.extend(found);
