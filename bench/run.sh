@@ -69,8 +69,8 @@ echo "ck8s-gen end-to-end benchmark: $(nproc) cores, $(uname -m), $("$bin" --ver
 echo
 if [ -n "$sizes" ]; then
 if $has_render; then
-    echo "| N | validate ms | render ms | render ms/env | cp -r of the rendered tree ms | files written | peak RSS validate MB | peak RSS render MB |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| N | validate ms | render ms | render ms/env | cp -r of the rendered tree ms | files written | no-change render ms | read inputs and outputs ms | peak RSS validate MB | peak RSS render MB |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 else
     echo "| N | validate ms | validate ms/env | cp -r of the environments ms | peak RSS validate MB |"
     echo "|---:|---:|---:|---:|---:|"
@@ -93,9 +93,14 @@ for n in $sizes; do
         rm -rf "$dir/rendered"
         rm_="$(peak_mb "$render_cmd")"
         files="$(find "$dir/rendered" -type f | wc -l)"
+        # A second render of an unchanged fleet (writes nothing) against the floor of just
+        # reading every input and output file once.
+        u="$(time_ms "$runs" "" "$render_cmd")"
+        printf 'find %s/environments %s/rendered -type f -exec cat {} + >/dev/null\n' "$dir" "$dir" >"$work/read.sh"
+        f="$(time_ms "$runs" "" "bash $work/read.sh")"
         c="$(time_ms "$runs" "rm -rf '$dir/copy'" "cp -r $dir/rendered $dir/copy")"
         per="$(awk -v t="$r" -v n="$n" 'BEGIN {printf "%.3f", t/n}')"
-        echo "| $n | $v | $r | $per | $c | $files | $vm | $rm_ |"
+        echo "| $n | $v | $r | $per | $c | $files | $u | $f | $vm | $rm_ |"
         rm -rf "$dir/rendered" "$dir/copy"
     else
         c="$(time_ms "$runs" "rm -rf '$dir/copy'" "cp -r $dir/environments $dir/copy")"

@@ -51,7 +51,7 @@ fn prepare(global: &Global, today: i64) -> Result<(Selection, Outcome), Error> {
     };
     let outcome = match narrow(&request, &selection.environment) {
         Some(outcome) => outcome,
-        None => validate::validate(&request).map_err(fail)?,
+        None => validate::validate_lean(&request).map_err(fail)?,
     };
     if !outcome
         .environments
@@ -172,12 +172,15 @@ fn served(request: &Request<'_>, environment: &str, chosen: Vec<PathBuf>) -> Opt
         return None;
     }
     let mut files = chosen;
-    files.extend(
-        crate::environment::load::discover(request.dir, &[])
-            .ok()?
-            .into_iter()
-            .filter(|path| may_name(path, environment)),
-    );
+    let others = crate::environment::load::discover(request.dir, &[]).ok()?;
+    // Every other file is read once, in parallel, and searched as bytes (never decoded or
+    // parsed): the residual cost of a management environment grows with the directory.
+    use rayon::prelude::*;
+    let naming: Vec<PathBuf> = others
+        .into_par_iter()
+        .filter(|path| !files.contains(path) && may_name(path, environment))
+        .collect();
+    files.extend(naming);
     files.sort();
     files.dedup();
     validate::validate_files(request, &files).ok()
@@ -191,10 +194,8 @@ fn may_name(path: &std::path::Path, name: &str) -> bool {
         Ok(None) => false,
         Ok(Some(bytes)) => {
             bytes.len() as u64 > limit
-                || bytes.contains(&b'\\')
-                || bytes
-                    .windows(name.len().max(1))
-                    .any(|w| w == name.as_bytes())
+                || memchr::memchr(b'\\', &bytes).is_some()
+                || (!name.is_empty() && memchr::memmem::find(&bytes, name.as_bytes()).is_some())
         }
         Err(_) => true,
     }

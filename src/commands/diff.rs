@@ -84,7 +84,7 @@ fn snapshot_of(
     sensitive: &BTreeSet<String>,
     today: i64,
 ) -> Result<Snapshot, Error> {
-    let outcome: Outcome = validate::validate(&Request {
+    let outcome: Outcome = validate::validate_lean(&Request {
         dir,
         only: &[],
         assets,

@@ -15,7 +15,7 @@ use std::path::Path;
 pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus, Error> {
     let assets = assets(global)?;
     // The whole directory: one environment's output can depend on another's.
-    let mut outcome = validate::validate(&Request {
+    let mut outcome = validate::validate_lean(&Request {
         dir: &global.dir,
         only: &[],
         assets: &assets,

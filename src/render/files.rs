@@ -114,23 +114,22 @@ pub(super) fn file(group: Vec<Piece>, headers: &Headers<'_>) -> Result<RenderedF
 /// File headers: the tool version, the environment files a file comes from and the hash of
 /// their effective settings. Each environment's own header is made once.
 pub(super) struct Headers<'a> {
-    /// Rendered environment → its file as shown in headers, and its effective settings as JSON.
-    pub(super) by_name: BTreeMap<&'a str, (&'a str, String)>,
+    /// Rendered environment → its file as shown in headers, and its effective settings
+    /// (hashed as JSON, serialized straight into the hasher: a fleet's JSON is never held).
+    pub(super) by_name: BTreeMap<&'a str, (&'a str, &'a serde_json::Value)>,
     pub(super) own: HashMap<&'a str, String>,
 }
 
 impl<'a> Headers<'a> {
     pub(super) fn new(inputs: &'a [Input<'a>]) -> Headers<'a> {
-        let by_name: BTreeMap<&str, (&str, String)> = inputs
-            .par_iter()
+        let by_name: BTreeMap<&str, (&str, &serde_json::Value)> = inputs
+            .iter()
             .map(|i| {
                 (
                     i.environment.metadata.name.as_str(),
-                    (i.file.as_str(), i.effective.to_string()),
+                    (i.file.as_str(), i.effective),
                 )
             })
-            .collect::<Vec<_>>()
-            .into_iter()
             .collect();
         let mut headers = Headers {
             by_name,
@@ -167,7 +166,8 @@ impl<'a> Headers<'a> {
                 files.push(*file);
                 hasher.update(name.as_bytes());
                 hasher.update(b"\n");
-                hasher.update(effective.as_bytes());
+                // The same bytes as `effective.to_string()`; writing into a hasher cannot fail.
+                let _ = serde_json::to_writer(&mut hasher, *effective);
                 hasher.update(b"\n");
             }
         }

@@ -6,11 +6,18 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::environment::model::Role;
 use std::collections::BTreeMap;
 
+/// The values whose origins the fleet checks cite: every environment keeps these (and may
+/// drop the rest once its own checks are done).
+pub const CITED: &[&str] = &[
+    "/metadata/name",
+    "/storage/bucket",
+    "/replication/offsite/managedBy",
+];
+
 /// Rules across environments: names, one prefix per bucket, management links.
-pub fn fleet(
-    environments: &[Checked],
-    unloaded: &std::collections::BTreeSet<String>,
-) -> Vec<Diagnostic> {
+/// `unloaded` tells whether a name belongs to an environment of the directory that was not
+/// loaded (a link to it is not reported).
+pub fn fleet(environments: &[Checked], unloaded: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut names: BTreeMap<&str, &Checked> = BTreeMap::new();
     for c in environments {
@@ -65,7 +72,7 @@ pub fn fleet(
                 .and_then(|t| t.environment.as_ref())
                 .map(|e| e.cluster.role);
             let problem = match (target, role) {
-                (None, _) if unloaded.contains(manager) => None,
+                (None, _) if unloaded(manager) => None,
                 (None, _) => Some(format!("no environment named `{manager}`")),
                 (Some(_), Some(Role::Workload)) => {
                     Some(format!("`{manager}` is a workload cluster"))

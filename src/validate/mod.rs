@@ -123,16 +123,32 @@ pub enum ValidateError {
     MissingAsset(&'static str),
 }
 
-/// Validate the environments of `request.dir` (or the ones it names).
+/// Validate the environments of `request.dir` (or the ones it names), keeping where every
+/// effective value came from (`report` cites it).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    let validator = Validator::new(request.assets)?;
+    validate_keeping(request, true)
+}
+
+/// Like [`validate`], but each environment keeps the origins of its values only where the fleet
+/// checks cite them ([`fleet::CITED`]) once its own checks are done: a fleet's provenance is
+/// most of its memory. For the commands that need only the findings and the values
+/// (`validate`, `render`, `diff`, the Argo CD plugin).
+pub fn validate_lean(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    validate_keeping(request, false)
+}
+
+fn validate_keeping(request: &Request<'_>, provenance: bool) -> Result<Outcome, ValidateError> {
+    let mut validator = Validator::new(request.assets)?;
+    validator.keep_provenance = provenance;
     if request.only.is_empty() {
-        let workspace = load::load(&LoadRequest {
-            dir: request.dir,
-            only: &[],
-            defaults: validator.defaults,
-        })?;
-        return Ok(validator.check(workspace, request.today));
+        return Ok(validator.load_and_check(
+            &LoadRequest {
+                dir: request.dir,
+                only: &[],
+                defaults: validator.defaults,
+            },
+            request.today,
+        )?);
     }
     // Some environments: the fleet checks that involve them (a shared bucket and prefix, a
     // `managedBy` naming a workload cluster) need the others, so the whole directory is
@@ -155,7 +171,9 @@ pub fn validate_files(
     request: &Request<'_>,
     files: &[std::path::PathBuf],
 ) -> Result<Outcome, ValidateError> {
-    check_files(&Validator::new(request.assets)?, request, files)
+    let mut validator = Validator::new(request.assets)?;
+    validator.keep_provenance = false;
+    check_files(&validator, request, files)
 }
 
 /// Load `files` of `request.dir` (with `common.yaml`) and check them together.
@@ -168,12 +186,14 @@ fn check_files(
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    let workspace = load::load(&LoadRequest {
-        dir: request.dir,
-        only: &paths,
-        defaults: validator.defaults,
-    })?;
-    Ok(validator.check(workspace, request.today))
+    Ok(validator.load_and_check(
+        &LoadRequest {
+            dir: request.dir,
+            only: &paths,
+            defaults: validator.defaults,
+        },
+        request.today,
+    )?)
 }
 
 /// Everything compiled once per process: the environment schema, the regulatory profiles and
@@ -182,6 +202,9 @@ pub struct Validator<'a> {
     schema: EnvironmentSchema,
     profiles: crate::compliance::Profiles,
     defaults: &'a str,
+    /// Whether each environment keeps where all its values came from after its own checks
+    /// (otherwise only the origins the fleet checks cite: [`fleet::CITED`]).
+    keep_provenance: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -197,6 +220,7 @@ impl<'a> Validator<'a> {
             profiles: crate::compliance::Profiles::load(assets)
                 .map_err(|e| SchemaError(e.to_string()))?,
             defaults,
+            keep_provenance: true,
         })
     }
 
@@ -209,13 +233,35 @@ impl<'a> Validator<'a> {
 
     /// Check loaded environments on day `today`: schema, model, semantic and fleet-wide
     /// rules, profiles.
-    pub fn check(&self, workspace: Workspace, today: i64) -> Outcome {
-        let mut diagnostics = workspace.diagnostics;
-        let results: Vec<(Checked, Vec<Diagnostic>)> = workspace
-            .environments
+    pub fn check(&self, mut workspace: Workspace, today: i64) -> Outcome {
+        let results: Vec<(Checked, Vec<Diagnostic>)> = std::mem::take(&mut workspace.environments)
             .into_par_iter()
-            .map(|loaded| check_one(&self.schema, &self.profiles, loaded, today))
+            .map(|loaded| self.check_one(loaded, today))
             .collect();
+        self.finish(workspace, results)
+    }
+
+    /// Load from disk and check each environment as soon as it is layered: with
+    /// `keep_provenance` off, a fleet's full provenance is never held at once.
+    fn load_and_check(&self, request: &LoadRequest<'_>, today: i64) -> Result<Outcome, LoadError> {
+        let (workspace, results) =
+            load::load_each(request, &|loaded| self.check_one(loaded, today))?;
+        Ok(self.finish(workspace, results))
+    }
+
+    /// One environment's own checks; then, unless `keep_provenance`, only the origins the
+    /// fleet checks cite are kept.
+    fn check_one(&self, loaded: LoadedEnvironment, today: i64) -> (Checked, Vec<Diagnostic>) {
+        let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
+        if !self.keep_provenance {
+            checked.loaded.provenance = checked.loaded.provenance.only_for(fleet::CITED);
+        }
+        (checked, found)
+    }
+
+    /// The fleet checks over the checked environments, the blast radius, sorted findings.
+    fn finish(&self, workspace: Workspace, results: Vec<(Checked, Vec<Diagnostic>)>) -> Outcome {
+        let mut diagnostics = workspace.diagnostics;
         let mut environments = Vec::with_capacity(results.len());
         for (checked, found) in results {
             diagnostics.extend(found);
@@ -228,7 +274,9 @@ impl<'a> Validator<'a> {
             (a.loaded.name.as_str(), &sources.get(a.loaded.file).path)
                 .cmp(&(b.loaded.name.as_str(), &sources.get(b.loaded.file).path))
         });
-        let fleet = fleet::fleet(&environments, &workspace.unloaded_names);
+        let fleet = fleet::fleet(&environments, &|name| {
+            load::names_unloaded(&workspace.unloaded, name)
+        });
         let failed: HashSet<&str> = fleet
             .iter()
             .filter(|d| d.is_failure())
