@@ -322,6 +322,19 @@ pub fn to_json(environments: &[Coverage]) -> String {
     text
 }
 
+/// `gaps` grouped by reason, in order of first appearance: each reason with the things it
+/// leaves out (so gaps with the same reason share one line).
+pub fn by_reason(gaps: &[Gap]) -> Vec<(&str, Vec<&str>)> {
+    let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
+    for g in gaps {
+        match reasons.iter_mut().find(|(why, _)| *why == g.why) {
+            Some((_, whats)) => whats.push(&g.what),
+            None => reasons.push((&g.why, vec![&g.what])),
+        }
+    }
+    reasons
+}
+
 /// Markdown (also readable as plain text).
 pub fn to_markdown(c: &Coverage) -> String {
     let mut s = format!(
@@ -348,14 +361,7 @@ pub fn to_markdown(c: &Coverage) -> String {
             return;
         }
         s.push_str(&format!("**{title}:**\n\n"));
-        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
-        for g in gaps {
-            match reasons.iter_mut().find(|(why, _)| *why == g.why) {
-                Some((_, whats)) => whats.push(&g.what),
-                None => reasons.push((&g.why, vec![&g.what])),
-            }
-        }
-        for (why, whats) in reasons {
+        for (why, whats) in by_reason(gaps) {
             let whats: Vec<String> = whats.iter().map(|w| format!("`{w}`")).collect();
             s.push_str(&format!("- {}: {why}\n", whats.join(", ")));
         }

@@ -3,6 +3,7 @@
 //! runs with HTML auto-escaping on, so every value from the environments is escaped.
 
 use super::Evidence;
+use super::markdown::{Span, spans};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
 const TEMPLATE: &str = include_str!("report.html.j2");
@@ -42,22 +43,20 @@ pub fn render(evidence: &Evidence) -> Result<String, HtmlError> {
         .map_err(HtmlError::Template)
 }
 
-/// Prose with `code` spans (rule texts, messages, fixes): HTML-escaped first, then each pair
-/// of backticks becomes `<code>…</code>`; an unpaired backtick stays as it is.
+/// Prose with `code` spans (rule texts, messages, fixes): each pair of backticks becomes
+/// `<code>…</code>`, everything HTML-escaped; an unpaired backtick stays as it is.
 fn inline(text: &str) -> String {
-    let escaped = escape(text);
-    let parts: Vec<&str> = escaped.split('`').collect();
-    let mut out = String::with_capacity(escaped.len() + 16);
-    let pairs = (parts.len() - 1) / 2;
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(match i % 2 {
-                1 if i <= pairs * 2 => "<code>",
-                0 => "</code>",
-                _ => "`",
-            });
+    let mut out = String::with_capacity(text.len() + 16);
+    for span in spans(text) {
+        match span {
+            Span::Text(t) => out.push_str(&escape(t)),
+            Span::Code(c) => {
+                out.push_str("<code>");
+                out.push_str(&escape(c));
+                out.push_str("</code>");
+            }
+            Span::Tick => out.push('`'),
         }
-        out.push_str(part);
     }
     out
 }

@@ -5,7 +5,7 @@ use super::{Counts, EnvironmentEvidence, Evidence, Finding, KeySetting, RuleEvid
 use crate::compliance::Status;
 use crate::compliance::catalog::Strength;
 use crate::diagnostic::Severity;
-use crate::evidence::coverage::{Coverage, Gap};
+use crate::evidence::coverage::{Coverage, Gap, by_reason};
 use std::fmt::Write as _;
 
 /// Render the report.
@@ -414,14 +414,7 @@ fn coverage(s: &mut String, c: &Coverage) {
             return;
         }
         let _ = writeln!(s, "**{title}:**\n");
-        let mut reasons: Vec<(&str, Vec<&str>)> = Vec::new();
-        for g in gaps {
-            match reasons.iter_mut().find(|(why, _)| *why == g.why) {
-                Some((_, whats)) => whats.push(&g.what),
-                None => reasons.push((&g.why, vec![&g.what])),
-            }
-        }
-        for (why, whats) in reasons {
+        for (why, whats) in by_reason(gaps) {
             let whats: Vec<String> = whats
                 .iter()
                 .map(|w| if names { code(w) } else { inline(w) })
@@ -514,20 +507,41 @@ pub fn cell(text: &str) -> String {
 /// Prose with `code` spans (rule texts, messages, fixes): each pair of backticks becomes a
 /// code span that holds its content safely, the rest is escaped like a cell.
 pub fn inline(text: &str) -> String {
+    spans(text)
+        .into_iter()
+        .map(|span| match span {
+            Span::Text(t) => cell(t),
+            Span::Code(c) => code(c),
+            Span::Tick => "\\`".to_owned(),
+        })
+        .collect()
+}
+
+/// A piece of prose with `code` spans (see [`spans`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Span<'a> {
+    Text(&'a str),
+    /// What a pair of backticks encloses.
+    Code(&'a str),
+    /// A backtick left over: an odd number of them, the last one has no partner.
+    Tick,
+}
+
+/// Prose split at its backticks: text and code spans alternate, each pair of backticks
+/// enclosing one span; an unpaired last backtick is a [`Span::Tick`] before the rest.
+pub(super) fn spans(text: &str) -> Vec<Span<'_>> {
     let parts: Vec<&str> = text.split('`').collect();
     let pairs = (parts.len() - 1) / 2;
-    let mut out = String::new();
-    let mut i = 0;
-    while i < parts.len() {
+    let mut out = Vec::with_capacity(parts.len() + 1);
+    for (i, part) in parts.into_iter().enumerate() {
         if i % 2 == 1 && i <= pairs * 2 {
-            out.push_str(&code(parts[i]));
+            out.push(Span::Code(part));
         } else {
-            if i > 0 && i % 2 == 1 {
-                out.push_str("\\`");
+            if i % 2 == 1 {
+                out.push(Span::Tick);
             }
-            out.push_str(&cell(parts[i]));
+            out.push(Span::Text(part));
         }
-        i += 1;
     }
     out
 }
@@ -586,5 +600,19 @@ mod tests {
         );
         assert_eq!(inline("odd ` tick"), "odd \\` tick");
         assert_eq!(inline("`a` `b` `c"), "`a` `b` \\`c");
+    }
+
+    #[test]
+    fn prose_splits_into_text_and_paired_code_spans() {
+        use Span::{Code, Text, Tick};
+        assert_eq!(spans(""), [Text("")]);
+        assert_eq!(
+            spans("set `a` now"),
+            [Text("set "), Code("a"), Text(" now")]
+        );
+        assert_eq!(
+            spans("`a` b `c"),
+            [Text(""), Code("a"), Text(" b "), Tick, Text("c")]
+        );
     }
 }
