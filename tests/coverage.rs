@@ -8,7 +8,6 @@ use ck8s_gen::evidence::coverage::{self, Coverage};
 use ck8s_gen::render::objects::velero::Schedule;
 use ck8s_gen::render::templates::Templates;
 use ck8s_gen::render::{self, Options};
-use ck8s_gen::validate::{self, Request};
 use serde_json::Value;
 use std::path::Path;
 use support::{ck8s_gen, repo};
@@ -16,13 +15,7 @@ use support::{ck8s_gen, repo};
 /// Every environment of `dir`: its coverage and the Schedules of its rendered tree.
 fn rendered_and_covered(dir: &Path) -> Vec<(Coverage, Vec<Schedule>)> {
     let assets = Assets::embedded();
-    let outcome = validate::validate(&Request {
-        dir,
-        only: &[],
-        assets: &assets,
-        today: support::today(),
-    })
-    .expect("validate");
+    let outcome = support::validated(dir, &assets);
     assert!(!outcome.has_failures(), "{}", dir.display());
     let bundle = render::render(
         &outcome,

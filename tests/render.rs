@@ -23,13 +23,7 @@ fn stderr(out: &Output) -> String {
 /// Render every environment of `dir` in-process.
 fn render_dir(dir: &Path) -> Bundle {
     let assets = Assets::embedded();
-    let outcome = validate::validate(&Request {
-        dir,
-        only: &[],
-        assets: &assets,
-        today: support::today(),
-    })
-    .expect("validate");
+    let outcome = support::validated(dir, &assets);
     assert!(
         !outcome.has_failures(),
         "{}",

@@ -10,7 +10,7 @@ use ck8s_gen::assets::Assets;
 use ck8s_gen::diagnostic::{self, Format};
 use ck8s_gen::diff::snapshot::{EnvironmentSnapshot, Finding};
 use ck8s_gen::diff::{self, ObjectKey, Snapshot};
-use ck8s_gen::validate::{self, Outcome, Request};
+use ck8s_gen::validate::Outcome;
 
 /// The `regulatory-profiles` golden case's input, validated in-process: its findings cover
 /// every part of a diagnostic (labels, help, citations, an accepted deviation, environments).
@@ -20,13 +20,7 @@ fn findings() -> Outcome {
     // Paths are shown relative to the working directory, as the binary shows them.
     let dir = std::path::Path::new("tests/cases/regulatory-profiles/environments");
     assert!(case.join("environments").is_dir());
-    let outcome = validate::validate(&Request {
-        dir,
-        only: &[],
-        assets: &assets,
-        today: support::today(),
-    })
-    .expect("validate");
+    let outcome = support::validated(dir, &assets);
     assert!(
         outcome.diagnostics.len() > 5,
         "the case has findings: {:?}",

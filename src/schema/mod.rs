@@ -143,10 +143,8 @@ impl EnvironmentSchema {
                     .enumerate()
                     .map(|(index, (key, child, at))| {
                         let value = instance.get(key);
-                        if index >= crate::diagnostic::MAX_PER_FILE_AND_CODE
-                            && !secrets::is_secret_key(key)
-                        {
-                            return Diagnostic::error(
+                        let unknown = |at| {
+                            Diagnostic::error(
                                 Code::UnknownKey,
                                 format!(
                                     "unknown key `{key}`{}",
@@ -157,7 +155,12 @@ impl EnvironmentSchema {
                                     }
                                 ),
                             )
-                            .at(at, "not a known key");
+                            .at(at, "not a known key")
+                        };
+                        if index >= crate::diagnostic::MAX_PER_FILE_AND_CODE
+                            && !secrets::is_secret_key(key)
+                        {
+                            return unknown(at);
                         }
                         if secrets::is_secret_key(key) {
                             return Diagnostic::error(
@@ -194,19 +197,7 @@ impl EnvironmentSchema {
                             ));
                         }
                         let _ = value;
-                        Diagnostic::error(
-                            Code::UnknownKey,
-                            format!(
-                                "unknown key `{key}`{}",
-                                if here.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(" in `{here}`")
-                                }
-                            ),
-                        )
-                        .at(at, "not a known key")
-                        .help(help)
+                        unknown(at).help(help)
                     })
                     .collect()
             }

@@ -145,3 +145,14 @@ pub fn check_stream(stream: &[u8]) -> bool {
 pub fn today() -> i64 {
     ck8s_gen::velero::dates::parse_date(TODAY).expect("TODAY is a date")
 }
+
+/// Every environment of `dir` validated in-process with the embedded assets, on [`today`].
+pub fn validated(dir: &Path, assets: &ck8s_gen::assets::Assets) -> ck8s_gen::validate::Outcome {
+    ck8s_gen::validate::validate(&ck8s_gen::validate::Request {
+        dir,
+        only: &[],
+        assets,
+        today: today(),
+    })
+    .expect("validate")
+}
