@@ -1,9 +1,11 @@
 //! Documented deviations (risk acceptances): which warnings they accept, and their approval,
 //! expiry and length checks.
 
+use super::evidenced::{future_date_error, future_date_message};
 use crate::diagnostic::{Acceptance, Code, Diagnostic, Effect, Severity};
 use crate::environment::load::LoadedEnvironment;
 use crate::environment::model::Environment;
+use crate::velero::dates::{format_date, parse_date};
 
 /// The longest a risk acceptance may run when `documentation.deviationMaxDays` is not set.
 pub const DEVIATION_MAX_DAYS: u32 = 365;
@@ -55,35 +57,24 @@ pub fn apply_deviations(
                 .in_environment(loaded.name.clone()),
             );
         }
-        let approved = deviation
-            .approved_at
-            .as_deref()
-            .and_then(crate::velero::dates::parse_date);
-        let expires_day = deviation
-            .expires
-            .as_deref()
-            .and_then(crate::velero::dates::parse_date);
+        let approved = deviation.approved_at.as_deref().and_then(parse_date);
+        let expires_at = loaded
+            .provenance
+            .value_location(&format!("{pointer}/expires"));
+        let expires_day = deviation.expires.as_deref().and_then(parse_date);
         if let Some(day) = approved
             && day > today
         {
-            extra.push(
-                Diagnostic::error(
-                    Code::FutureEvidenceDate,
-                    format!(
-                        "`deviations[{i}].approvedAt` is dated {}, after today ({}): evidence cannot be dated in the future",
-                        crate::velero::dates::format_date(day),
-                        crate::velero::dates::format_date(today)
-                    ),
-                )
-                .at(
-                    loaded
-                        .provenance
-                        .value_location(&format!("{pointer}/approvedAt")),
-                    "in the future",
-                )
-                .help("record the date the deviation was actually approved (today or earlier)")
-                .in_environment(loaded.name.clone()),
-            );
+            extra.push(future_date_error(
+                loaded,
+                &format!("{pointer}/approvedAt"),
+                future_date_message(
+                    &format!("deviations[{i}].approvedAt"),
+                    &format_date(day),
+                    today,
+                ),
+                "record the date the deviation was actually approved (today or earlier)",
+            ));
         }
         if let (Some(from), Some(to)) = (approved, expires_day)
             && to - from > i64::from(cap)
@@ -95,16 +86,11 @@ pub fn apply_deviations(
                         "the deviation from {} runs {} days, from approval on {} to {}: more than the cap of {cap} days",
                         deviation.rule,
                         to - from,
-                        crate::velero::dates::format_date(from),
-                        crate::velero::dates::format_date(to)
+                        format_date(from),
+                        format_date(to)
                     ),
                 )
-                .at(
-                    loaded
-                        .provenance
-                        .value_location(&format!("{pointer}/expires")),
-                    "too far ahead",
-                )
+                .at(expires_at, "too far ahead")
                 .help(format!(
                     "set `expires` at most {cap} days after `approvedAt` and review it then (the cap is `documentation.deviationMaxDays`)"
                 ))
@@ -120,15 +106,10 @@ pub fn apply_deviations(
                     format!(
                         "the deviation from {} expired on {}",
                         deviation.rule,
-                        crate::velero::dates::format_date(expires)
+                        format_date(expires)
                     ),
                 )
-                .at(
-                    loaded
-                        .provenance
-                        .value_location(&format!("{pointer}/expires")),
-                    "expired",
-                )
+                .at(expires_at, "expired")
                 .help("review the deviation: renew `expires` or fix the finding")
                 .with_effect(Effect::Overdue),
             );

@@ -5,7 +5,7 @@ use super::derived::Facts;
 use super::native::Failure;
 use super::results::Outcome;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::environment::load::{DEFAULTS_SOURCE, LoadedEnvironment};
+use crate::environment::load::{DEFAULTS_SOURCE, LoadedEnvironment, Origin};
 use crate::schema::dotted;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -17,6 +17,31 @@ fn default_holds(pointer: &str, facts: &Facts) -> bool {
     pointer == "/storage/encryption/atRest" && facts.provider_encrypts_at_rest
 }
 
+/// Where the value at `pointer` was written in the user's files (`None`: absent, or only a
+/// built-in default).
+pub(super) fn written(loaded: &LoadedEnvironment, pointer: &str) -> Option<Origin> {
+    loaded
+        .provenance
+        .get(pointer)
+        .filter(|origin| origin.value.source != DEFAULTS_SOURCE)
+}
+
+/// The keys of `pointers` that count for this environment: those of the off-site copy only
+/// when there is one.
+fn counted<'a>(
+    loaded: &LoadedEnvironment,
+    pointers: &'a [String],
+) -> impl Iterator<Item = &'a String> {
+    let offsite = loaded
+        .value
+        .pointer("/replication/offsite/enabled")
+        .and_then(Value::as_bool)
+        == Some(true);
+    pointers
+        .iter()
+        .filter(move |p| offsite || !p.starts_with("/replication/offsite/"))
+}
+
 /// The evidence keys of a rule that nobody declared: absent, or only a built-in default.
 /// Keys of the off-site copy count only when there is one.
 pub(super) fn undeclared(
@@ -24,19 +49,9 @@ pub(super) fn undeclared(
     facts: &Facts,
     evidence: &[String],
 ) -> Vec<String> {
-    let offsite = loaded
-        .value
-        .pointer("/replication/offsite/enabled")
-        .and_then(Value::as_bool)
-        == Some(true);
-    evidence
-        .iter()
-        .filter(|p| offsite || !p.starts_with("/replication/offsite/"))
+    counted(loaded, evidence)
         .filter(|p| {
-            let declared = match loaded.provenance.get(p) {
-                Some(origin) => origin.value.source != DEFAULTS_SOURCE,
-                None => false,
-            };
+            let declared = written(loaded, p).is_some();
             let present = loaded.value.pointer(p).is_some_and(|v| !v.is_null());
             !(present && (declared || default_holds(p, facts)))
         })
@@ -47,14 +62,7 @@ pub(super) fn undeclared(
 /// Reference keys holding a bare `true` instead of `{ref, date, by}` (absent or `false` is the
 /// rule's own failure; off-site keys count only when there is an off-site copy).
 pub(super) fn bare_flags(loaded: &LoadedEnvironment, references: &[String]) -> Vec<String> {
-    let offsite = loaded
-        .value
-        .pointer("/replication/offsite/enabled")
-        .and_then(Value::as_bool)
-        == Some(true);
-    references
-        .iter()
-        .filter(|p| offsite || !p.starts_with("/replication/offsite/"))
+    counted(loaded, references)
         .filter(|p| loaded.value.pointer(p) == Some(&Value::Bool(true)))
         .cloned()
         .collect()
@@ -69,16 +77,8 @@ pub(super) fn future_dates(fields: &[String], instance: &Value, today: i64) -> V
         .filter_map(|p| {
             let text = instance.pointer(&p)?.as_str()?;
             let day = crate::velero::dates::parse_date(text)?;
-            (day > today).then(|| {
-                Failure::new(
-                    p.as_str(),
-                    format!(
-                        "`{}` is dated {text}, after today ({}): evidence cannot be dated in the future",
-                        dotted(&p),
-                        crate::velero::dates::format_date(today)
-                    ),
-                )
-            })
+            (day > today)
+                .then(|| Failure::new(p.as_str(), future_date_message(&dotted(&p), text, today)))
         })
         .collect()
 }
@@ -98,13 +98,33 @@ pub(super) fn future_date_findings(
     future_dates(&fields, instance, today)
         .into_iter()
         .map(|f| {
-            Diagnostic::error(Code::FutureEvidenceDate, f.message)
-                .at(
-                    loaded.provenance.value_location(&f.pointer),
-                    "in the future",
-                )
-                .help("record the date the evidence was actually produced (today or earlier)")
-                .in_environment(loaded.name.clone())
+            future_date_error(
+                loaded,
+                &f.pointer,
+                f.message,
+                "record the date the evidence was actually produced (today or earlier)",
+            )
         })
         .collect()
+}
+
+/// What an evidence date after today says: `field` (dotted) is dated `shown`.
+pub(super) fn future_date_message(field: &str, shown: &str, today: i64) -> String {
+    format!(
+        "`{field}` is dated {shown}, after today ({}): evidence cannot be dated in the future",
+        crate::velero::dates::format_date(today)
+    )
+}
+
+/// The error for an evidence date after today at `pointer`; `help` says which date to record.
+pub(super) fn future_date_error(
+    loaded: &LoadedEnvironment,
+    pointer: &str,
+    message: String,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic::error(Code::FutureEvidenceDate, message)
+        .at(loaded.provenance.value_location(pointer), "in the future")
+        .help(help)
+        .in_environment(loaded.name.clone())
 }

@@ -2,11 +2,12 @@
 
 use super::catalog;
 use super::derived::{self, source_pointer};
+use super::evidenced::written;
 use super::messages::display;
 use super::native::Failure;
 use super::results::Outcome;
 use crate::diagnostic::{Code, Diagnostic, Effect, Label};
-use crate::environment::load::{DEFAULTS_SOURCE, LoadedEnvironment};
+use crate::environment::load::LoadedEnvironment;
 use crate::schema::dotted;
 use crate::source::Location;
 use serde_json::Value;
@@ -104,8 +105,7 @@ pub(super) fn diagnostic(
             }
         }
         for (pointer, label) in &f.also {
-            if let Some(origin) = loaded.provenance.get(pointer)
-                && origin.value.source != DEFAULTS_SOURCE
+            if let Some(origin) = written(loaded, pointer)
                 && !placed.contains(&origin.value)
             {
                 placed.push(origin.value);
@@ -140,10 +140,7 @@ fn place(
         "" => result.rule.meta.locate.as_str(),
         p => p,
     };
-    let provenance = &loaded.provenance;
-    if let Some(origin) = provenance.get(source)
-        && origin.value.source != DEFAULTS_SOURCE
-    {
+    if let Some(origin) = written(loaded, source) {
         let container = instance
             .pointer(source)
             .is_some_and(|v| v.is_object() || v.is_array());
@@ -170,9 +167,7 @@ fn place(
         if p.is_empty() {
             break;
         }
-        if let Some(origin) = provenance.get(p)
-            && origin.value.source != DEFAULTS_SOURCE
-        {
+        if let Some(origin) = written(loaded, p) {
             let rest = dotted(&source[p.len()..]);
             let label = match &inherited {
                 Some(v) => format!("`{rest}` is `{v}` (built-in default); set it here"),
