@@ -492,3 +492,119 @@ fn parse_profile(file: &str, text: &str) -> Result<Profile, CatalogError> {
         rules,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assets::ENVIRONMENT_SCHEMA;
+    use crate::schema::EnvironmentSchema;
+    use serde_json::json;
+
+    fn embedded() -> Catalog {
+        Catalog::load(&Assets::embedded()).expect("the built-in profiles load")
+    }
+
+    #[test]
+    fn every_profile_file_is_a_json_schema_and_names_real_keys() {
+        let assets = Assets::embedded();
+        let schema =
+            EnvironmentSchema::compile(assets.schema(ENVIRONMENT_SCHEMA).unwrap()).unwrap();
+        let catalog = embedded();
+        assert_eq!(catalog.profiles.len(), 10);
+        for p in &catalog.profiles {
+            let text = assets.schema(&p.file).unwrap();
+            let raw: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                raw["$schema"], "https://json-schema.org/draft/2020-12/schema",
+                "{}",
+                p.file
+            );
+            jsonschema::draft202012::new(&raw)
+                .unwrap_or_else(|e| panic!("{} is not a valid schema: {e}", p.file));
+            for r in &p.rules {
+                for pointer in r.meta.fields.iter().chain(std::iter::once(&r.meta.locate)) {
+                    assert!(
+                        schema.node_at(pointer).is_some(),
+                        "{}: `{pointer}` is not a key of the environment schema",
+                        r.meta.id
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_brief_profiles_and_aliases_exist() {
+        let catalog = embedded();
+        for id in [
+            "gdpr-art-17",
+            "hslf-fs-2016-40",
+            "iso-27001-a.12.3.1",
+            "iso-27001-2022-a.8.13",
+            "bsi-app.4.4.a5",
+            "hipaa-164.308-a7",
+            "msbfs-2020-7",
+            "nis2-art-21",
+            "dora-art-12",
+        ] {
+            assert!(catalog.profile(id).is_some(), "{id}");
+        }
+        // MSBFS wording was not verified: nothing there may fail validation.
+        let msbfs = catalog.profile("msbfs-2020-7").unwrap();
+        assert!(msbfs.rules.iter().all(|r| r.meta.is_interpretation()
+            && r.meta.severity != Level::Error
+            && r.meta.citation.reference().contains("wording not verified")));
+    }
+
+    fn with_profile(file: &str, text: String) -> Assets {
+        let mut assets = Assets::embedded();
+        assets
+            .schemas
+            .push((file.to_owned(), std::borrow::Cow::Owned(text)));
+        assets
+    }
+
+    #[test]
+    fn inconsistent_profiles_are_refused() {
+        let rule = |id: &str, strength: &str, severity: &str| {
+            json!({
+                "x-profile": {"id": "test-profile", "title": "t", "regulation": "r", "summary": "s", "textVersion": "v", "effective": "2020-01-01", "retrieved": "2026-12-01"},
+                "allOf": [{
+                    "x-rule": {
+                        "id": id, "severity": severity, "strength": strength,
+                        "citation": {"regulation": "R"}, "quote": null, "checks": "c",
+                        "message": "m", "fix": "f", "locate": "/backup", "fields": ["/backup"],
+                        "sourceKind": "regulation", "interpretation": strength == "hard" && severity == "error" && id == "TEST-02"
+                    },
+                    "required": ["backup"]
+                }]
+            })
+            .to_string()
+        };
+        let load = |text: String| {
+            Catalog::load(&with_profile("regulations/test-profile.json", text))
+                .map_err(|e| e.to_string())
+        };
+        assert!(load(rule("TEST-01", "hard", "error")).is_ok());
+        let hard_warning = load(rule("TEST-01", "hard", "warning")).unwrap_err();
+        assert!(
+            hard_warning.contains("cannot have severity warning"),
+            "{hard_warning}"
+        );
+        assert!(load(rule("TEST-01", "interp", "error")).is_err());
+        // A hard rule flagged as our interpretation is never an error.
+        let interp = load(rule("TEST-02", "hard", "error")).unwrap_err();
+        assert!(interp.contains("never an error"), "{interp}");
+        assert!(
+            load(rule("ISO-01", "hard", "error"))
+                .unwrap_err()
+                .contains("used twice")
+        );
+        assert!(load(rule("test-1", "hard", "error")).is_err());
+        let wrong_file = Catalog::load(&with_profile(
+            "regulations/other.json",
+            rule("TEST-01", "hard", "error"),
+        ));
+        assert!(wrong_file.unwrap_err().to_string().contains("must be in"));
+    }
+}

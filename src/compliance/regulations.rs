@@ -282,3 +282,40 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explain_and_list() {
+        let catalog =
+            Catalog::load(&crate::assets::Assets::embedded()).expect("the built-in profiles load");
+        let list = super::list(&catalog, false);
+        assert!(list.contains("hslf-fs-2016-40") && list.contains("alias iso-27001-2022-a.8.13"));
+        let json: Value = serde_json::from_str(&super::list(&catalog, true)).unwrap();
+        let gdpr = json["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "gdpr-art-17")
+            .unwrap();
+        assert_eq!(gdpr["rules"], 12);
+        let rule = explain(&catalog, "hslf-07", false).unwrap();
+        for part in [
+            "HSLF-07  error (hard; regulation)",
+            "HSLF-FS 2016:40 3 kap. 13 §",
+            "Vårdgivaren ska besluta",
+            "decidedBy",
+            "not possible",
+        ] {
+            assert!(rule.contains(part), "{part} missing in:\n{rule}");
+        }
+        let profile = explain(&catalog, "iso-27001-2022-a.8.13", false).unwrap();
+        assert!(profile.contains("ISO-01") && profile.contains("ISO-10"));
+        let err = explain(&catalog, "GDPR-2", false).unwrap_err().to_string();
+        assert!(err.contains("did you mean"), "{err}");
+        let json: Value = serde_json::from_str(&explain(&catalog, "X-02", true).unwrap()).unwrap();
+        assert_eq!(json["rule"]["supersededBy"][0], "GDPR-05");
+    }
+}
