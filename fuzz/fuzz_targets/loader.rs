@@ -7,8 +7,8 @@
 const TODAY_N: i64 = 20_782;
 
 use ck8s_gen::assets::Assets;
-use ck8s_gen::environment::load::Input;
 use ck8s_gen::diagnostic::{github, human, json};
+use ck8s_gen::environment::load::Input;
 use ck8s_gen::validate::Validator;
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
