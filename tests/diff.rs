@@ -2,22 +2,9 @@
 //! change, an added environment, a removed environment, a pure reordering (no change), masked
 //! values, `--against`, and the Markdown comment (golden).
 
-use crate::support::{Ran, ck8s_gen_in};
+use crate::support::{Ran, ck8s_gen_in, git};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
-}
+use std::process::Output;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,9 +5,7 @@
 use crate::support;
 
 use serde_json::Value;
-use std::path::Path;
-use std::process::Command;
-use support::{ck8s_gen, repo};
+use support::{ck8s_gen, git, repo};
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = repo()
@@ -109,19 +107,6 @@ fn coverage_and_explain_output_match_their_schemas() {
         let v = assert_valid("explain", &out.stdout);
         assert_camel_case("explain", &v);
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.org")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.org")
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
 }
 
 #[test]

@@ -156,3 +156,17 @@ pub fn validated(dir: &Path, assets: &ck8s_gen::assets::Assets) -> ck8s_gen::val
     })
     .expect("validate")
 }
+
+/// Run `git ARGS` in `dir` with a fixed author, and require it to succeed.
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
