@@ -859,15 +859,7 @@ fn control_bytes_from_values_never_reach_the_output() {
 #[test]
 fn coloured_output_keeps_its_colours_and_neutralizes_values() {
     let tmp = scratch();
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(tmp.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    };
+    let git = |args: &[&str]| support::git(tmp.path(), args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "x"]);
@@ -933,15 +925,7 @@ fn diff_base_with_a_long_dir() {
         .join("/");
     let envs = tmp.path().join(&long).join("environments");
     copy_dir(&tmp.path().join("environments"), &envs);
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(tmp.path())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    };
+    let git = |args: &[&str]| support::git(tmp.path(), args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-qm", "x"]);
