@@ -215,6 +215,11 @@ pub struct RenderArgs {
     /// Print one multi-document YAML stream to stdout instead of writing files.
     #[arg(long)]
     pub stdout: bool,
+    /// Render everything even when nothing changed since the last render into --out (the
+    /// record of that render is kept in `$CK8S_GEN_CACHE_DIR`, else `$XDG_CACHE_HOME/ck8s-gen`
+    /// or `~/.cache/ck8s-gen`; `--check` never uses it).
+    #[arg(long, env = "CK8S_GEN_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
 }
 
 // `ck8s-gen offsite-bucket` (a `//` comment: a doc comment would become its help text).

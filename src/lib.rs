@@ -8,7 +8,7 @@
 //! 2. `cli`: the command line (clap derive); the doc comments are the help text.
 //! 3. `argocd` (the Config Management Plugin), `diff` (what a change does), `restore` (restores
 //!    and disaster recovery), `evidence` (the auditors' report, and `coverage`: what is in the
-//!    backups).
+//!    backups), `cache` (the no-change shortcut of `render`).
 //! 4. `tree`: the output tree on disk (locked, staged, committed atomically, checked).
 //! 5. `render`: validated environments → templates → typed objects → canonical YAML files.
 //! 6. `validate`: the pipeline (load, schema, checks, profiles, fleet checks, blast radius).
@@ -29,6 +29,7 @@ pub mod cli;
 pub mod commands;
 
 pub mod argocd;
+pub mod cache;
 pub mod diff;
 pub mod evidence;
 pub mod restore;

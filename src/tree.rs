@@ -30,7 +30,8 @@
 
 use crate::source::safefs::{self, FsError, Kind};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
@@ -118,7 +119,15 @@ pub struct WriteReport {
     pub kept: Vec<String>,
     /// Staging directories of earlier, killed runs that were removed.
     pub cleaned: Vec<String>,
+    /// Every file in the directory after the run with its digest, when the writer was asked
+    /// to record them ([`Writer::recording`]) and the directory holds only files and
+    /// directories; taken before the lock is released.
+    pub snapshot: Option<Snapshot>,
 }
+
+/// Every regular file under an output directory (relative, `/`-separated path) and the
+/// SHA-256 of its bytes.
+pub type Snapshot = BTreeMap<String, [u8; 32]>;
 
 /// One way the directory differs from a fresh render.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -505,6 +514,120 @@ fn keep_first(slot: &mut Option<(String, OutputError)>, path: &str, error: Outpu
     }
 }
 
+/// Most files a [`Snapshot`] lists: a directory with more is not a rendered tree to record.
+const MAX_SNAPSHOT_FILES: usize = 1_000_000;
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// The regular files under `dir` (relative, `/`-separated, sorted), or `None` when `dir` holds
+/// anything else (a link, FIFO, device, socket, a name that is not UTF-8) or more than `limit`
+/// files. Entry kinds come from the directory listing, which never follows a link.
+fn list_files(dir: &Path, limit: usize) -> Result<Option<Vec<String>>, OutputError> {
+    let mut files = Vec::new();
+    let mut pending = vec![String::new()];
+    while let Some(rel) = pending.pop() {
+        let here = if rel.is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(&rel)
+        };
+        let entries = std::fs::read_dir(&here).map_err(io("read", &here))?;
+        for entry in entries {
+            let entry = entry.map_err(io("read", &here))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                return Ok(None);
+            };
+            let path = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let kind = entry.file_type().map_err(io("inspect", &entry.path()))?;
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() && files.len() < limit {
+                files.push(path);
+            } else {
+                return Ok(None);
+            }
+        }
+    }
+    files.sort_unstable();
+    Ok(Some(files))
+}
+
+/// The digest of one file of the tree (`None`: gone, or too large to be a rendered file).
+fn file_digest(dir: &Path, path: &str) -> Result<Option<[u8; 32]>, FsError> {
+    Ok(read_existing(dir, path)?
+        .filter(|bytes| bytes.len() as u64 <= MAX_OUTPUT_BYTES)
+        .map(|bytes| digest(&bytes)))
+}
+
+/// Every file under `dir` with its digest; `known` gives the digests of files whose bytes the
+/// caller just wrote (they are not read again). `None` when `dir` holds anything but files and
+/// directories, or a file that is not readable as one.
+fn snapshot(
+    dir: &Path,
+    known: &HashMap<String, [u8; 32]>,
+    limit: usize,
+) -> Result<Option<Snapshot>, OutputError> {
+    let Some(files) = list_files(dir, limit)? else {
+        return Ok(None);
+    };
+    let digests: Vec<Option<[u8; 32]>> = files
+        .par_iter()
+        .map(|path| match known.get(path) {
+            Some(d) => Ok(Some(*d)),
+            None => file_digest(dir, path),
+        })
+        .collect::<Result<_, FsError>>()?;
+    let mut out = Snapshot::new();
+    for (path, d) in files.into_iter().zip(digests) {
+        let Some(d) = d else { return Ok(None) };
+        out.insert(path, d);
+    }
+    Ok(Some(out))
+}
+
+/// Whether `dir` holds exactly the files of `snapshot`, byte for byte (every file read and
+/// hashed, under a shared lock), and no staging directory of a killed run lies next to it.
+/// Anything else, including any error reading it, is `false`: only a full render can say more.
+pub fn unchanged_since(dir: &Path, snapshot: &Snapshot) -> bool {
+    let check = || -> Result<bool, OutputError> {
+        if staging_left(dir)? {
+            return Ok(false);
+        }
+        let Some(_lock) = lock(dir, false)? else {
+            return Ok(false);
+        };
+        let Some(files) = list_files(dir, snapshot.len())? else {
+            return Ok(false);
+        };
+        if files.len() != snapshot.len() || !files.iter().eq(snapshot.keys()) {
+            return Ok(false);
+        }
+        Ok(files
+            .par_iter()
+            .all(|path| file_digest(dir, path).is_ok_and(|d| d.as_ref() == snapshot.get(path))))
+    };
+    check().unwrap_or(false)
+}
+
+/// Whether a staging directory of this output directory lies next to it.
+fn staging_left(dir: &Path) -> Result<bool, OutputError> {
+    let parent = parent_of(dir);
+    let prefix = staging_prefix(dir);
+    match std::fs::read_dir(&parent) {
+        Ok(entries) => Ok(entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(&prefix))),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io("read", &parent)(e)),
+    }
+}
+
 /// Write `files` (already limited to `scope`) into `dir`.
 pub fn write(
     files: &BTreeMap<String, Vec<u8>>,
@@ -531,11 +654,15 @@ pub struct Writer<'a> {
     staging: OnceLock<Result<tempfile::TempDir, String>>,
     state: Mutex<Staged>,
     cleaned: Vec<String>,
+    /// Whether `finish` takes a [`Snapshot`] (the digests of staged files are kept for it).
+    recording: bool,
     _lock: Option<Held>,
 }
 
 #[derive(Default)]
 struct Staged {
+    /// The digest of every staged file's bytes, when recording.
+    digests: HashMap<String, [u8; 32]>,
     produced: BTreeSet<String>,
     changed: Vec<String>,
     unchanged: usize,
@@ -568,8 +695,16 @@ impl<'a> Writer<'a> {
             staging: OnceLock::new(),
             state: Mutex::new(Staged::default()),
             cleaned,
+            recording: false,
             _lock: lock,
         })
+    }
+
+    /// Also take a [`Snapshot`] of the directory in `finish` (for the no-change record of
+    /// `crate::cache`): staged files are hashed as they arrive, everything else is read.
+    pub fn recording(mut self) -> Writer<'a> {
+        self.recording = true;
+        self
     }
 
     fn staging(&self) -> Result<&Path, OutputError> {
@@ -621,7 +756,11 @@ impl<'a> Writer<'a> {
             }),
             Err(e) => Err(e),
         };
+        let digest = self.recording.then(|| digest(bytes));
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(digest) = digest {
+            state.digests.insert(path.to_owned(), digest);
+        }
         state.produced.insert(path.to_owned());
         match result {
             Ok(true) => state.changed.push(path.to_owned()),
@@ -630,9 +769,20 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// Move the staged files into place, delete stale owned files, update the manifest.
+    /// Move the staged files into place, delete stale owned files, update the manifest (and,
+    /// when recording, take the snapshot, still under the lock).
     pub fn finish(self) -> Result<WriteReport, OutputError> {
-        let state = std::mem::take(&mut *self.state.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut state =
+            std::mem::take(&mut *self.state.lock().unwrap_or_else(PoisonError::into_inner));
+        let digests = std::mem::take(&mut state.digests);
+        let mut report = self.commit(state)?;
+        if self.recording {
+            report.snapshot = snapshot(self.dir, &digests, MAX_SNAPSHOT_FILES)?;
+        }
+        Ok(report)
+    }
+
+    fn commit(&self, state: Staged) -> Result<WriteReport, OutputError> {
         if let Some((_, e)) = state.error {
             return Err(e);
         }

@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["commands"],
     &["cli"],
-    &["argocd", "diff", "restore", "evidence"],
+    &["argocd", "cache", "diff", "restore", "evidence"],
     &["tree"],
     &["render"],
     &["validate"],

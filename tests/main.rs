@@ -8,6 +8,7 @@ mod architecture;
 mod argocd;
 mod bad_input;
 mod blast_radius;
+mod cache;
 mod cases;
 mod chart_values;
 mod cli;

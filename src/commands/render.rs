@@ -3,6 +3,7 @@
 
 use super::{Error, assets, err, fail, findings, out};
 use crate::ExitStatus;
+use crate::cache;
 use crate::cli::{Global, RenderArgs};
 use crate::diagnostic::Format;
 use crate::environment::load::Provenance;
@@ -14,6 +15,18 @@ use std::path::Path;
 
 pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus, Error> {
     let assets = assets(global)?;
+    let memo = Memo::new(global, args, today, &assets);
+    if let Some(record) = memo.as_ref().and_then(Memo::hit) {
+        print_findings(global, args, &record.findings)?;
+        err(&record.warnings);
+        err(&format!(
+            "rendered {}: 0 files changed, {} unchanged, 0 removed (inputs, tool and `{}` as the last render left them)\n",
+            plural(record.environments, "environment"),
+            record.files,
+            args.out.display()
+        ));
+        return Ok(ExitStatus::Success);
+    }
     // The whole directory: one environment's output can depend on another's.
     let mut outcome = validate::validate_lean(&Request {
         dir: &global.dir,
@@ -23,12 +36,7 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
     })
     .map_err(fail)?;
     let text = findings(global, &outcome);
-    // Findings go to stderr whenever stdout carries the manifests.
-    if global.format == Format::Human || args.stdout {
-        err(&text);
-    } else {
-        out(&text)?;
-    }
+    print_findings(global, args, &text)?;
     let selected = select(&outcome, &args.environments, &global.dir)?;
     // An error blocks only the environments whose output depends on it: they (and the
     // fleet's ApplicationSets when an Argo CD environment is blocked) are kept as they are,
@@ -68,7 +76,7 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
     }
     // Rendering needs neither the report nor where each value came from: free them first
     // (a large fleet's provenance is tens of megabytes).
-    drop(text);
+    let printed = if memo.is_some() { text } else { String::new() };
     outcome.diagnostics = Vec::new();
     for checked in &mut outcome.environments {
         checked.loaded.provenance = Provenance::default();
@@ -93,6 +101,7 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
         selected.len()
     };
     let dir = args.out.as_path();
+    let mut warnings = String::new();
     if !args.stdout {
         let rendered: Vec<&crate::environment::model::Environment> = inputs
             .iter()
@@ -101,6 +110,7 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
             .collect();
         for warning in rendered_path_warnings(dir, &rendered) {
             err(&warning);
+            warnings.push_str(&warning);
         }
     }
 
@@ -157,7 +167,10 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
             Err(Error::Failure(text))
         };
     }
-    let writer = tree::Writer::new(dir, &scope).map_err(fail)?;
+    let mut writer = tree::Writer::new(dir, &scope).map_err(fail)?;
+    if memo.is_some() {
+        writer = writer.recording();
+    }
     // A render error leaves the directory as it was: the writer is dropped unfinished.
     render::render_each(&inputs, &assets, &|file| {
         writer.stage(&file.path, &file.bytes);
@@ -189,7 +202,116 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
         report.removed.len()
     ));
     err(&not_rendered);
+    if let Some(memo) = memo
+        && !blocking
+        && matches!(scope, Scope::All)
+        && report.kept.is_empty()
+        && report.unowned.is_empty()
+        && report.cleaned.is_empty()
+        && let Some(snapshot) = &report.snapshot
+    {
+        let files = report.changed.len() + report.unchanged;
+        memo.store(count, files, &printed, &warnings, snapshot);
+    }
     Ok(status)
+}
+
+/// Findings go to stderr whenever stdout carries the manifests, or for people.
+fn print_findings(global: &Global, args: &RenderArgs, text: &str) -> Result<(), Error> {
+    if global.format == Format::Human || args.stdout {
+        err(text);
+        Ok(())
+    } else {
+        out(text)
+    }
+}
+
+/// The no-change shortcut (`crate::cache`) of a plain `render` of every environment into a
+/// directory: `None` for `--check`, `--stdout`, chosen environments, `--no-cache`, or when no
+/// cache directory is known or an input is unusual.
+struct Memo {
+    key: String,
+    out: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl Memo {
+    fn new(
+        global: &Global,
+        args: &RenderArgs,
+        today: i64,
+        assets: &crate::assets::Assets,
+    ) -> Option<Memo> {
+        if args.check || args.stdout || args.no_cache || !args.environments.is_empty() {
+            return None;
+        }
+        let cache_dir = cache_dir()?;
+        let cwd = std::env::current_dir().ok()?;
+        let tool = tool_identity()?;
+        let format = format!("{:?}", global.format);
+        let key = cache::key(
+            &cache::KeyParts {
+                tool: &tool,
+                today,
+                cwd: &cwd,
+                dir: &global.dir,
+                out: &args.out,
+                format: &format,
+                color: super::use_color(global.color),
+            },
+            assets,
+        )?;
+        Some(Memo {
+            key,
+            out: args.out.clone(),
+            path: cache::record_path(&cache_dir, &args.out),
+        })
+    }
+
+    fn hit(&self) -> Option<cache::Record> {
+        let record = cache::load(&self.path)?;
+        cache::hit(&record, &self.key, &self.out).then_some(record)
+    }
+
+    /// Best effort: a record that cannot be written only costs the next run its shortcut.
+    fn store(
+        self,
+        environments: usize,
+        files: usize,
+        findings: &str,
+        warnings: &str,
+        snapshot: &tree::Snapshot,
+    ) {
+        let record = cache::record(self.key, environments, files, findings, warnings, snapshot);
+        let _ = cache::store(&self.path, &record);
+    }
+}
+
+/// `$CK8S_GEN_CACHE_DIR`, else `$XDG_CACHE_HOME/ck8s-gen`, else `~/.cache/ck8s-gen`.
+fn cache_dir() -> Option<std::path::PathBuf> {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = set("CK8S_GEN_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    if let Some(dir) = set("XDG_CACHE_HOME") {
+        return Some(std::path::PathBuf::from(dir).join("ck8s-gen"));
+    }
+    set("HOME").map(|home| std::path::PathBuf::from(home).join(".cache/ck8s-gen"))
+}
+
+/// The version and the running executable's size, inode and modification time: a rebuilt or
+/// replaced binary is another tool.
+fn tool_identity() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let exe = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    Some(format!(
+        "{} {} {} {}.{}",
+        crate::render::VERSION,
+        exe.len(),
+        exe.ino(),
+        exe.mtime(),
+        exe.mtime_nsec()
+    ))
 }
 
 /// The environment names the arguments refer to (by name, file stem or file path).

@@ -1,5 +1,6 @@
 //! Runs the `ck8s-gen` binary hermetically: an empty environment but for `PATH`, `HOME` in an
-//! empty scratch directory, a pinned "today", no colour, a given working directory and stdin.
+//! empty scratch directory, a pinned "today", no colour, no render record, a given working
+//! directory and stdin.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -32,7 +33,8 @@ pub struct Run {
 
 /// `ck8s-gen`, to run in `dir` with nothing of the caller's environment: only `PATH`, `HOME`
 /// (an empty scratch directory), `CK8S_GEN_TODAY` ([`TODAY`] unless [`Run::today`] says
-/// otherwise) and `NO_COLOR=1`; stdin is empty unless [`Run::stdin`] gives bytes.
+/// otherwise), `NO_COLOR=1` and `CK8S_GEN_NO_CACHE=1` (every run renders in full; `tests/cache.rs`
+/// turns the no-change record on); stdin is empty unless [`Run::stdin`] gives bytes.
 pub fn ck8s_gen_in(dir: &Path) -> Run {
     Run {
         dir: dir.to_path_buf(),
@@ -102,6 +104,7 @@ impl Run {
             .env("HOME", home())
             .env("CK8S_GEN_TODAY", TODAY)
             .env("NO_COLOR", "1")
+            .env("CK8S_GEN_NO_CACHE", "1")
             .stdin(Stdio::null());
         for (key, value) in &self.env {
             match value {
@@ -233,7 +236,13 @@ fn a_run_has_only_the_hermetic_environment() {
     let plain = vars(ck8s_gen_in(dir));
     assert_eq!(
         names(&plain),
-        ["CK8S_GEN_TODAY", "HOME", "NO_COLOR", "PATH"]
+        [
+            "CK8S_GEN_NO_CACHE",
+            "CK8S_GEN_TODAY",
+            "HOME",
+            "NO_COLOR",
+            "PATH"
+        ]
     );
     assert_eq!(value(&plain, "CK8S_GEN_TODAY").as_deref(), Some(TODAY));
     assert_eq!(
