@@ -26,6 +26,7 @@
 //! re-read of the tree, both specific to ck8s-gen; the storage is one small JSON file.
 
 use crate::assets::Assets;
+use crate::text::hex;
 use crate::tree::{self, Snapshot};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -201,14 +202,6 @@ pub fn store(path: &Path, record: &Record) -> std::io::Result<()> {
     serde_json::to_writer(std::io::BufWriter::new(file.as_file_mut()), record)?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 fn unhex(text: &str) -> Option<[u8; 32]> {

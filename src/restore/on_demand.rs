@@ -57,7 +57,7 @@ fn resolve_schedule(view: &EnvView, env: &str, want: &str) -> Result<String, Res
 /// different spec a different one.
 pub fn restore_name(env: &str, source: &str, spec: &serde_json::Value) -> String {
     let digest = Sha256::digest(spec.to_string().as_bytes());
-    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let hash = crate::text::hex(&digest[..4]);
     let mut base = format!("{env}-{source}");
     base.truncate(63 - 1 - hash.len());
     let base = base.trim_end_matches(['-', '.']);

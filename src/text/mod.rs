@@ -1,5 +1,5 @@
 //! Words for people: counts with the right plural, lists, escaping for Markdown, and
-//! "did you mean …?" (`suggest`).
+//! "did you mean …?" (`suggest`); and bytes as lowercase hex (digests in headers and names).
 
 pub mod suggest;
 
@@ -43,9 +43,26 @@ pub fn markdown_cell(text: &str) -> String {
     out
 }
 
+/// `bytes` as lowercase hexadecimal, two digits per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_per_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn counts_take_the_plural_unless_one() {
