@@ -149,8 +149,12 @@ pub fn record_path(cache_dir: &Path, out: &Path) -> PathBuf {
 
 /// The record at `path`, if there is a readable one of this format.
 pub fn load(path: &Path) -> Option<Record> {
-    let bytes = crate::source::safefs::read_limited(path, 1 << 30).ok()??;
-    let record: Record = serde_json::from_slice(&bytes).ok()?;
+    parse(&crate::source::safefs::read_limited(path, 1 << 30).ok()??)
+}
+
+/// A record from its bytes, if they are one of this format (anything else is no record).
+pub fn parse(bytes: &[u8]) -> Option<Record> {
+    let record: Record = serde_json::from_slice(bytes).ok()?;
     (record.format == FORMAT).then_some(record)
 }
 
