@@ -12,6 +12,7 @@ use crate::environment::model::Environment;
 use crate::schema::{EnvironmentSchema, SchemaError};
 use crate::source::Sources;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -27,9 +28,16 @@ pub struct Request<'a> {
 /// One environment after validation.
 #[derive(Debug)]
 pub struct Checked {
+    /// In a lean outcome ([`validate_lean`], [`validate_files`]) `loaded.value` is `null` once
+    /// the environment's own checks are done: its settings are kept as [`Checked::json`]. Read
+    /// them with [`Checked::value`] or [`Checked::settings`].
     pub loaded: LoadedEnvironment,
-    /// The typed environment, when the schema accepted it.
-    pub environment: Option<Environment>,
+    /// The compact JSON of the effective settings, in a lean outcome: a few kilobytes where the
+    /// value tree (a copy of the defaults per environment) is tens.
+    pub json: Option<Box<str>>,
+    /// The typed environment, when the schema accepted it (boxed: a fleet's list of checked
+    /// environments is moved a few times, and the model is most of an environment's size).
+    pub environment: Option<Box<Environment>>,
     /// Whether any unaccepted error was found for this environment (`validate` fails).
     pub failed: bool,
     /// Whether its output must not be written or synced: an unaccepted error that does not
@@ -38,6 +46,42 @@ pub struct Checked {
     /// Every rule of the environment's regulatory profiles with its status (empty when it
     /// lists no profile, or when the schema rejected it and the profiles could not run).
     pub rules: Vec<crate::compliance::RuleResult>,
+}
+
+impl Checked {
+    /// The effective settings (parsed again from [`Checked::json`] in a lean outcome).
+    pub fn value(&self) -> Cow<'_, serde_json::Value> {
+        match &self.json {
+            // The JSON was written from a value: reading it back cannot fail.
+            Some(json) => Cow::Owned(serde_json::from_str(json).unwrap_or_default()),
+            None => Cow::Borrowed(&self.loaded.value),
+        }
+    }
+
+    /// The effective settings as they are held.
+    pub fn settings(&self) -> Settings<'_> {
+        match &self.json {
+            Some(json) => Settings::Json(json),
+            None => Settings::Value(&self.loaded.value),
+        }
+    }
+}
+
+/// An environment's effective settings: the value tree, or its compact JSON.
+#[derive(Clone, Copy, Debug)]
+pub enum Settings<'a> {
+    Value(&'a serde_json::Value),
+    Json(&'a str),
+}
+
+impl Settings<'_> {
+    /// Write the compact JSON (the bytes of `value.to_string()`) to `out`.
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match self {
+            Settings::Value(value) => serde_json::to_writer(out, value).map_err(Into::into),
+            Settings::Json(json) => out.write_all(json.as_bytes()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -108,7 +152,7 @@ impl Outcome {
         self.environments
             .iter()
             .filter(|c| !c.blocked)
-            .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
+            .filter_map(|c| c.environment.as_deref().map(|e| (&c.loaded, e)))
     }
 }
 
@@ -129,17 +173,18 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
     validate_keeping(request, true)
 }
 
-/// Like [`validate`], but each environment keeps the origins of its values only where the fleet
-/// checks cite them ([`fleet::CITED`]) once its own checks are done: a fleet's provenance is
-/// most of its memory. For the commands that need only the findings and the values
-/// (`validate`, `render`, `diff`, the Argo CD plugin).
+/// Like [`validate`], but once its own checks are done each environment keeps the origins of
+/// its values only where the fleet checks cite them ([`fleet::CITED`]), its settings as compact
+/// JSON ([`Checked::json`]) and no rule results: a fleet's provenance and value trees are most
+/// of its memory. For the commands that need only the findings, the typed environments and the
+/// settings (`validate`, `render`, `diff`, the Argo CD plugin).
 pub fn validate_lean(request: &Request<'_>) -> Result<Outcome, ValidateError> {
     validate_keeping(request, false)
 }
 
 fn validate_keeping(request: &Request<'_>, provenance: bool) -> Result<Outcome, ValidateError> {
     let mut validator = Validator::new(request.assets)?;
-    validator.keep_provenance = provenance;
+    validator.lean = !provenance;
     if request.only.is_empty() {
         return Ok(validator.load_and_check(
             &LoadRequest {
@@ -172,7 +217,7 @@ pub fn validate_files(
     files: &[std::path::PathBuf],
 ) -> Result<Outcome, ValidateError> {
     let mut validator = Validator::new(request.assets)?;
-    validator.keep_provenance = false;
+    validator.lean = true;
     check_files(&validator, request, files)
 }
 
@@ -202,9 +247,9 @@ pub struct Validator<'a> {
     schema: EnvironmentSchema,
     profiles: crate::compliance::Profiles,
     defaults: &'a str,
-    /// Whether each environment keeps where all its values came from after its own checks
-    /// (otherwise only the origins the fleet checks cite: [`fleet::CITED`]).
-    keep_provenance: bool,
+    /// Whether each environment keeps, after its own checks, only the origins the fleet checks
+    /// cite ([`fleet::CITED`]), its settings as JSON and no rule results (see [`validate_lean`]).
+    lean: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -220,7 +265,7 @@ impl<'a> Validator<'a> {
             profiles: crate::compliance::Profiles::load(assets)
                 .map_err(|e| SchemaError(e.to_string()))?,
             defaults,
-            keep_provenance: true,
+            lean: false,
         })
     }
 
@@ -241,20 +286,24 @@ impl<'a> Validator<'a> {
         self.finish(workspace, results)
     }
 
-    /// Load from disk and check each environment as soon as it is layered: with
-    /// `keep_provenance` off, a fleet's full provenance is never held at once.
+    /// Load from disk and check each environment as soon as it is layered: when `lean`, a
+    /// fleet's full provenance and value trees are never held at once.
     fn load_and_check(&self, request: &LoadRequest<'_>, today: i64) -> Result<Outcome, LoadError> {
         let (workspace, results) =
             load::load_each(request, &|loaded| self.check_one(loaded, today))?;
         Ok(self.finish(workspace, results))
     }
 
-    /// One environment's own checks; then, unless `keep_provenance`, only the origins the
-    /// fleet checks cite are kept.
+    /// One environment's own checks; then, when `lean`, only the origins the fleet checks
+    /// cite, the settings as JSON and no rule results are kept.
     fn check_one(&self, loaded: LoadedEnvironment, today: i64) -> (Checked, Vec<Diagnostic>) {
         let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
-        if !self.keep_provenance {
-            checked.loaded.provenance = checked.loaded.provenance.only_for(fleet::CITED);
+        if self.lean {
+            let loaded = &mut checked.loaded;
+            loaded.provenance = loaded.provenance.only_for(fleet::CITED);
+            checked.json = Some(loaded.value.to_string().into_boxed_str());
+            loaded.value = serde_json::Value::Null;
+            checked.rules = Vec::new();
         }
         (checked, found)
     }
@@ -341,16 +390,14 @@ fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> boo
             c.blocked = true;
         }
     }
-    let value = |c: &Checked, pointer: &str| c.loaded.value.pointer(pointer).cloned();
     let manager = |c: &Checked| -> Option<String> {
-        if value(c, "/replication/offsite/enabled") != Some(serde_json::Value::Bool(true)) {
+        let value = c.value();
+        if value.pointer("/replication/offsite/enabled") != Some(&serde_json::Value::Bool(true)) {
             return None;
         }
-        match value(c, "/replication/offsite/managedBy") {
-            Some(serde_json::Value::String(m)) => Some(m),
-            _ if value(c, "/cluster/role").as_ref().and_then(|v| v.as_str())
-                == Some("management") =>
-            {
+        match value.pointer("/replication/offsite/managedBy") {
+            Some(serde_json::Value::String(m)) => Some(m.clone()),
+            _ if value.pointer("/cluster/role").and_then(|v| v.as_str()) == Some("management") => {
                 Some(c.loaded.name.clone())
             }
             _ => None,
@@ -367,9 +414,10 @@ fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> boo
             c.blocked = true;
         }
         if c.blocked {
-            let engine = value(c, "/gitops/engine");
+            let value = c.value();
+            let engine = value.pointer("/gitops/engine").and_then(|v| v.as_str());
             // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
-            fleet |= engine.as_ref().and_then(|v| v.as_str()) != Some("flux");
+            fleet |= engine != Some("flux");
         }
     }
     fleet
@@ -447,7 +495,7 @@ fn check_one(
                 found.extend(semantic);
                 found.extend(evaluation.findings);
                 rules = evaluation.results;
-                environment = Some(env);
+                environment = Some(Box::new(env));
             }
             Err(e) => found.push(
                 Diagnostic::error(
@@ -459,7 +507,7 @@ fn check_one(
             ),
         }
     }
-    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found, today);
+    crate::compliance::apply_deviations(&loaded, environment.as_deref(), &mut found, today);
     crate::compliance::settle(&mut rules, &found);
     for d in &mut found {
         if d.environment.is_none() {
@@ -471,6 +519,7 @@ fn check_one(
     (
         Checked {
             loaded,
+            json: None,
             environment,
             failed,
             blocked,
