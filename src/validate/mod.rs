@@ -37,7 +37,15 @@ pub struct Checked {
     pub json: Option<Box<str>>,
     /// The typed environment, when the schema accepted it (boxed: a fleet's list of checked
     /// environments is moved a few times, and the model is most of an environment's size).
+    /// Always `None` in a findings-only outcome ([`validate_findings`]): see `links`.
     pub environment: Option<Box<Environment>>,
+    /// What the fleet checks read of the typed environment, when the schema accepted it.
+    pub links: Option<fleet::Links>,
+    /// Read from the layered values (so also when the schema rejected them), for the blast
+    /// radius of an error: the environment running this one's off-site sync, when it has one.
+    pub offsite_manager: Option<String>,
+    /// Whether `gitops.engine` is `flux` (anything else may feed the ApplicationSets).
+    pub flux: bool,
     /// Whether any unaccepted error was found for this environment (`validate` fails).
     pub failed: bool,
     /// Whether its output must not be written or synced: an unaccepted error that does not
@@ -170,7 +178,14 @@ pub enum ValidateError {
 /// Validate the environments of `request.dir` (or the ones it names), keeping where every
 /// effective value came from (`report` cites it).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    validate_keeping(request, true)
+    validate_keeping(request, Keep::All)
+}
+
+/// Like [`validate_lean`], but each environment keeps neither its settings nor its typed model
+/// once its own checks are done: only what the fleet checks need. For `validate`, which prints
+/// the findings and nothing else.
+pub fn validate_findings(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    validate_keeping(request, Keep::Findings)
 }
 
 /// Like [`validate`], but once its own checks are done each environment keeps the origins of
@@ -179,12 +194,23 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
 /// of its memory. For the commands that need only the findings, the typed environments and the
 /// settings (`validate`, `render`, `diff`, the Argo CD plugin).
 pub fn validate_lean(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    validate_keeping(request, false)
+    validate_keeping(request, Keep::Settings)
 }
 
-fn validate_keeping(request: &Request<'_>, provenance: bool) -> Result<Outcome, ValidateError> {
+/// What each environment keeps once its own checks are done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// Everything: values, all origins, rule results ([`validate`]).
+    All,
+    /// Settings as JSON, the typed model, the origins the fleet checks cite ([`validate_lean`]).
+    Settings,
+    /// Only what the fleet checks need ([`validate_findings`]).
+    Findings,
+}
+
+fn validate_keeping(request: &Request<'_>, keep: Keep) -> Result<Outcome, ValidateError> {
     let mut validator = Validator::new(request.assets)?;
-    validator.lean = !provenance;
+    validator.keep = keep;
     if request.only.is_empty() {
         return Ok(validator.load_and_check(
             &LoadRequest {
@@ -217,7 +243,7 @@ pub fn validate_files(
     files: &[std::path::PathBuf],
 ) -> Result<Outcome, ValidateError> {
     let mut validator = Validator::new(request.assets)?;
-    validator.lean = true;
+    validator.keep = Keep::Settings;
     check_files(&validator, request, files)
 }
 
@@ -247,9 +273,8 @@ pub struct Validator<'a> {
     schema: EnvironmentSchema,
     profiles: crate::compliance::Profiles,
     defaults: &'a str,
-    /// Whether each environment keeps, after its own checks, only the origins the fleet checks
-    /// cite ([`fleet::CITED`]), its settings as JSON and no rule results (see [`validate_lean`]).
-    lean: bool,
+    /// What each environment keeps after its own checks.
+    keep: Keep,
 }
 
 impl<'a> Validator<'a> {
@@ -265,7 +290,7 @@ impl<'a> Validator<'a> {
             profiles: crate::compliance::Profiles::load(assets)
                 .map_err(|e| SchemaError(e.to_string()))?,
             defaults,
-            lean: false,
+            keep: Keep::All,
         })
     }
 
@@ -294,14 +319,17 @@ impl<'a> Validator<'a> {
         Ok(self.finish(workspace, results))
     }
 
-    /// One environment's own checks; then, when `lean`, only the origins the fleet checks
-    /// cite, the settings as JSON and no rule results are kept.
+    /// One environment's own checks; then it keeps what `self.keep` says.
     fn check_one(&self, loaded: LoadedEnvironment, today: i64) -> (Checked, Vec<Diagnostic>) {
         let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
-        if self.lean {
+        if self.keep != Keep::All {
             let loaded = &mut checked.loaded;
             loaded.provenance = loaded.provenance.only_for(fleet::CITED);
-            checked.json = Some(loaded.value.to_string().into_boxed_str());
+            if self.keep == Keep::Settings {
+                checked.json = Some(loaded.value.to_string().into_boxed_str());
+            } else {
+                checked.environment = None;
+            }
             loaded.value = serde_json::Value::Null;
             checked.rules = Vec::new();
         }
@@ -366,7 +394,8 @@ impl<'a> Validator<'a> {
 /// environment that runs its off-site sync (the sync job sits in that tree) and, when it is an
 /// Argo CD environment, the fleet's ApplicationSets; never an unrelated environment. A
 /// blocking finding about no environment (`common.yaml`, a file that did not load) blocks all.
-/// Read from the layered values, so an environment the schema rejected still names its manager.
+/// Read from the layered values (see [`Checked::offsite_manager`]), so an environment the schema
+/// rejected still names its manager.
 fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> bool {
     if diagnostics
         .iter()
@@ -390,35 +419,18 @@ fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> boo
             c.blocked = true;
         }
     }
-    let manager = |c: &Checked| -> Option<String> {
-        let value = c.value();
-        if value.pointer("/replication/offsite/enabled") != Some(&serde_json::Value::Bool(true)) {
-            return None;
-        }
-        match value.pointer("/replication/offsite/managedBy") {
-            Some(serde_json::Value::String(m)) => Some(m.clone()),
-            _ if value.pointer("/cluster/role").and_then(|v| v.as_str()) == Some("management") => {
-                Some(c.loaded.name.clone())
-            }
-            _ => None,
-        }
-    };
     let managers: HashSet<String> = environments
         .iter()
         .filter(|c| c.blocked)
-        .filter_map(manager)
+        .filter_map(|c| c.offsite_manager.clone())
         .collect();
     let mut fleet = false;
     for c in environments.iter_mut() {
         if managers.contains(&c.loaded.name) {
             c.blocked = true;
         }
-        if c.blocked {
-            let value = c.value();
-            let engine = value.pointer("/gitops/engine").and_then(|v| v.as_str());
-            // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
-            fleet |= engine != Some("flux");
-        }
+        // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
+        fleet |= c.blocked && !c.flux;
     }
     fleet
 }
@@ -516,8 +528,21 @@ fn check_one(
     }
     let failed = found.iter().any(Diagnostic::is_failure);
     let blocked = found.iter().any(Diagnostic::blocks_output);
+    let value = |pointer: &str| loaded.value.pointer(pointer);
+    let offsite_manager = match value("/replication/offsite/managedBy") {
+        _ if value("/replication/offsite/enabled") != Some(&serde_json::Value::Bool(true)) => None,
+        Some(serde_json::Value::String(m)) => Some(m.clone()),
+        _ if value("/cluster/role").and_then(|v| v.as_str()) == Some("management") => {
+            Some(loaded.name.clone())
+        }
+        _ => None,
+    };
+    let flux = value("/gitops/engine").and_then(|v| v.as_str()) == Some("flux");
     (
         Checked {
+            links: environment.as_deref().map(fleet::Links::of),
+            offsite_manager,
+            flux,
             loaded,
             json: None,
             environment,
