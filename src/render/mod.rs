@@ -278,7 +278,7 @@ pub fn render_each(
             }
             let has_apps = under(&pieces, "argocd");
             assemble(pieces, &headers, sink)?;
-            Ok(has_apps.then(|| Member {
+            Ok(has_apps.then_some(Member {
                 name: view.name,
                 gitops: view.gitops,
             }))
