@@ -37,7 +37,8 @@ pub struct Checked {
     pub json: Option<Box<str>>,
     /// The typed environment, when the schema accepted it (boxed: a fleet's list of checked
     /// environments is moved a few times, and the model is most of an environment's size).
-    /// Always `None` in a findings-only outcome ([`validate_findings`]): see `links`.
+    /// Always `None` in a findings-only outcome ([`validate_findings`]) and until
+    /// [`Outcome::retype`] after [`validate_settings`]: see `links`.
     pub environment: Option<Box<Environment>>,
     /// What the fleet checks read of the typed environment, when the schema accepted it.
     pub links: Option<fleet::Links>,
@@ -104,6 +105,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The typed model of every environment the schema accepted, made again from its settings
+    /// (after [`validate_settings`], which drops them), in parallel.
+    pub fn retype(&mut self) {
+        self.environments.par_iter_mut().for_each(|c| {
+            if c.environment.is_none() && c.links.is_some() {
+                // The same value the model was read from during validation: it reads again.
+                c.environment = <Environment as serde::Deserialize>::deserialize(&*c.value())
+                    .ok()
+                    .map(Box::new);
+            }
+        });
+    }
+
     /// Whether `validate` fails (any unaccepted error, overdue ones included).
     pub fn has_failures(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_failure)
@@ -181,6 +195,13 @@ pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
     validate_keeping(request, Keep::All)
 }
 
+/// Like [`validate_lean`], but each environment keeps its settings (as JSON) and not its typed
+/// model: call [`Outcome::retype`] for the models once the findings are dealt with. For
+/// `render`, so a fleet's models and findings are never held at once.
+pub fn validate_settings(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    validate_keeping(request, Keep::Json)
+}
+
 /// Like [`validate_lean`], but each environment keeps neither its settings nor its typed model
 /// once its own checks are done: only what the fleet checks need. For `validate`, which prints
 /// the findings and nothing else.
@@ -204,6 +225,8 @@ enum Keep {
     All,
     /// Settings as JSON, the typed model, the origins the fleet checks cite ([`validate_lean`]).
     Settings,
+    /// Like `Settings`, without the typed model ([`validate_settings`]).
+    Json,
     /// Only what the fleet checks need ([`validate_findings`]).
     Findings,
 }
@@ -325,9 +348,10 @@ impl<'a> Validator<'a> {
         if self.keep != Keep::All {
             let loaded = &mut checked.loaded;
             loaded.provenance = loaded.provenance.only_for(fleet::CITED);
-            if self.keep == Keep::Settings {
+            if self.keep != Keep::Findings {
                 checked.json = Some(loaded.value.to_string().into_boxed_str());
-            } else {
+            }
+            if self.keep != Keep::Settings {
                 checked.environment = None;
             }
             loaded.value = serde_json::Value::Null;
