@@ -58,7 +58,8 @@ pub struct Checked {
 }
 
 impl Checked {
-    /// The effective settings (parsed again from [`Checked::json`] in a lean outcome).
+    /// The effective settings (parsed again from [`Checked::json`] in a lean outcome; `null` in
+    /// a findings-only one, [`validate_findings`]).
     pub fn value(&self) -> Cow<'_, serde_json::Value> {
         match &self.json {
             // The JSON was written from a value: reading it back cannot fail.
