@@ -135,7 +135,7 @@ fn narrow(request: &Request<'_>, environment: &str) -> Option<Outcome> {
         .environments
         .iter()
         .find(|c| c.loaded.name == environment)?;
-    let value = &checked.loaded.value;
+    let value = checked.value();
     match value.pointer("/cluster/role").and_then(|v| v.as_str()) {
         Some("workload") => {}
         Some("management") => return served(request, environment, chosen),

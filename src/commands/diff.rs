@@ -96,13 +96,13 @@ fn snapshot_of(
     let inputs: Vec<Input<'_>> = outcome
         .environments
         .iter()
-        .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
-        .map(|(loaded, environment)| {
-            let path = &outcome.sources.get(loaded.file).path;
+        .filter_map(|c| c.environment.as_ref().map(|e| (c, e)))
+        .map(|(checked, environment)| {
+            let path = &outcome.sources.get(checked.loaded.file).path;
             let file_name = path.rsplit(['/', '\\']).next().unwrap_or(path);
             Input {
                 environment,
-                effective: &loaded.value,
+                effective: checked.settings(),
                 file: format!("environments/{file_name}"),
             }
         })

@@ -28,7 +28,7 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
         return Ok(ExitStatus::Success);
     }
     // The whole directory: one environment's output can depend on another's.
-    let mut outcome = validate::validate_lean(&Request {
+    let mut outcome = validate::validate_settings(&Request {
         dir: &global.dir,
         only: &[],
         assets: &assets,
@@ -75,13 +75,16 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
         return Err(Error::Failure(not_rendered));
     }
     // Rendering needs neither the report nor where each value came from: free them first
-    // (a large fleet's provenance is tens of megabytes).
+    // (a large fleet's provenance and findings are tens of megabytes). The render record keeps
+    // the findings as printed.
     let printed = if memo.is_some() { text } else { String::new() };
     outcome.diagnostics = Vec::new();
     for checked in &mut outcome.environments {
         checked.loaded.provenance = Provenance::default();
         checked.rules = Vec::new();
     }
+    // The typed models, dropped while the findings were held.
+    outcome.retype();
     let options = Options {
         source_label: source_label(&global.dir),
     };
@@ -143,6 +146,9 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
             checker.compare(&file.path, &file.bytes);
         })
         .map_err(fail)?;
+        // The environments are not needed any more: free them before the tree is listed.
+        drop(inputs);
+        drop(outcome);
         let (problems, files) = checker.finish().map_err(fail)?;
         return if problems.is_empty() {
             err(&format!(
@@ -176,6 +182,9 @@ pub fn run(global: &Global, args: &RenderArgs, today: i64) -> Result<ExitStatus,
         writer.stage(&file.path, &file.bytes);
     })
     .map_err(fail)?;
+    // The environments are not needed to move the files into place: free them first.
+    drop(inputs);
+    drop(outcome);
     let report = writer.finish().map_err(fail)?;
     for path in &report.cleaned {
         err(&format!(

@@ -8,7 +8,7 @@ use crate::validate::{self, Request};
 
 pub fn run(global: &Global, args: &ValidateArgs, today: i64) -> Result<ExitStatus, Error> {
     let assets = assets(global)?;
-    let outcome = validate::validate_lean(&Request {
+    let outcome = validate::validate_findings(&Request {
         dir: &global.dir,
         only: &args.environments,
         assets: &assets,

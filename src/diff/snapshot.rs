@@ -109,7 +109,7 @@ impl Snapshot {
                 .environments
                 .entry(checked.loaded.name.clone())
                 .or_default();
-            flatten(&checked.loaded.value, String::new(), &mut env.settings);
+            flatten(&checked.value(), String::new(), &mut env.settings);
             for (key, value) in env.settings.iter_mut() {
                 if sensitive.contains(&unindexed(key)) {
                     // The value may also be rendered into an object (a KMS key in a BSL).

@@ -116,13 +116,13 @@ pub(super) fn file(group: Vec<Piece>, headers: &Headers<'_>) -> Result<RenderedF
 pub(super) struct Headers<'a> {
     /// Rendered environment → its file as shown in headers, and its effective settings
     /// (hashed as JSON, serialized straight into the hasher: a fleet's JSON is never held).
-    pub(super) by_name: BTreeMap<&'a str, (&'a str, &'a serde_json::Value)>,
+    pub(super) by_name: BTreeMap<&'a str, (&'a str, crate::validate::Settings<'a>)>,
     pub(super) own: HashMap<&'a str, String>,
 }
 
 impl<'a> Headers<'a> {
     pub(super) fn new(inputs: &'a [Input<'a>]) -> Headers<'a> {
-        let by_name: BTreeMap<&str, (&str, &serde_json::Value)> = inputs
+        let by_name: BTreeMap<&str, (&str, crate::validate::Settings<'a>)> = inputs
             .iter()
             .map(|i| {
                 (
@@ -166,8 +166,8 @@ impl<'a> Headers<'a> {
                 files.push(*file);
                 hasher.update(name.as_bytes());
                 hasher.update(b"\n");
-                // The same bytes as `effective.to_string()`; writing into a hasher cannot fail.
-                let _ = serde_json::to_writer(&mut hasher, *effective);
+                // The same bytes as the value's `to_string()`; writing into a hasher cannot fail.
+                let _ = effective.write_json(&mut hasher);
                 hasher.update(b"\n");
             }
         }

@@ -3,45 +3,51 @@
 
 use super::*;
 
-/// rclone CronJobs (and their Namespace) in the trees of the managing environments.
+/// The workloads whose off-site sync each manager runs, in input order, keyed by the index of
+/// the manager's input (the first input of that name): only managers that are part of this run.
+pub(super) fn served<'i, 'a>(inputs: &'i [Input<'a>]) -> HashMap<usize, Vec<&'i Input<'a>>> {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, input) in inputs.iter().enumerate() {
+        first
+            .entry(input.environment.metadata.name.as_str())
+            .or_insert(i);
+    }
+    let mut served: HashMap<usize, Vec<&Input<'_>>> = HashMap::new();
+    for input in inputs {
+        // Validation guarantees the manager exists and is a management environment; render
+        // nothing for it when it is not part of this run.
+        if let Some(manager) = offsite::manager_of(input.environment)
+            && let Some(&at) = first.get(manager.as_str())
+        {
+            served.entry(at).or_default().push(input);
+        }
+    }
+    served
+}
+
+/// rclone CronJobs (and their Namespace) of the workloads `served` (see [`served`]) in the
+/// tree of their managing environment (`manager_metrics`: whether it runs the metrics stack):
+/// made with the manager's tree, so a fleet's off-site objects are never held at once.
 pub(super) fn offsite_pieces(
     templates: &Templates,
-    inputs: &[Input<'_>],
+    manager_metrics: bool,
+    served: &[&Input<'_>],
 ) -> Result<Vec<Piece>, RenderError> {
     let mut out = Vec::new();
     let mut namespaces: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    let rendered: HashSet<&str> = inputs
-        .iter()
-        .map(|i| i.environment.metadata.name.as_str())
-        .collect();
-    let metrics: HashMap<&str, bool> = inputs
-        .iter()
-        .map(|i| {
-            (
-                i.environment.metadata.name.as_str(),
-                i.environment.gitops.metrics,
-            )
-        })
-        .collect();
     // The CronJobs (and their alerts) in parallel, in input order; then their namespaces.
     type Job = (Piece, Option<Piece>, String, String, String);
-    let jobs: Vec<Result<Option<Job>, RenderError>> = inputs
+    let jobs: Vec<Result<Option<Job>, RenderError>> = served
         .par_iter()
         .map(|input| {
             let env = input.environment;
             let Some(manager) = offsite::manager_of(env) else {
                 return Ok(None);
             };
-            // Validation guarantees the manager exists and is a management environment; render
-            // nothing for it when it is not part of this run.
-            if !rendered.contains(manager.as_str()) {
-                return Ok(None);
-            }
             let job = offsite::rclone_job(env, &manager)?;
             let o = canonical(templates, names::CRONJOB, &json!({"job": job}))?;
             let mut p = piece(&manager, "manifests", o);
             p.inputs.push(env.metadata.name.clone());
-            let manager_metrics = metrics.get(manager.as_str()).copied().unwrap_or(false);
             let alert = match alerts::sync_rules(env, &job, manager_metrics) {
                 Some(rule) => {
                     let o = canonical(templates, names::PROMETHEUS_RULE, &json!({ "rule": rule }))?;
@@ -89,15 +95,22 @@ pub(super) fn offsite_pieces(
     Ok(out)
 }
 
+/// What the ApplicationSets need of an environment with Applications: its name and GitOps view
+/// (kept instead of its whole view while the other trees are rendered).
+pub(super) struct Member {
+    pub(super) name: String,
+    pub(super) gitops: context::GitOpsView,
+}
+
 /// The Argo CD ApplicationSet over every argocd environment that has Applications (one per
 /// Argo CD namespace).
 pub(super) fn fleet_pieces(
     templates: &Templates,
-    with_apps: &[&EnvView],
+    with_apps: &[&Member],
 ) -> Result<Vec<Piece>, RenderError> {
     // Two ApplicationSets per Argo CD namespace at most: one over the committed rendered tree,
     // one over environments that Argo CD renders itself with the ck8s-gen plugin.
-    let mut by_namespace: BTreeMap<(String, bool), Vec<&EnvView>> = BTreeMap::new();
+    let mut by_namespace: BTreeMap<(String, bool), Vec<&Member>> = BTreeMap::new();
     for view in with_apps
         .iter()
         .filter(|v| v.gitops.engine == Engine::Argocd)

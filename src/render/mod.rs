@@ -44,7 +44,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 use templates::{TemplateError, Templates};
 
@@ -169,7 +169,7 @@ impl Bundle {
 pub struct Input<'a> {
     pub environment: &'a Environment,
     /// The effective (layered) environment, hashed into the header.
-    pub effective: &'a serde_json::Value,
+    pub effective: crate::validate::Settings<'a>,
     /// The environment file as shown in headers.
     pub file: String,
 }
@@ -178,13 +178,16 @@ pub struct Input<'a> {
 /// [`crate::validate::Checked::blocked`]): an error in one environment never stops another.
 pub fn inputs<'a>(outcome: &'a Outcome, options: &Options) -> Result<Vec<Input<'a>>, RenderError> {
     Ok(outcome
-        .valid()
-        .map(|(loaded, environment)| {
-            let path = outcome.sources.get(loaded.file).path.clone();
+        .environments
+        .iter()
+        .filter(|c| !c.blocked)
+        .filter_map(|c| c.environment.as_ref().map(|e| (c, e)))
+        .map(|(checked, environment)| {
+            let path = outcome.sources.get(checked.loaded.file).path.clone();
             let file_name = path.rsplit(['/', '\\']).next().unwrap_or(&path).to_owned();
             Input {
                 environment,
-                effective: &loaded.value,
+                effective: checked.settings(),
                 file: format!("{}/{file_name}", options.source_label),
             }
         })
@@ -241,50 +244,49 @@ pub fn render_each(
 ) -> Result<Vec<String>, RenderError> {
     let templates = Templates::new(assets)?;
     let headers = Headers::new(inputs);
-    let views: Vec<EnvView> = inputs
-        .par_iter()
-        .map(|i| context::env_view(i.environment))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect::<Result<_, _>>()?;
-    // Off-site objects live in the trees of the environments running them: rendered first,
-    // then written with the rest of their manager's tree.
-    let mut offsite: HashMap<String, Vec<Piece>> = HashMap::new();
-    for p in offsite_pieces(&templates, inputs)? {
-        let manager = p.environment.clone().unwrap_or_default();
-        offsite.entry(manager).or_default().push(p);
-    }
-    let extra: Vec<Vec<Piece>> = views
+    // Off-site objects live in the trees of the environments running them: made and written
+    // with the rest of their manager's tree.
+    let served = served(inputs);
+    let metrics: HashMap<&str, bool> = inputs
         .iter()
-        .map(|v| offsite.remove(&v.name).unwrap_or_default())
+        .map(|i| {
+            (
+                i.environment.metadata.name.as_str(),
+                i.environment.gitops.metrics,
+            )
+        })
         .collect();
-    // Each environment's tree in parallel, written as soon as it is complete.
-    let has_apps: Vec<bool> = inputs
+    // Each environment's tree in parallel, written as soon as it is complete: only what the
+    // ApplicationSets need is kept of it.
+    let members: Vec<Option<Member>> = inputs
         .par_iter()
-        .zip(views.par_iter())
-        .zip(extra.into_par_iter())
-        .map(|((input, view), extra)| {
-            let mut pieces = environment_pieces(&templates, input.environment, view)?;
-            pieces.extend(extra);
+        .enumerate()
+        .map(|(at, input)| {
+            let view = context::env_view(input.environment)?;
+            let mut pieces = environment_pieces(&templates, input.environment, &view)?;
+            if let Some(served) = served.get(&at) {
+                let name = view.name.as_str();
+                let manager_metrics = metrics.get(name).copied().unwrap_or(false);
+                pieces.extend(offsite_pieces(&templates, manager_metrics, served)?);
+            }
             let under = |pieces: &[Piece], dir: &str| {
                 let prefix = format!("{}/{dir}/", view.name);
                 pieces.iter().any(|p| p.path.starts_with(&prefix))
             };
             if under(&pieces, "manifests") {
-                pieces.push(manifest_wrapper(&templates, view)?);
+                pieces.push(manifest_wrapper(&templates, &view)?);
             }
             let has_apps = under(&pieces, "argocd");
             assemble(pieces, &headers, sink)?;
-            Ok(has_apps)
+            Ok(has_apps.then_some(Member {
+                name: view.name,
+                gitops: view.gitops,
+            }))
         })
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<_, RenderError>>()?;
-    let with_apps: Vec<&EnvView> = views
-        .iter()
-        .zip(has_apps)
-        .filter_map(|(view, apps)| apps.then_some(view))
-        .collect();
+    let with_apps: Vec<&Member> = members.iter().flatten().collect();
     assemble(fleet_pieces(&templates, &with_apps)?, &headers, sink)?;
     Ok(headers.names())
 }

@@ -3,8 +3,38 @@
 
 use super::Checked;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::environment::model::Role;
+use crate::environment::model::{Environment, Role};
 use std::collections::BTreeMap;
+
+/// What the fleet checks read of a typed environment: kept when the rest of it is dropped
+/// ([`super::validate_findings`]).
+#[derive(Clone, Debug)]
+pub struct Links {
+    pub role: Role,
+    /// Endpoint, bucket and effective prefix of the primary storage.
+    pub location: (String, String, String),
+    /// The management environment running its off-site sync, when replication is enabled.
+    pub managed_by: Option<String>,
+}
+
+impl Links {
+    pub fn of(env: &Environment) -> Links {
+        Links {
+            role: env.cluster.role,
+            location: (
+                env.storage.endpoint.clone().unwrap_or_default(),
+                env.storage.bucket.clone(),
+                env.storage.effective_prefix(env.cluster.role),
+            ),
+            managed_by: env
+                .replication
+                .offsite
+                .managed_by
+                .clone()
+                .filter(|_| env.replication.offsite.enabled),
+        }
+    }
+}
 
 /// The values whose origins the fleet checks cite: every environment keeps these (and may
 /// drop the rest once its own checks are done).
@@ -45,12 +75,8 @@ pub fn fleet(environments: &[Checked], unloaded: &dyn Fn(&str) -> bool) -> Vec<D
     let mut management: Option<Vec<&str>> = None;
     let mut locations: BTreeMap<(String, String, String), &Checked> = BTreeMap::new();
     for c in environments {
-        let Some(env) = &c.environment else { continue };
-        let key = (
-            env.storage.endpoint.clone().unwrap_or_default(),
-            env.storage.bucket.clone(),
-            env.storage.effective_prefix(env.cluster.role),
-        );
+        let Some(env) = &c.links else { continue };
+        let key = env.location.clone();
         if let Some(first) = locations.insert(key.clone(), c) {
             out.push(
                 Diagnostic::error(Code::DuplicateBucketPrefix, format!("`{}` and `{}` write to the same bucket `{}` under the same prefix `{}`", first.loaded.name, c.loaded.name, key.1, key.2))
@@ -60,17 +86,9 @@ pub fn fleet(environments: &[Checked], unloaded: &dyn Fn(&str) -> bool) -> Vec<D
                     .help("give each cluster sharing a bucket its own `prefix`: Velero would sync and garbage-collect the other cluster's backups"),
             );
         }
-        if let Some(manager) = env
-            .replication
-            .offsite
-            .managed_by
-            .as_deref()
-            .filter(|_| env.replication.offsite.enabled)
-        {
+        if let Some(manager) = env.managed_by.as_deref() {
             let target = names.get(manager);
-            let role = target
-                .and_then(|t| t.environment.as_ref())
-                .map(|e| e.cluster.role);
+            let role = target.and_then(|t| t.links.as_ref()).map(|e| e.role);
             let problem = match (target, role) {
                 (None, _) if unloaded(manager) => None,
                 (None, _) => Some(format!("no environment named `{manager}`")),
@@ -83,11 +101,7 @@ pub fn fleet(environments: &[Checked], unloaded: &dyn Fn(&str) -> bool) -> Vec<D
                 let names = management.get_or_insert_with(|| {
                     environments
                         .iter()
-                        .filter(|o| {
-                            o.environment
-                                .as_ref()
-                                .is_some_and(|e| e.cluster.role == Role::Management)
-                        })
+                        .filter(|o| o.links.as_ref().is_some_and(|e| e.role == Role::Management))
                         .map(|o| o.loaded.name.as_str())
                         .collect()
                 });

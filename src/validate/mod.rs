@@ -12,6 +12,7 @@ use crate::environment::model::Environment;
 use crate::schema::{EnvironmentSchema, SchemaError};
 use crate::source::Sources;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -27,9 +28,25 @@ pub struct Request<'a> {
 /// One environment after validation.
 #[derive(Debug)]
 pub struct Checked {
+    /// In a lean outcome ([`validate_lean`], [`validate_files`]) `loaded.value` is `null` once
+    /// the environment's own checks are done: its settings are kept as [`Checked::json`]. Read
+    /// them with [`Checked::value`] or [`Checked::settings`].
     pub loaded: LoadedEnvironment,
-    /// The typed environment, when the schema accepted it.
-    pub environment: Option<Environment>,
+    /// The compact JSON of the effective settings, in a lean outcome: a few kilobytes where the
+    /// value tree (a copy of the defaults per environment) is tens.
+    pub json: Option<Box<str>>,
+    /// The typed environment, when the schema accepted it (boxed: a fleet's list of checked
+    /// environments is moved a few times, and the model is most of an environment's size).
+    /// Always `None` in a findings-only outcome ([`validate_findings`]) and until
+    /// [`Outcome::retype`] after [`validate_settings`]: see `links`.
+    pub environment: Option<Box<Environment>>,
+    /// What the fleet checks read of the typed environment, when the schema accepted it.
+    pub links: Option<fleet::Links>,
+    /// Read from the layered values (so also when the schema rejected them), for the blast
+    /// radius of an error: the environment running this one's off-site sync, when it has one.
+    pub offsite_manager: Option<String>,
+    /// Whether `gitops.engine` is `flux` (anything else may feed the ApplicationSets).
+    pub flux: bool,
     /// Whether any unaccepted error was found for this environment (`validate` fails).
     pub failed: bool,
     /// Whether its output must not be written or synced: an unaccepted error that does not
@@ -38,6 +55,43 @@ pub struct Checked {
     /// Every rule of the environment's regulatory profiles with its status (empty when it
     /// lists no profile, or when the schema rejected it and the profiles could not run).
     pub rules: Vec<crate::compliance::RuleResult>,
+}
+
+impl Checked {
+    /// The effective settings (parsed again from [`Checked::json`] in a lean outcome; `null` in
+    /// a findings-only one, [`validate_findings`]).
+    pub fn value(&self) -> Cow<'_, serde_json::Value> {
+        match &self.json {
+            // The JSON was written from a value: reading it back cannot fail.
+            Some(json) => Cow::Owned(serde_json::from_str(json).unwrap_or_default()),
+            None => Cow::Borrowed(&self.loaded.value),
+        }
+    }
+
+    /// The effective settings as they are held.
+    pub fn settings(&self) -> Settings<'_> {
+        match &self.json {
+            Some(json) => Settings::Json(json),
+            None => Settings::Value(&self.loaded.value),
+        }
+    }
+}
+
+/// An environment's effective settings: the value tree, or its compact JSON.
+#[derive(Clone, Copy, Debug)]
+pub enum Settings<'a> {
+    Value(&'a serde_json::Value),
+    Json(&'a str),
+}
+
+impl Settings<'_> {
+    /// Write the compact JSON (the bytes of `value.to_string()`) to `out`.
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        match self {
+            Settings::Value(value) => serde_json::to_writer(out, value).map_err(Into::into),
+            Settings::Json(json) => out.write_all(json.as_bytes()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -52,6 +106,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The typed model of every environment the schema accepted, made again from its settings
+    /// (after [`validate_settings`], which drops them), in parallel.
+    pub fn retype(&mut self) {
+        self.environments.par_iter_mut().for_each(|c| {
+            if c.environment.is_none() && c.links.is_some() {
+                // The same value the model was read from during validation: it reads again.
+                c.environment = <Environment as serde::Deserialize>::deserialize(&*c.value())
+                    .ok()
+                    .map(Box::new);
+            }
+        });
+    }
+
     /// Whether `validate` fails (any unaccepted error, overdue ones included).
     pub fn has_failures(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_failure)
@@ -108,7 +175,7 @@ impl Outcome {
         self.environments
             .iter()
             .filter(|c| !c.blocked)
-            .filter_map(|c| c.environment.as_ref().map(|e| (&c.loaded, e)))
+            .filter_map(|c| c.environment.as_deref().map(|e| (&c.loaded, e)))
     }
 }
 
@@ -126,20 +193,48 @@ pub enum ValidateError {
 /// Validate the environments of `request.dir` (or the ones it names), keeping where every
 /// effective value came from (`report` cites it).
 pub fn validate(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    validate_keeping(request, true)
+    validate_keeping(request, Keep::All)
 }
 
-/// Like [`validate`], but each environment keeps the origins of its values only where the fleet
-/// checks cite them ([`fleet::CITED`]) once its own checks are done: a fleet's provenance is
-/// most of its memory. For the commands that need only the findings and the values
-/// (`validate`, `render`, `diff`, the Argo CD plugin).
+/// Like [`validate_lean`], but each environment keeps its settings (as JSON) and not its typed
+/// model: call [`Outcome::retype`] for the models once the findings are dealt with. For
+/// `render`, so a fleet's models and findings are never held at once.
+pub fn validate_settings(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    validate_keeping(request, Keep::Json)
+}
+
+/// Like [`validate_lean`], but each environment keeps neither its settings nor its typed model
+/// once its own checks are done: only what the fleet checks need. For `validate`, which prints
+/// the findings and nothing else.
+pub fn validate_findings(request: &Request<'_>) -> Result<Outcome, ValidateError> {
+    validate_keeping(request, Keep::Findings)
+}
+
+/// Like [`validate`], but once its own checks are done each environment keeps the origins of
+/// its values only where the fleet checks cite them ([`fleet::CITED`]), its settings as compact
+/// JSON ([`Checked::json`]) and no rule results: a fleet's provenance and value trees are most
+/// of its memory. For the commands that need only the findings, the typed environments and the
+/// settings (`validate`, `render`, `diff`, the Argo CD plugin).
 pub fn validate_lean(request: &Request<'_>) -> Result<Outcome, ValidateError> {
-    validate_keeping(request, false)
+    validate_keeping(request, Keep::Settings)
 }
 
-fn validate_keeping(request: &Request<'_>, provenance: bool) -> Result<Outcome, ValidateError> {
+/// What each environment keeps once its own checks are done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// Everything: values, all origins, rule results ([`validate`]).
+    All,
+    /// Settings as JSON, the typed model, the origins the fleet checks cite ([`validate_lean`]).
+    Settings,
+    /// Like `Settings`, without the typed model ([`validate_settings`]).
+    Json,
+    /// Only what the fleet checks need ([`validate_findings`]).
+    Findings,
+}
+
+fn validate_keeping(request: &Request<'_>, keep: Keep) -> Result<Outcome, ValidateError> {
     let mut validator = Validator::new(request.assets)?;
-    validator.keep_provenance = provenance;
+    validator.keep = keep;
     if request.only.is_empty() {
         return Ok(validator.load_and_check(
             &LoadRequest {
@@ -172,7 +267,7 @@ pub fn validate_files(
     files: &[std::path::PathBuf],
 ) -> Result<Outcome, ValidateError> {
     let mut validator = Validator::new(request.assets)?;
-    validator.keep_provenance = false;
+    validator.keep = Keep::Settings;
     check_files(&validator, request, files)
 }
 
@@ -202,9 +297,8 @@ pub struct Validator<'a> {
     schema: EnvironmentSchema,
     profiles: crate::compliance::Profiles,
     defaults: &'a str,
-    /// Whether each environment keeps where all its values came from after its own checks
-    /// (otherwise only the origins the fleet checks cite: [`fleet::CITED`]).
-    keep_provenance: bool,
+    /// What each environment keeps after its own checks.
+    keep: Keep,
 }
 
 impl<'a> Validator<'a> {
@@ -220,7 +314,7 @@ impl<'a> Validator<'a> {
             profiles: crate::compliance::Profiles::load(assets)
                 .map_err(|e| SchemaError(e.to_string()))?,
             defaults,
-            keep_provenance: true,
+            keep: Keep::All,
         })
     }
 
@@ -241,20 +335,28 @@ impl<'a> Validator<'a> {
         self.finish(workspace, results)
     }
 
-    /// Load from disk and check each environment as soon as it is layered: with
-    /// `keep_provenance` off, a fleet's full provenance is never held at once.
+    /// Load from disk and check each environment as soon as it is layered: when `lean`, a
+    /// fleet's full provenance and value trees are never held at once.
     fn load_and_check(&self, request: &LoadRequest<'_>, today: i64) -> Result<Outcome, LoadError> {
         let (workspace, results) =
             load::load_each(request, &|loaded| self.check_one(loaded, today))?;
         Ok(self.finish(workspace, results))
     }
 
-    /// One environment's own checks; then, unless `keep_provenance`, only the origins the
-    /// fleet checks cite are kept.
+    /// One environment's own checks; then it keeps what `self.keep` says.
     fn check_one(&self, loaded: LoadedEnvironment, today: i64) -> (Checked, Vec<Diagnostic>) {
         let (mut checked, found) = check_one(&self.schema, &self.profiles, loaded, today);
-        if !self.keep_provenance {
-            checked.loaded.provenance = checked.loaded.provenance.only_for(fleet::CITED);
+        if self.keep != Keep::All {
+            let loaded = &mut checked.loaded;
+            loaded.provenance = loaded.provenance.only_for(fleet::CITED);
+            if self.keep != Keep::Findings {
+                checked.json = Some(loaded.value.to_string().into_boxed_str());
+            }
+            if self.keep != Keep::Settings {
+                checked.environment = None;
+            }
+            loaded.value = serde_json::Value::Null;
+            checked.rules = Vec::new();
         }
         (checked, found)
     }
@@ -317,7 +419,8 @@ impl<'a> Validator<'a> {
 /// environment that runs its off-site sync (the sync job sits in that tree) and, when it is an
 /// Argo CD environment, the fleet's ApplicationSets; never an unrelated environment. A
 /// blocking finding about no environment (`common.yaml`, a file that did not load) blocks all.
-/// Read from the layered values, so an environment the schema rejected still names its manager.
+/// Read from the layered values (see [`Checked::offsite_manager`]), so an environment the schema
+/// rejected still names its manager.
 fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> bool {
     if diagnostics
         .iter()
@@ -341,36 +444,18 @@ fn blast_radius(environments: &mut [Checked], diagnostics: &[Diagnostic]) -> boo
             c.blocked = true;
         }
     }
-    let value = |c: &Checked, pointer: &str| c.loaded.value.pointer(pointer).cloned();
-    let manager = |c: &Checked| -> Option<String> {
-        if value(c, "/replication/offsite/enabled") != Some(serde_json::Value::Bool(true)) {
-            return None;
-        }
-        match value(c, "/replication/offsite/managedBy") {
-            Some(serde_json::Value::String(m)) => Some(m),
-            _ if value(c, "/cluster/role").as_ref().and_then(|v| v.as_str())
-                == Some("management") =>
-            {
-                Some(c.loaded.name.clone())
-            }
-            _ => None,
-        }
-    };
     let managers: HashSet<String> = environments
         .iter()
         .filter(|c| c.blocked)
-        .filter_map(manager)
+        .filter_map(|c| c.offsite_manager.clone())
         .collect();
     let mut fleet = false;
     for c in environments.iter_mut() {
         if managers.contains(&c.loaded.name) {
             c.blocked = true;
         }
-        if c.blocked {
-            let engine = value(c, "/gitops/engine");
-            // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
-            fleet |= engine.as_ref().and_then(|v| v.as_str()) != Some("flux");
-        }
+        // An engine that is not `flux` (or unreadable) may feed the ApplicationSets.
+        fleet |= c.blocked && !c.flux;
     }
     fleet
 }
@@ -447,7 +532,7 @@ fn check_one(
                 found.extend(semantic);
                 found.extend(evaluation.findings);
                 rules = evaluation.results;
-                environment = Some(env);
+                environment = Some(Box::new(env));
             }
             Err(e) => found.push(
                 Diagnostic::error(
@@ -459,7 +544,7 @@ fn check_one(
             ),
         }
     }
-    crate::compliance::apply_deviations(&loaded, environment.as_ref(), &mut found, today);
+    crate::compliance::apply_deviations(&loaded, environment.as_deref(), &mut found, today);
     crate::compliance::settle(&mut rules, &found);
     for d in &mut found {
         if d.environment.is_none() {
@@ -468,9 +553,23 @@ fn check_one(
     }
     let failed = found.iter().any(Diagnostic::is_failure);
     let blocked = found.iter().any(Diagnostic::blocks_output);
+    let value = |pointer: &str| loaded.value.pointer(pointer);
+    let offsite_manager = match value("/replication/offsite/managedBy") {
+        _ if value("/replication/offsite/enabled") != Some(&serde_json::Value::Bool(true)) => None,
+        Some(serde_json::Value::String(m)) => Some(m.clone()),
+        _ if value("/cluster/role").and_then(|v| v.as_str()) == Some("management") => {
+            Some(loaded.name.clone())
+        }
+        _ => None,
+    };
+    let flux = value("/gitops/engine").and_then(|v| v.as_str()) == Some("flux");
     (
         Checked {
+            links: environment.as_deref().map(fleet::Links::of),
+            offsite_manager,
+            flux,
             loaded,
+            json: None,
             environment,
             failed,
             blocked,
