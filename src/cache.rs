@@ -52,8 +52,8 @@ pub struct KeyParts<'a> {
     pub color: bool,
 }
 
-/// The record of one successful render into one output directory.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+/// The record of one successful render into one output directory, as read back.
+#[derive(Debug, Deserialize, PartialEq)]
 pub struct Record {
     pub format: u32,
     pub key: String,
@@ -164,46 +164,76 @@ pub fn hit(record: &Record, key: &str, out: &Path) -> bool {
     if record.key != key {
         return false;
     }
-    let mut snapshot = Snapshot::new();
+    let mut snapshot = Snapshot::with_capacity(record.tree.len());
     for (path, digest) in &record.tree {
         let Some(bytes) = unhex(digest) else {
             return false;
         };
-        snapshot.insert(path.clone(), bytes);
+        snapshot.push((path.clone(), bytes));
     }
     tree::unchanged_since(out, &snapshot)
 }
 
-/// A record of a render with `key` that left `snapshot` in the output directory. Findings and
-/// warnings are stored as they are printed: redacted.
-pub fn record(
-    key: String,
+/// What a successful render leaves for the next one: its key, counts, what it printed and the
+/// tree it left.
+#[derive(Debug)]
+pub struct Rendered<'a> {
+    pub key: &'a str,
+    pub environments: usize,
+    /// Files the render produced (written or already up to date).
+    pub files: usize,
+    pub findings: &'a str,
+    pub warnings: &'a str,
+    pub tree: &'a Snapshot,
+}
+
+/// The JSON of a [`Record`], written straight from a [`Rendered`] (the tree is not copied).
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    format: u32,
+    key: &'a str,
     environments: usize,
     files: usize,
-    findings: &str,
-    warnings: &str,
-    snapshot: &Snapshot,
-) -> Record {
-    Record {
-        format: FORMAT,
-        key,
-        environments,
-        files,
-        findings: crate::secrets::redact::redact(findings).into_owned(),
-        warnings: crate::secrets::redact::redact(warnings).into_owned(),
-        tree: snapshot
-            .iter()
-            .map(|(path, digest)| (path.clone(), hex(digest)))
-            .collect(),
+    findings: &'a str,
+    warnings: &'a str,
+    tree: TreeOut<'a>,
+}
+
+struct TreeOut<'a>(&'a Snapshot);
+
+impl Serialize for TreeOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (path, digest) in self.0 {
+            map.serialize_entry(path, &hex(digest))?;
+        }
+        map.end()
     }
 }
 
-/// Write `record` to `path` (creating its directory), atomically.
-pub fn store(path: &Path, record: &Record) -> std::io::Result<()> {
+/// Write the record of `rendered` to `path` (creating its directory), atomically. Findings and
+/// warnings are stored as they are printed: redacted.
+pub fn store(path: &Path, rendered: &Rendered<'_>) -> std::io::Result<()> {
+    let findings = crate::secrets::redact::redact(rendered.findings);
+    let warnings = crate::secrets::redact::redact(rendered.warnings);
+    let record = RecordOut {
+        format: FORMAT,
+        key: rendered.key,
+        environments: rendered.environments,
+        files: rendered.files,
+        findings: &findings,
+        warnings: &warnings,
+        tree: TreeOut(rendered.tree),
+    };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(std::io::BufWriter::new(file.as_file_mut()), record)?;
+    {
+        let mut writer = std::io::BufWriter::new(file.as_file_mut());
+        serde_json::to_writer(&mut writer, &record)?;
+        std::io::Write::flush(&mut writer)?;
+    }
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -296,12 +326,28 @@ mod tests {
         let out = tmp.path().join("out");
         std::fs::create_dir_all(out.join("env")).unwrap();
         std::fs::write(out.join("env/a.yaml"), "x\n").unwrap();
-        let snapshot = Snapshot::from([("env/a.yaml".to_owned(), Sha256::digest(b"x\n").into())]);
-        let r = record("k".into(), 1, 1, "warning\n", "", &snapshot);
+        let snapshot: Snapshot = vec![("env/a.yaml".to_owned(), Sha256::digest(b"x\n").into())];
+        let rendered = Rendered {
+            key: "k",
+            environments: 1,
+            files: 1,
+            findings: "warning\n",
+            warnings: "",
+            tree: &snapshot,
+        };
         let path = record_path(&tmp.path().join("cache"), &out);
-        store(&path, &r).unwrap();
+        store(&path, &rendered).unwrap();
         let back = load(&path).unwrap();
-        assert_eq!(back, r);
+        assert_eq!(
+            (
+                back.key.as_str(),
+                back.environments,
+                back.files,
+                back.findings.as_str()
+            ),
+            ("k", 1, 1, "warning\n")
+        );
+        assert_eq!(back.tree.len(), 1);
         assert!(hit(&back, "k", &out));
         assert!(!hit(&back, "other key", &out));
         // The tree is read again: an edit, an extra file or a removed file is a miss.
@@ -317,10 +363,38 @@ mod tests {
         // A damaged record, or one of another format, is no record.
         std::fs::write(&path, "{ not json").unwrap();
         assert_eq!(load(&path), None);
-        let mut old = r;
-        old.format = FORMAT + 1;
-        store(&path, &old).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains("\"format\""));
+        store(&path, &rendered).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let other = text.replacen(
+            &format!("\"format\":{FORMAT}"),
+            &format!("\"format\":{}", FORMAT + 1),
+            1,
+        );
+        assert_ne!(other, text);
+        std::fs::write(&path, other).unwrap();
         assert_eq!(load(&path), None);
+    }
+
+    #[test]
+    fn secrets_never_reach_the_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let secret = "AKIAIOSFODNN7EXAMPLE";
+        let findings = format!("error: inline key {secret}\n");
+        let rendered = Rendered {
+            key: "k",
+            environments: 1,
+            files: 0,
+            findings: &findings,
+            warnings: &findings,
+            tree: &Snapshot::new(),
+        };
+        let path = tmp.path().join("record.json");
+        store(&path, &rendered).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(secret), "{text}");
+        assert!(text.contains("inline key"), "{text}");
     }
 
     #[test]

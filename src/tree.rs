@@ -31,7 +31,7 @@
 use crate::source::safefs::{self, FsError, Kind};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
@@ -125,9 +125,9 @@ pub struct WriteReport {
     pub snapshot: Option<Snapshot>,
 }
 
-/// Every regular file under an output directory (relative, `/`-separated path) and the
-/// SHA-256 of its bytes.
-pub type Snapshot = BTreeMap<String, [u8; 32]>;
+/// Every regular file under an output directory (relative, `/`-separated path, sorted) and
+/// the SHA-256 of its bytes. A list, not a map: at 10,000 environments it has 145,000 entries.
+pub type Snapshot = Vec<(String, [u8; 32])>;
 
 /// One way the directory differs from a fresh render.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -565,12 +565,22 @@ fn file_digest(dir: &Path, path: &str) -> Result<Option<[u8; 32]>, FsError> {
         .map(|bytes| digest(&bytes)))
 }
 
+/// A path as a 64-bit key (SipHash with fixed keys). Two paths of one tree sharing a key would
+/// give one of them the other's digest in the record, which makes the next run's check of the
+/// tree fail (a full render), never pass.
+fn path_key(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    path.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// Every file under `dir` with its digest; `known` gives the digests of files whose bytes the
-/// caller just wrote (they are not read again). `None` when `dir` holds anything but files and
-/// directories, or a file that is not readable as one.
+/// caller just wrote (by [`path_key`], sorted; they are not read again). `None` when `dir`
+/// holds anything but files and directories, or a file that is not readable as one.
 fn snapshot(
     dir: &Path,
-    known: &HashMap<String, [u8; 32]>,
+    known: &[(u64, [u8; 32])],
     limit: usize,
 ) -> Result<Option<Snapshot>, OutputError> {
     let Some(files) = list_files(dir, limit)? else {
@@ -578,15 +588,17 @@ fn snapshot(
     };
     let digests: Vec<Option<[u8; 32]>> = files
         .par_iter()
-        .map(|path| match known.get(path) {
-            Some(d) => Ok(Some(*d)),
-            None => file_digest(dir, path),
-        })
+        .map(
+            |path| match known.binary_search_by_key(&path_key(path), |(key, _)| *key) {
+                Ok(i) => Ok(Some(known[i].1)),
+                Err(_) => file_digest(dir, path),
+            },
+        )
         .collect::<Result<_, FsError>>()?;
-    let mut out = Snapshot::new();
+    let mut out = Snapshot::with_capacity(files.len());
     for (path, d) in files.into_iter().zip(digests) {
         let Some(d) = d else { return Ok(None) };
-        out.insert(path, d);
+        out.push((path, d));
     }
     Ok(Some(out))
 }
@@ -605,12 +617,12 @@ pub fn unchanged_since(dir: &Path, snapshot: &Snapshot) -> bool {
         let Some(files) = list_files(dir, snapshot.len())? else {
             return Ok(false);
         };
-        if files.len() != snapshot.len() || !files.iter().eq(snapshot.keys()) {
+        if files.len() != snapshot.len() || !files.iter().eq(snapshot.iter().map(|(p, _)| p)) {
             return Ok(false);
         }
-        Ok(files
+        Ok(snapshot
             .par_iter()
-            .all(|path| file_digest(dir, path).is_ok_and(|d| d.as_ref() == snapshot.get(path))))
+            .all(|(path, want)| file_digest(dir, path).is_ok_and(|d| d == Some(*want))))
     };
     check().unwrap_or(false)
 }
@@ -661,8 +673,9 @@ pub struct Writer<'a> {
 
 #[derive(Default)]
 struct Staged {
-    /// The digest of every staged file's bytes, when recording.
-    digests: HashMap<String, [u8; 32]>,
+    /// The digest of every staged file's bytes, when recording, by [`path_key`] (the paths
+    /// are in `produced` already; 40 bytes a file).
+    digests: Vec<(u64, [u8; 32])>,
     produced: BTreeSet<String>,
     changed: Vec<String>,
     unchanged: usize,
@@ -704,6 +717,9 @@ impl<'a> Writer<'a> {
     /// `crate::cache`): staged files are hashed as they arrive, everything else is read.
     pub fn recording(mut self) -> Writer<'a> {
         self.recording = true;
+        // As many files as last time, most likely: no growth of the list while rendering.
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        state.digests.reserve_exact(self.owned.len());
         self
     }
 
@@ -759,7 +775,7 @@ impl<'a> Writer<'a> {
         let digest = self.recording.then(|| digest(bytes));
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(digest) = digest {
-            state.digests.insert(path.to_owned(), digest);
+            state.digests.push((path_key(path), digest));
         }
         state.produced.insert(path.to_owned());
         match result {
@@ -774,7 +790,8 @@ impl<'a> Writer<'a> {
     pub fn finish(self) -> Result<WriteReport, OutputError> {
         let mut state =
             std::mem::take(&mut *self.state.lock().unwrap_or_else(PoisonError::into_inner));
-        let digests = std::mem::take(&mut state.digests);
+        let mut digests = std::mem::take(&mut state.digests);
+        digests.sort_unstable_by_key(|(key, _)| *key);
         let mut report = self.commit(state)?;
         if self.recording {
             report.snapshot = snapshot(self.dir, &digests, MAX_SNAPSHOT_FILES)?;

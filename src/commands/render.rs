@@ -291,8 +291,15 @@ impl Memo {
         warnings: &str,
         snapshot: &tree::Snapshot,
     ) {
-        let record = cache::record(self.key, environments, files, findings, warnings, snapshot);
-        let _ = cache::store(&self.path, &record);
+        let rendered = cache::Rendered {
+            key: &self.key,
+            environments,
+            files,
+            findings,
+            warnings,
+            tree: snapshot,
+        };
+        let _ = cache::store(&self.path, &rendered);
     }
 }
 
