@@ -677,7 +677,7 @@ def lc_process(bucket):
     expiry bucket: the only bucket with a rule during the pass. RGW 16 spends about 2 s per
     bucket with a rule, and a pass started more than one lifecycle "day" after the previous one
     begins its lifecycle shard afresh and processes only the shard's first bucket, so a second
-    bucket hashed to the same shard (of 32) would never be processed: seen in 2 of 5 runs. So the
+    bucket hashed to the same shard (of 32) was never processed: seen in 2 of 4 full runs. So the
     rule is removed from every other off-site bucket (each had its printed rule read back as
     printed when it was made, bucket_round_trip; an expiry bucket gets it back when its turn
     comes) and put again, as printed, on this one (its expiry counts from the versions' times,
