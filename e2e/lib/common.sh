@@ -19,9 +19,11 @@ e2e_render() {
   "$CK8S_GEN" --dir "${CK8S_E2E_ENV_DIR:-$REPO/environments}" render --out "$out" "$@"
 }
 
-# e2e_apt PACKAGE...: install Debian packages that are missing (root on Debian only).
+# e2e_apt [--no-install-recommends] PACKAGE...: install Debian packages that are missing (root
+# on Debian only).
 e2e_apt() {
-  local missing=()
+  local missing=() opts=()
+  if [ "${1:-}" = --no-install-recommends ]; then opts=("$1"); shift; fi
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
@@ -29,7 +31,7 @@ e2e_apt() {
     return 1
   fi
   if [ -z "${E2E_APT_UPDATED:-}" ]; then apt-get update -qq; export E2E_APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
 }
 
 # e2e_free_port: print a TCP port that is free on 127.0.0.1 now.
