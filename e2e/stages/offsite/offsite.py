@@ -701,6 +701,21 @@ def lc_process(bucket):
     return p.returncode
 
 
+def lc_status(bucket):
+    """The status `radosgw-admin lc list` gives the bucket's lifecycle session (e.g. COMPLETE,
+    UNINITIAL), or None when it lists no entry for it."""
+    p = subprocess.run(["radosgw-admin", "-c", CEPH_CONF, "lc", "list"], capture_output=True, text=True)
+    try:
+        entries = json.loads(p.stdout)
+    except ValueError:
+        return None
+    for entry in entries if isinstance(entries, list) else []:
+        name = str(entry.get("bucket", ""))
+        if name == bucket or f":{bucket}:" in name or name.startswith(f"{bucket}:") or f":{bucket}" == name:
+            return entry.get("status")
+    return None
+
+
 def lc_until(bucket, done, limit=60):
     """Lifecycle passes over bucket (one a second at most: RGW starts one session per lifecycle
     day) until done() holds or limit seconds have passed; whether it holds."""
@@ -781,6 +796,18 @@ def scenario_lifecycle_expiry(case):
                                 Retention={"Mode": mode, "RetainUntilDate": later})
         current_before = case.offsite_view()
         lc_process(case.dst_bucket)
+        # The pass must really have run over the bucket, or "expires nothing" proves nothing.
+        for _ in range(10):
+            if lc_status(case.dst_bucket) == "COMPLETE":
+                break
+            time.sleep(1.1)
+            lc_process(case.dst_bucket)
+        status = lc_status(case.dst_bucket)
+        if status != "COMPLETE":
+            p = subprocess.run(["radosgw-admin", "-c", CEPH_CONF, "lc", "list"], capture_output=True, text=True)
+            log(f"     radosgw-admin lc list: {p.stdout.strip()[:1500]}")
+        check(status == "COMPLETE",
+              f"{case.label}: the lifecycle pass before {days} days ran over the bucket (lc list: {status})")
         v2, m2 = versions("offsite", case.dst_bucket)
         check(len(v2) == len(v1) and len(m2) == len(m1),
               f"{case.label}: a lifecycle pass before {days} days expires nothing ({len(v2)}/{len(v1)} versions)")
