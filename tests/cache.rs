@@ -58,6 +58,17 @@ fn before_summary(text: &str) -> String {
     lines.join("\n")
 }
 
+/// A miss that rendered everything and found every file as it was.
+#[track_caller]
+fn rendered_in_full_unchanged(ran: &Ran) {
+    assert!(!summary(ran).contains(HIT), "{}", ran.describe());
+    assert!(
+        summary(ran).contains("0 files changed"),
+        "{}",
+        ran.describe()
+    );
+}
+
 fn summary(ran: &Ran) -> String {
     ran.stderr_text()
         .lines()
@@ -180,12 +191,7 @@ fn any_change_to_an_input_or_the_day_is_a_miss() {
     text.push_str("# a comment\n");
     std::fs::write(&env, &text).unwrap();
     let ran = fleet.render(&[]);
-    assert!(!summary(&ran).contains(HIT), "{}", ran.describe());
-    assert!(
-        summary(&ran).contains("0 files changed"),
-        "{}",
-        ran.describe()
-    );
+    rendered_in_full_unchanged(&ran);
     assert!(summary(&fleet.render(&[])).contains(HIT));
 
     // common.yaml, and a new environment file.
@@ -203,12 +209,7 @@ fn any_change_to_an_input_or_the_day_is_a_miss() {
 
     // Asked not to, on the command line or in the environment.
     let ran = fleet.render(&["--no-cache"]);
-    assert!(!summary(&ran).contains(HIT), "{}", ran.describe());
-    assert!(
-        summary(&ran).contains("0 files changed"),
-        "{}",
-        ran.describe()
-    );
+    rendered_in_full_unchanged(&ran);
     assert!(summary(&fleet.render(&[])).contains(HIT));
     let ran = ck8s_gen_in(fleet.root())
         .env("CK8S_GEN_CACHE_DIR", fleet.cache())
@@ -230,12 +231,7 @@ fn any_change_to_an_input_or_the_day_is_a_miss() {
     std::fs::write(&template, format!("{builtin}{{# a comment #}}\n")).unwrap();
     let with = ["--templates", "templates"];
     let ran = fleet.render(&with);
-    assert!(!summary(&ran).contains(HIT), "{}", ran.describe());
-    assert!(
-        summary(&ran).contains("0 files changed"),
-        "{}",
-        ran.describe()
-    );
+    rendered_in_full_unchanged(&ran);
     assert!(summary(&fleet.render(&with)).contains(HIT));
     assert!(!summary(&fleet.render(&[])).contains(HIT));
 }
